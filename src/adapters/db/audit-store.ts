@@ -1,0 +1,29 @@
+// The audit log is append-only: this module is the only writer besides the transactional
+// helpers in request-store.ts, and nothing in the code base updates or deletes its rows.
+import type { AuditLog, Clock } from "../../core/ports.ts";
+import type { AuditEntry, Surface } from "../../core/types.ts";
+import type { Db } from "./open-database.ts";
+
+export function createAuditLog(db: Db, clock: Clock): AuditLog {
+  return {
+    async append(entry) {
+      await db.auditEntry.create({
+        data: { ...entry, at: clock.now(), deviceId: entry.deviceId ?? null, requestId: entry.requestId ?? null },
+      });
+    },
+    async list(filter) {
+      const rows = await db.auditEntry.findMany({
+        where: filter.since ? { at: { gte: filter.since } } : {},
+        orderBy: { id: "asc" },
+        ...(filter.limit ? { take: filter.limit } : {}),
+      });
+      return rows.map(
+        (r): AuditEntry => ({
+          ...r,
+          surface: r.surface as Surface,
+          outcome: r.outcome as AuditEntry["outcome"],
+        }),
+      );
+    },
+  };
+}

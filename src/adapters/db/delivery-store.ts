@@ -1,0 +1,52 @@
+// Private passcode deliveries, each attempt claimed with a compare-and-set on its attempt count.
+import type { Clock, DeliveryStore } from "../../core/ports.ts";
+import { toDelivery } from "./mappers.ts";
+import type { Db } from "./open-database.ts";
+import { writeAudit, writeEvents } from "./request-store.ts";
+
+export function createDeliveryStore(db: Db, clock: Clock): DeliveryStore {
+  return {
+    async due(now, limit) {
+      const rows = await db.delivery.findMany({
+        where: { status: "pending", nextAttemptAt: { lte: now } },
+        orderBy: { nextAttemptAt: "asc" },
+        take: limit,
+      });
+      return rows.map(toDelivery);
+    },
+    async claim(id, seenAttempts, nextAttemptAt) {
+      const res = await db.delivery.updateMany({
+        where: { id, status: "pending", attempts: seenAttempts },
+        data: { attempts: seenAttempts + 1, nextAttemptAt },
+      });
+      return res.count === 1;
+    },
+    async settle(id, outcome, event, audit) {
+      const now = clock.now();
+      await db.$transaction(async (tx) => {
+        const row = await tx.delivery.update({
+          where: { id },
+          data: {
+            status: outcome.status,
+            sentAt: outcome.status === "sent" ? outcome.at : null,
+            lastError: outcome.error ?? null,
+            nextAttemptAt: null,
+          },
+        });
+        await writeEvents(tx, row.requestId, [event], now);
+        await writeAudit(tx, audit, now);
+      });
+    },
+    async retryLater(id, error, event) {
+      const now = clock.now();
+      await db.$transaction(async (tx) => {
+        const row = await tx.delivery.update({ where: { id }, data: { lastError: error } });
+        await writeEvents(tx, row.requestId, [event], now);
+      });
+    },
+    async forRequest(requestId) {
+      const rows = await db.delivery.findMany({ where: { requestId }, orderBy: { createdAt: "asc" } });
+      return rows.map(toDelivery);
+    },
+  };
+}

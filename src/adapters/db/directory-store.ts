@@ -1,0 +1,68 @@
+// People and devices.
+import type { Directory } from "../../core/ports.ts";
+import type { Db } from "./open-database.ts";
+import { deviceData, toDevice, toPerson } from "./mappers.ts";
+
+export function createDirectoryStore(db: Db): Directory {
+  return {
+    async person(email) {
+      const row = await db.person.findUnique({ where: { email: email.trim().toLowerCase() } });
+      return row ? toPerson(row) : null;
+    },
+    async device(id) {
+      const row = await db.device.findUnique({ where: { id } });
+      return row ? toDevice(row) : null;
+    },
+    async devicesOf(ownerEmail) {
+      const rows = await db.device.findMany({ where: { ownerEmail: ownerEmail.toLowerCase() }, orderBy: { id: "asc" } });
+      return rows.map(toDevice);
+    },
+    async listDevices(filter = {}) {
+      const rows = await db.device.findMany({
+        where: filter.ownerEmail ? { ownerEmail: filter.ownerEmail.toLowerCase() } : {},
+        orderBy: { id: "asc" },
+      });
+      return rows.map(toDevice);
+    },
+    countDevices: () => db.device.count(),
+    async upsertInventory(people, devices) {
+      await db.$transaction(async (tx) => {
+        for (const p of people) {
+          const data = { name: p.name, ...(p.role ? { role: p.role } : {}) };
+          await tx.person.upsert({ where: { email: p.email }, create: { email: p.email, ...data }, update: data });
+        }
+        for (const d of devices) {
+          const data = deviceData(d);
+          await tx.device.upsert({ where: { id: d.id }, create: { id: d.id, ...data }, update: data });
+        }
+      });
+      return { people: people.length, devices: devices.length };
+    },
+    async setEnrollmentCode(deviceId, codeHash, expiresAt) {
+      await db.device.update({
+        where: { id: deviceId },
+        data: { enrollmentCodeHash: codeHash, enrollmentCodeExpiresAt: expiresAt },
+      });
+    },
+    async completeEnrollment(deviceId, codeHash, secretHash, now) {
+      const res = await db.device.updateMany({
+        where: { id: deviceId, enrollmentCodeHash: codeHash, enrollmentCodeExpiresAt: { gt: now } },
+        data: { secretHash, enrollmentCodeHash: null, enrollmentCodeExpiresAt: null, lastSeenAt: now },
+      });
+      return res.count === 1;
+    },
+    async deviceBySecretHash(secretHash) {
+      const row = await db.device.findUnique({ where: { secretHash } });
+      return row ? toDevice(row) : null;
+    },
+    async setPushToken(deviceId, token) {
+      await db.device.update({ where: { id: deviceId }, data: { pushToken: token, pushUnreachableAt: null } });
+    },
+    async markPushUnreachable(deviceId, at) {
+      await db.device.update({ where: { id: deviceId }, data: { pushUnreachableAt: at } });
+    },
+    async touchSeen(deviceId, at) {
+      await db.device.update({ where: { id: deviceId }, data: { lastSeenAt: at } });
+    },
+  };
+}

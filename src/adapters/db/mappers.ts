@@ -1,0 +1,104 @@
+// Row <-> domain conversions. The database stores enumerations as strings; values written by
+// Latchkey are validated on the way in (zod at the edges), so these casts only restore types.
+import type { Prisma } from "../../generated/postgresql/client.ts";
+import type {
+  Device as DbDevice,
+  Delivery as DbDelivery,
+  Person as DbPerson,
+  ResetRequest as DbRequest,
+} from "../../generated/postgresql/client.ts";
+import type {
+  Delivery,
+  Device,
+  ManagementMode,
+  PasscodeType,
+  PendingAction,
+  Person,
+  Platform,
+  RequestKind,
+  RequestState,
+  ResetRequest,
+  Role,
+  Surface,
+  Complexity,
+} from "../../core/types.ts";
+import type { DeviceInput } from "../../core/ports.ts";
+
+export function toPerson(row: DbPerson): Person {
+  return { email: row.email, name: row.name, role: row.role as Role };
+}
+
+export function toDevice(row: DbDevice): Device {
+  return {
+    id: row.id,
+    ownerEmail: row.ownerEmail,
+    name: row.name,
+    platform: row.platform as Platform,
+    osVersion: row.osVersion,
+    managementMode: row.managementMode as ManagementMode,
+    passcodeSet: row.passcodeSet,
+    passcodePolicy: {
+      enforced: row.policyEnforced,
+      type: row.policyType as PasscodeType,
+      minLength: row.policyMinLength,
+      complexity: row.policyComplexity as Complexity,
+    },
+    resetTokenActive: row.resetTokenActive,
+    lastSeenAt: row.lastSeenAt,
+    pendingAction: (row.pendingAction as PendingAction | null) ?? null,
+    pushToken: row.pushToken,
+    pushUnreachableAt: row.pushUnreachableAt,
+    enrolled: row.secretHash !== null,
+  };
+}
+
+export function deviceData(d: DeviceInput): Omit<Prisma.DeviceUncheckedCreateInput, "id"> {
+  return {
+    ownerEmail: d.ownerEmail,
+    name: d.name,
+    platform: d.platform,
+    osVersion: d.osVersion,
+    managementMode: d.managementMode,
+    passcodeSet: d.passcodeSet,
+    policyEnforced: d.passcodePolicy.enforced,
+    policyType: d.passcodePolicy.type,
+    policyMinLength: d.passcodePolicy.minLength,
+    policyComplexity: d.passcodePolicy.complexity,
+    resetTokenActive: d.resetTokenActive,
+    lastSeenAt: d.lastSeenAt,
+    pendingAction: d.pendingAction,
+  };
+}
+
+export function toRequest(row: DbRequest): ResetRequest {
+  return {
+    id: row.id,
+    kind: row.kind as RequestKind,
+    deviceId: row.deviceId,
+    requestedBy: row.requestedBy,
+    surface: row.surface as Surface,
+    notifyUser: row.notifyUser,
+    state: row.state as RequestState,
+    pushAttempts: row.pushAttempts,
+    nextPushAt: row.nextPushAt,
+    expiresAt: row.expiresAt,
+    outcome: row.outcome,
+    createdAt: row.createdAt,
+    finishedAt: row.finishedAt,
+    hasPasscode: row.passcodeCipher !== null,
+  };
+}
+
+export function toDelivery(row: DbDelivery): Delivery {
+  return {
+    id: row.id,
+    requestId: row.requestId,
+    recipientEmail: row.recipientEmail,
+    channel: row.channel as Delivery["channel"],
+    status: row.status as Delivery["status"],
+    attempts: row.attempts,
+    nextAttemptAt: row.nextAttemptAt,
+    lastError: row.lastError,
+    sentAt: row.sentAt,
+  };
+}

@@ -1,0 +1,120 @@
+// Sends mail over SMTP when SMTP_URL is set; otherwise drops each message as an .eml file in an
+// outbox directory, so a fresh install works without a mail server.
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import nodemailer from "nodemailer";
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface MailTransport {
+  kind: "smtp" | "outbox";
+  send(msg: OutgoingMail): Promise<{ messageId: string; file?: string }>;
+  close(): void;
+}
+
+export function createMailTransport(opts: {
+  smtpUrl: string | null;
+  outboxDir: string;
+  from: string;
+}): MailTransport {
+  return opts.smtpUrl ? smtpTransport(opts.smtpUrl, opts.from) : outboxTransport(opts.outboxDir, opts.from);
+}
+
+function smtpTransport(url: string, from: string): MailTransport {
+  // Defaults wait minutes on a dead server; a delivery worker retries sooner than that.
+  const mailer = nodemailer.createTransport(
+    { url, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 },
+    { from },
+  );
+  return {
+    kind: "smtp",
+    async send(msg) {
+      try {
+        const info = await mailer.sendMail(msg);
+        return { messageId: info.messageId };
+      } catch (err) {
+        throw smtpError(err, msg.to);
+      }
+    },
+    close: () => mailer.close(),
+  };
+}
+
+function outboxTransport(dir: string, from: string): MailTransport {
+  const composer = nodemailer.createTransport(
+    { streamTransport: true, buffer: true, newline: "windows" },
+    { from },
+  );
+  return {
+    kind: "outbox",
+    async send(msg) {
+      const info = await composer.sendMail(msg);
+      const stamp = new Date().toISOString().replace(/[-:.]/g, "");
+      const id = info.messageId.replace(/^<|>$/g, "").replace(/[^A-Za-z0-9._@-]/g, "_");
+      const file = path.join(dir, `${stamp}-${id}.eml`);
+      try {
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        // 0600: the file holds a passcode.
+        await writeFile(file, info.message as Buffer, { mode: 0o600, flag: "wx" });
+      } catch (err) {
+        throw withCode(
+          `Could not write the mail to the outbox ${dir} (${codeOf(err) ?? "error"})`,
+          codeOf(err),
+        );
+      }
+      return { messageId: info.messageId, file };
+    },
+    close: () => composer.close(),
+  };
+}
+
+interface NodemailerError {
+  code?: string;
+  originalCode?: string;
+  responseCode?: number;
+  rejected?: string[];
+}
+
+/** One short sentence per failure; the raw error may quote the server, never our body, but we keep neither. */
+function smtpError(err: unknown, to: string): Error {
+  const e = (typeof err === "object" && err !== null ? err : {}) as NodemailerError;
+  const code = e.code ?? "error";
+  const reply = e.responseCode ? ` ${e.responseCode}` : "";
+  switch (code) {
+    case "EAUTH":
+      return withCode("SMTP server refused the login (EAUTH)", code);
+    case "ENOAUTH":
+      return withCode("SMTP server needs a login but SMTP_URL has no user and password (ENOAUTH)", code);
+    case "EENVELOPE": {
+      const who = e.rejected?.length ? e.rejected.join(", ") : to;
+      return withCode(`SMTP server rejected the recipient ${who} (${code}${reply})`, code);
+    }
+    case "EMESSAGE":
+      return withCode(`SMTP server refused the message (${code}${reply})`, code);
+    case "ETIMEDOUT":
+      return withCode("SMTP server did not answer in time (ETIMEDOUT)", code);
+    case "ETLS":
+    case "EREQUIRETLS":
+      return withCode(`TLS with the SMTP server failed (${code})`, code);
+    case "ECONNECTION":
+    case "ESOCKET":
+    case "EDNS":
+      return withCode(`Could not reach the SMTP server (${e.originalCode ?? code})`, code);
+    default:
+      return withCode(`Sending mail over SMTP failed (${code}${reply})`, code);
+  }
+}
+
+function codeOf(err: unknown): string | undefined {
+  const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === "string" ? code : undefined;
+}
+
+function withCode(message: string, code: string | undefined): Error {
+  return Object.assign(new Error(message), { code });
+}

@@ -1,0 +1,160 @@
+// The composition root: config -> database -> stores -> core -> adapters -> HTTP server.
+// The only place that builds services; the CLI and the server both start here.
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Config } from "./config.ts";
+import { DEFAULT_SETTINGS, type Engine } from "./core/engine.ts";
+import { issueEnrollmentCode } from "./core/enrollment.ts";
+import type { Logger, PushChannel, TimelineObserver } from "./core/ports.ts";
+import { sweepAll } from "./core/reset/sweep.ts";
+import { createSecretBox } from "./core/secrets.ts";
+import { openDatabase, type Database } from "./adapters/db/open-database.ts";
+import { createStores } from "./adapters/db/stores.ts";
+import { deviceRoutes } from "./adapters/device-api/device-routes.ts";
+import { resolvePasscodeKey } from "./adapters/key-file.ts";
+import { createEmailPasscodeSender } from "./adapters/mail/email-passcode-sender.ts";
+import { createMailTransport, type MailTransport } from "./adapters/mail/mail-transport.ts";
+import { createFcmPushChannel } from "./adapters/push/fcm-push-channel.ts";
+import { createLocalPushChannel } from "./adapters/push/local-push-channel.ts";
+import { cryptoRandom, systemClock } from "./adapters/system.ts";
+import { createRouter, type Route } from "./http/router.ts";
+import { parseInventory } from "./inventory/parse-inventory.ts";
+import { JOBS } from "./scheduler/jobs.ts";
+import { type Scheduler, startScheduler } from "./scheduler/scheduler.ts";
+import { createDeviceSimulator, type DeviceSimulator } from "./simulator/device-simulator.ts";
+import { simulatorRoutes } from "./simulator/simulator-routes.ts";
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+export interface Core {
+  engine: Engine;
+  database: Database;
+  mail: MailTransport;
+  keySource: string;
+  close(): Promise<void>;
+}
+
+/** Database, stores and engine: what both the server and the CLI need. */
+export async function composeCore(
+  config: Config,
+  log: Logger,
+  opts: { observers?: TimelineObserver[]; push?: PushChannel } = {},
+): Promise<Core> {
+  const { key, source } = resolvePasscodeKey(config);
+  const database = await openDatabase(config.database.url);
+  const mail = createMailTransport({ smtpUrl: config.smtpUrl, outboxDir: config.outboxDir, from: config.mailFrom });
+  const fcm = config.firebaseServiceAccount
+    ? createFcmPushChannel({ serviceAccountPath: config.firebaseServiceAccount })
+    : null;
+  const engine: Engine = {
+    stores: createStores(database.db, systemClock),
+    push: opts.push ?? fcm ?? createLocalPushChannel({ serverUrl: `http://127.0.0.1:${config.port}` }),
+    pushChannelName: fcm ? "Firebase Cloud Messaging" : "the local push channel (simulated device)",
+    senders: [createEmailPasscodeSender(mail, { publicUrl: config.publicUrl })],
+    secrets: createSecretBox(key),
+    clock: systemClock,
+    random: cryptoRandom,
+    log,
+    settings: {
+      ...DEFAULT_SETTINGS,
+      requestExpiryMs: config.requestExpiryMs,
+      staleDeviceAfterMs: config.staleDeviceAfterMs,
+      passcodeRetentionMs: config.passcodeRetentionMs,
+    },
+    admins: new Set(config.admins),
+    observers: opts.observers ?? [],
+  };
+  return {
+    engine,
+    database,
+    mail,
+    keySource: source,
+    async close() {
+      mail.close();
+      await fcm?.close();
+      await database.close();
+    },
+  };
+}
+
+export async function loadDemoInventory(engine: Engine): Promise<number> {
+  if ((await engine.stores.directory.countDevices()) > 0) return 0;
+  const parsed = parseInventory(readFileSync(join(PROJECT_ROOT, "demo", "inventory.json"), "utf8"), "json");
+  if (!parsed.ok) throw new Error(`demo/inventory.json is invalid: ${parsed.errors[0]?.message}`);
+  const { devices } = await engine.stores.directory.upsertInventory(parsed.people, parsed.devices);
+  return devices;
+}
+
+export interface Running {
+  core: Core;
+  server: Server;
+  url: string;
+  simulator: DeviceSimulator | null;
+  scheduler: Scheduler;
+  demoDevices: number;
+  stop(): Promise<void>;
+}
+
+/** Starts everything `npm start` runs. Port 0 picks a free port (tests). */
+export async function startLatchkey(config: Config, log: Logger): Promise<Running> {
+  const server = createServer();
+  await new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(config.port, config.host, () => ok());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const localUrl = `http://127.0.0.1:${port}`;
+  const core = await composeCore(
+    { ...config, port },
+    log,
+    config.simulator ? { push: createLocalPushChannel({ serverUrl: localUrl }) } : {},
+  );
+  const { engine } = core;
+  const demoDevices = config.demoInventory ? await loadDemoInventory(engine) : 0;
+
+  const routes: Route[] = [
+    { method: "GET", path: "/healthz", handler: async () => ({ status: 200, body: { status: "ok" } }) },
+    ...deviceRoutes(engine),
+  ];
+  let simulator: DeviceSimulator | null = null;
+  if (config.simulator) {
+    simulator = createDeviceSimulator({
+      serverUrl: localUrl,
+      stateFile: join(config.dataDir, "simulator", "phones.json"),
+      delayMs: config.simulatorDelayMs,
+      log,
+      device: (id) => engine.stores.directory.device(id),
+      enrollmentCode: async (id) => {
+        const issued = await issueEnrollmentCode(engine, id);
+        return issued.ok ? issued.code : null;
+      },
+    });
+    routes.push(...simulatorRoutes(simulator, async (id) => (await engine.stores.directory.device(id)) !== null));
+  }
+  server.on("request", createRouter(routes, log));
+
+  // Resume whatever a previous run left unfinished: the sequence is driven from the database.
+  await sweepAll(engine);
+  simulator?.resume();
+  const scheduler = startScheduler(engine, JOBS, `${process.pid}@${port}`);
+
+  return {
+    core,
+    server,
+    url: localUrl,
+    simulator,
+    scheduler,
+    demoDevices,
+    async stop() {
+      await scheduler.stop();
+      await simulator?.stop();
+      const closed = new Promise<void>((ok) => server.close(() => ok()));
+      server.closeAllConnections();
+      await closed;
+      await core.close();
+    },
+  };
+}

@@ -1,0 +1,148 @@
+// The one schema over the environment, parsed once at boot. The only reader of process.env.
+import { z } from "zod";
+
+const bool = (name: string, fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return fallback;
+      const s = v.trim().toLowerCase();
+      if (["true", "1", "yes", "on"].includes(s)) return true;
+      if (["false", "0", "no", "off"].includes(s)) return false;
+      ctx.addIssue({ code: "custom", message: `${name} must be true or false, got "${v}"` });
+      return z.NEVER;
+    });
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const ms = parseDuration(v === undefined || v.trim() === "" ? fallback : v);
+      if (ms === null) {
+        ctx.addIssue({ code: "custom", message: `expected a duration such as 90s, 15m, 1h or 7d, got "${v}"` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+export function parseDuration(text: string): number | null {
+  const m = /^\s*(\d+)\s*(ms|s|m|h|d)\s*$/.exec(text);
+  if (!m) return null;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "ms" | "s" | "m" | "h" | "d"];
+  return Number(m[1]) * unit;
+}
+
+const emailList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const list = (v ?? "")
+      .split(",")
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean);
+    for (const e of list) {
+      if (!z.email().safeParse(e).success) {
+        ctx.addIssue({ code: "custom", message: `"${e}" is not an email address` });
+        return z.NEVER;
+      }
+    }
+    return list;
+  });
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DATA_DIR: z.string().default("./data"),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === "" || /^(file:|postgres(ql)?:\/\/)/.test(v), {
+      message: "must be a file: URL (embedded SQLite) or a postgresql:// URL",
+    }),
+  SMTP_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === "" || /^smtps?:\/\//.test(v), {
+      message: "must be an smtp:// or smtps:// URL",
+    }),
+  MAIL_FROM: z.string().default("Latchkey <latchkey@localhost>"),
+  FIREBASE_SERVICE_ACCOUNT: z.string().optional(),
+  LATCHKEY_ADMINS: emailList,
+  PASSCODE_KEY: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === "" || decodeKey(v) !== null, {
+      message: "must be 32 bytes, as 64 hex characters or base64",
+    }),
+  REQUEST_EXPIRY: duration("24h"),
+  STALE_DEVICE_AFTER: duration("7d"),
+  PASSCODE_RETENTION: duration("1h"),
+  DEMO_INVENTORY: bool("DEMO_INVENTORY", true),
+  SIMULATOR_DELAY: duration("400ms"),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});
+
+export function decodeKey(text: string): Buffer | null {
+  const t = text.trim();
+  const buf = /^[0-9a-fA-F]{64}$/.test(t) ? Buffer.from(t, "hex") : Buffer.from(t, "base64");
+  return buf.length === 32 ? buf : null;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  database: { kind: "sqlite"; url: string } | { kind: "postgresql"; url: string };
+  smtpUrl: string | null;
+  mailFrom: string;
+  outboxDir: string;
+  firebaseServiceAccount: string | null;
+  /** True when pushes go to the local channel and devices are simulated. */
+  simulator: boolean;
+  admins: string[];
+  passcodeKey: Buffer | null;
+  requestExpiryMs: number;
+  staleDeviceAfterMs: number;
+  passcodeRetentionMs: number;
+  demoInventory: boolean;
+  simulatorDelayMs: number;
+  logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
+}
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; throws ConfigError naming every variable at fault. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "environment"}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const dataDir = e.DATA_DIR;
+  const dbUrl = e.DATABASE_URL || `file:${dataDir.replace(/\/$/, "")}/latchkey.db`;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
+    dataDir,
+    database: dbUrl.startsWith("file:") ? { kind: "sqlite", url: dbUrl } : { kind: "postgresql", url: dbUrl },
+    smtpUrl: e.SMTP_URL || null,
+    mailFrom: e.MAIL_FROM,
+    outboxDir: `${dataDir.replace(/\/$/, "")}/outbox`,
+    firebaseServiceAccount: e.FIREBASE_SERVICE_ACCOUNT || null,
+    simulator: !e.FIREBASE_SERVICE_ACCOUNT,
+    admins: e.LATCHKEY_ADMINS,
+    passcodeKey: e.PASSCODE_KEY ? decodeKey(e.PASSCODE_KEY) : null,
+    requestExpiryMs: e.REQUEST_EXPIRY,
+    staleDeviceAfterMs: e.STALE_DEVICE_AFTER,
+    passcodeRetentionMs: e.PASSCODE_RETENTION,
+    demoInventory: e.DEMO_INVENTORY,
+    simulatorDelayMs: e.SIMULATOR_DELAY,
+    logLevel: e.LOG_LEVEL,
+  };
+}

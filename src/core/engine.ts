@@ -1,0 +1,68 @@
+// Everything the use cases need, built once by the composition root and passed in.
+import type { Clock, Logger, NewEvent, PasscodeSender, PushChannel, Random, Stores, TimelineObserver } from "./ports.ts";
+import type { SecretBox } from "./secrets.ts";
+import type { ResetRequest } from "./types.ts";
+
+export interface EngineSettings {
+  requestExpiryMs: number;
+  staleDeviceAfterMs: number;
+  passcodeRetentionMs: number;
+  /** Wait before re-pushing a command the device has not picked up, by attempt number. */
+  pushBackoffMs: readonly number[];
+  /** Wait before retrying a failed delivery, by attempt number. */
+  deliveryBackoffMs: readonly number[];
+  deliveryMaxAttempts: number;
+  enrollmentCodeTtlMs: number;
+  /** How many of a device's previous passcodes a new one must differ from. */
+  passcodeHistory: number;
+}
+
+export const DEFAULT_SETTINGS: EngineSettings = {
+  requestExpiryMs: 24 * 3_600_000,
+  staleDeviceAfterMs: 7 * 86_400_000,
+  passcodeRetentionMs: 3_600_000,
+  pushBackoffMs: [30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000],
+  deliveryBackoffMs: [10_000, 30_000, 60_000, 300_000, 900_000],
+  deliveryMaxAttempts: 6,
+  enrollmentCodeTtlMs: 24 * 3_600_000,
+  passcodeHistory: 5,
+};
+
+export interface Engine {
+  stores: Stores;
+  push: PushChannel;
+  /** Name of the push channel, for the timeline ("Firebase Cloud Messaging", "local simulator"). */
+  pushChannelName: string;
+  senders: PasscodeSender[];
+  secrets: SecretBox;
+  clock: Clock;
+  random: Random;
+  log: Logger;
+  settings: EngineSettings;
+  /** Admins named in configuration (LATCHKEY_ADMINS), lower-cased. */
+  admins: ReadonlySet<string>;
+  observers: TimelineObserver[];
+}
+
+export function backoff(table: readonly number[], attempt: number): number {
+  return table[Math.min(attempt, table.length - 1)] ?? 60_000;
+}
+
+/** Tells observers about a committed event. Observers are chat adapters: their failures never fail the core. */
+export function announce(engine: Engine, request: ResetRequest, event: NewEvent): void {
+  for (const o of engine.observers) {
+    Promise.resolve()
+      .then(() => o.onEvent(request, event))
+      .catch((err: unknown) =>
+        engine.log.warn({ requestId: request.id, err: errorText(err) }, "timeline observer failed"),
+      );
+  }
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function at(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}

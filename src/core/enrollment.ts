@@ -1,0 +1,64 @@
+// Device agent identity: a one-time enrollment code (issued by an operator) is exchanged for a
+// device secret. Both are stored only as SHA-256 digests; the secret is shown once.
+import { type Engine, errorText } from "./engine.ts";
+import { sha256 } from "./secrets.ts";
+import type { Device } from "./types.ts";
+
+export async function issueEnrollmentCode(
+  engine: Engine,
+  deviceId: string,
+): Promise<{ ok: true; code: string; expiresAt: Date } | { ok: false; message: string }> {
+  const device = await engine.stores.directory.device(deviceId);
+  if (!device) return { ok: false, message: `No device with id "${deviceId}" is in the inventory.` };
+  const code = engine.random.secret(18);
+  const expiresAt = new Date(engine.clock.now().getTime() + engine.settings.enrollmentCodeTtlMs);
+  await engine.stores.directory.setEnrollmentCode(deviceId, sha256(code), expiresAt);
+  await engine.stores.audit.append({
+    actor: "operator",
+    surface: "cli",
+    action: "device.enrollment_code",
+    outcome: "ok",
+    deviceId,
+    detail: `enrollment code issued, valid until ${expiresAt.toISOString()}`,
+  });
+  return { ok: true, code, expiresAt };
+}
+
+export async function enrollDevice(
+  engine: Engine,
+  input: { deviceId: string; code: string; pushToken?: string | null },
+): Promise<{ ok: true; deviceSecret: string } | { ok: false; message: string }> {
+  const { directory, audit } = engine.stores;
+  const secret = engine.random.secret(32);
+  const ok = await directory.completeEnrollment(input.deviceId, sha256(input.code), sha256(secret), engine.clock.now());
+  await audit.append({
+    actor: `device:${input.deviceId}`,
+    surface: "device",
+    action: "device.enroll",
+    outcome: ok ? "ok" : "refused",
+    deviceId: input.deviceId,
+    detail: ok ? "device agent enrolled" : "invalid or expired enrollment code",
+  });
+  if (!ok) return { ok: false, message: "Unknown device or invalid/expired enrollment code." };
+  if (input.pushToken) await registerPushToken(engine, input.deviceId, input.pushToken);
+  return { ok: true, deviceSecret: secret };
+}
+
+export async function authenticateDevice(engine: Engine, secret: string): Promise<Device | null> {
+  if (secret.length < 16 || secret.length > 200) return null;
+  try {
+    const device = await engine.stores.directory.deviceBySecretHash(sha256(secret));
+    if (device) await engine.stores.directory.touchSeen(device.id, engine.clock.now());
+    return device;
+  } catch (err) {
+    engine.log.error({ err: errorText(err) }, "device authentication failed");
+    throw err;
+  }
+}
+
+/** A new push token also re-arms the push of a command that was waiting for one. */
+export async function registerPushToken(engine: Engine, deviceId: string, token: string): Promise<void> {
+  await engine.stores.directory.setPushToken(deviceId, token);
+  const active = await engine.stores.requests.activeForDevice(deviceId);
+  if (active) await engine.stores.requests.schedulePush(active.id, engine.clock.now());
+}

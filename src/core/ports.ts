@@ -1,0 +1,234 @@
+// What the core needs from the outside world, named for the need. Adapters implement these;
+// the core never imports an SDK.
+import type {
+  AuditEntry,
+  Delivery,
+  DeliveryChannel,
+  Device,
+  ManagementMode,
+  PasscodePolicy,
+  PendingAction,
+  Person,
+  Platform,
+  RequestKind,
+  RequestState,
+  ResetRequest,
+  Role,
+  Surface,
+  TimelineEvent,
+} from "./types.ts";
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface Random {
+  /** Uniform integer in [0, maxExclusive), cryptographically secure. */
+  int(maxExclusive: number): number;
+  /** A new opaque identifier such as `rq_5f2c...`. */
+  id(prefix: string): string;
+  /** A new URL-safe secret with `bytes` bytes of entropy. */
+  secret(bytes: number): string;
+}
+
+/** Structured logger. Callers pass identifiers, never secrets. */
+export interface Logger {
+  debug(fields: Record<string, unknown>, msg: string): void;
+  info(fields: Record<string, unknown>, msg: string): void;
+  warn(fields: Record<string, unknown>, msg: string): void;
+  error(fields: Record<string, unknown>, msg: string): void;
+}
+
+export interface PersonInput {
+  email: string;
+  name: string;
+  role?: Role;
+}
+
+export interface DeviceInput {
+  id: string;
+  ownerEmail: string;
+  name: string;
+  platform: Platform;
+  osVersion: string;
+  managementMode: ManagementMode;
+  passcodeSet: boolean;
+  passcodePolicy: PasscodePolicy;
+  resetTokenActive: boolean;
+  lastSeenAt: Date | null;
+  pendingAction: PendingAction | null;
+}
+
+export interface Directory {
+  person(email: string): Promise<Person | null>;
+  device(id: string): Promise<Device | null>;
+  devicesOf(ownerEmail: string): Promise<Device[]>;
+  listDevices(filter?: { ownerEmail?: string }): Promise<Device[]>;
+  countDevices(): Promise<number>;
+  /** Upserts by email / id in one transaction: all or nothing. */
+  upsertInventory(people: PersonInput[], devices: DeviceInput[]): Promise<{ people: number; devices: number }>;
+  setEnrollmentCode(deviceId: string, codeHash: string, expiresAt: Date): Promise<void>;
+  /** Swaps a valid, unexpired enrollment code for a device secret; false when the code does not match. */
+  completeEnrollment(deviceId: string, codeHash: string, secretHash: string, now: Date): Promise<boolean>;
+  deviceBySecretHash(secretHash: string): Promise<Device | null>;
+  setPushToken(deviceId: string, token: string | null): Promise<void>;
+  markPushUnreachable(deviceId: string, at: Date): Promise<void>;
+  touchSeen(deviceId: string, at: Date): Promise<void>;
+}
+
+export interface NewEvent {
+  type: string;
+  actor: string;
+  detail: string;
+}
+
+export interface AuditInput {
+  actor: string;
+  surface: Surface;
+  action: string;
+  outcome: AuditEntry["outcome"];
+  deviceId?: string | null;
+  requestId?: string | null;
+  detail: string;
+}
+
+export interface NewRequest {
+  id: string;
+  kind: RequestKind;
+  deviceId: string;
+  requestedBy: string;
+  surface: Surface;
+  notifyUser: boolean;
+  state: RequestState;
+  expiresAt: Date;
+  nextPushAt: Date | null;
+  passcodeCipher: string | null;
+  idempotencyKeyHash: string | null;
+  outcome: string | null;
+  finishedAt: Date | null;
+}
+
+export interface NewDelivery {
+  id: string;
+  recipientEmail: string;
+  channel: DeliveryChannel;
+}
+
+export type CreateResult =
+  | { created: true; request: ResetRequest }
+  | { created: false; reason: "device_busy" | "duplicate"; existing: ResetRequest };
+
+export interface Transition {
+  from: readonly RequestState[];
+  to: RequestState;
+  event: NewEvent;
+  outcome?: string;
+  nextPushAt?: Date | null;
+  /** Drop the stored passcode material in the same write. */
+  purgePasscode?: boolean;
+  deliveries?: NewDelivery[];
+  audit?: AuditInput;
+}
+
+export interface RequestListFilter {
+  limit: number;
+  deviceId?: string;
+  requestedBy?: string;
+  states?: RequestState[];
+}
+
+export interface RequestStore {
+  /** Creates the request with its first events (and audit row, and passcode digest) in one transaction. */
+  create(
+    request: NewRequest,
+    events: NewEvent[],
+    extras: { passcodeDigest?: string; audit?: AuditInput },
+  ): Promise<CreateResult>;
+  get(id: string): Promise<ResetRequest | null>;
+  byIdempotencyKeyHash(hash: string): Promise<ResetRequest | null>;
+  activeForDevice(deviceId: string): Promise<ResetRequest | null>;
+  passcodeCipher(id: string): Promise<string | null>;
+  /** Compare-and-set on the state: applies only when the current state is in `from`; null otherwise. */
+  transition(id: string, t: Transition): Promise<ResetRequest | null>;
+  addEvent(id: string, event: NewEvent): Promise<void>;
+  /** Claims the next push attempt (compare-and-set on the attempt count); false if another worker did. */
+  claimPush(id: string, seenAttempts: number, nextPushAt: Date): Promise<boolean>;
+  /** Makes a push due at `at` (or stops pushing with null), e.g. when the device registers a new token. */
+  schedulePush(id: string, at: Date | null): Promise<void>;
+  duePushes(now: Date, limit: number): Promise<ResetRequest[]>;
+  dueExpiries(now: Date, limit: number): Promise<ResetRequest[]>;
+  /** Final requests still holding passcode material, finished before `finishedBefore`. */
+  purgeable(finishedBefore: Date, limit: number): Promise<ResetRequest[]>;
+  purgePasscode(id: string, event: NewEvent): Promise<boolean>;
+  list(filter: RequestListFilter): Promise<ResetRequest[]>;
+  events(id: string, afterId?: number): Promise<TimelineEvent[]>;
+  recentPasscodeDigests(deviceId: string, count: number): Promise<string[]>;
+}
+
+export interface DeliveryStore {
+  due(now: Date, limit: number): Promise<Delivery[]>;
+  claim(id: string, seenAttempts: number, nextAttemptAt: Date): Promise<boolean>;
+  /** Records the final outcome of one delivery with its timeline event and audit row, in one transaction. */
+  settle(
+    id: string,
+    outcome: { status: "sent" | "failed"; at: Date; error?: string },
+    event: NewEvent,
+    audit: AuditInput,
+  ): Promise<void>;
+  retryLater(id: string, error: string, event: NewEvent): Promise<void>;
+  forRequest(requestId: string): Promise<Delivery[]>;
+}
+
+export interface AuditLog {
+  append(entry: AuditInput): Promise<void>;
+  list(filter: { since?: Date; limit?: number }): Promise<AuditEntry[]>;
+}
+
+export interface JobClaims {
+  /** Inserts the unique key of one job fire; true only for the one process that inserted it. */
+  claim(key: string, jobName: string, owner: string): Promise<boolean>;
+  prune(before: Date): Promise<number>;
+}
+
+export interface Stores {
+  directory: Directory;
+  requests: RequestStore;
+  deliveries: DeliveryStore;
+  audit: AuditLog;
+  jobs: JobClaims;
+}
+
+/** Data-only push: tells the device agent that a command waits. Never carries the passcode. */
+export interface PushMessage {
+  requestId: string;
+}
+
+export type PushResult =
+  | { ok: true }
+  | { ok: false; kind: "unregistered" | "invalid" | "transient" | "no_registration"; message: string };
+
+export interface PushChannel {
+  send(device: Device, message: PushMessage): Promise<PushResult>;
+}
+
+export interface PasscodeLetter {
+  recipient: Person;
+  requester: Person;
+  device: Device;
+  request: ResetRequest;
+  passcode: string;
+  /** True when the recipient is the device's user rather than the admin who asked. */
+  toDeviceUser: boolean;
+}
+
+/** One private channel a passcode can travel on (email, chat DM). Throws on failure. */
+export interface PasscodeSender {
+  channel: DeliveryChannel;
+  reaches(person: Person): Promise<boolean>;
+  send(letter: PasscodeLetter): Promise<void>;
+}
+
+/** Told after each committed timeline event, so chat adapters can follow a request live. */
+export interface TimelineObserver {
+  onEvent(request: ResetRequest, event: NewEvent): void | Promise<void>;
+}

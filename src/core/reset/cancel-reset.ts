@@ -1,0 +1,60 @@
+// Use case: an admin (or whoever started it) cancels a request the device has not picked up.
+import { authorize } from "../authorization.ts";
+import { announce, type Engine } from "../engine.ts";
+import { CANCELLABLE } from "../lifecycle.ts";
+import type { NewEvent } from "../ports.ts";
+import type { ResetRequest, Surface } from "../types.ts";
+
+export type CancelResult =
+  | { status: "cancelled"; request: ResetRequest }
+  | { status: "too_late" | "not_found" | "not_allowed"; message: string; request?: ResetRequest };
+
+export async function cancelReset(
+  engine: Engine,
+  input: { actorEmail: string; requestId: string; surface: Surface; reason?: string },
+): Promise<CancelResult> {
+  const { requests, directory } = engine.stores;
+  const actorEmail = input.actorEmail.trim().toLowerCase();
+  const request = await requests.get(input.requestId);
+  const device = request ? await directory.device(request.deviceId) : null;
+  const decision = await authorize(engine, {
+    actorEmail,
+    action: "cancel",
+    device,
+    surface: input.surface,
+    requestId: input.requestId,
+  });
+  if (!request) return { status: "not_found", message: `No request "${input.requestId}".` };
+  if (!decision.allowed && request.requestedBy !== actorEmail) return { status: "not_allowed", message: decision.message };
+  if (!CANCELLABLE.includes(request.state)) {
+    return {
+      status: "too_late",
+      request,
+      message:
+        request.state === "received" || request.state === "passcode_reset" || request.state === "locked"
+          ? `Too late to cancel: the device already picked up the command (${request.state}).`
+          : `The request has already ended (${request.state}).`,
+    };
+  }
+  const why = input.reason?.trim() ? ` Reason: ${input.reason.trim().slice(0, 200)}` : "";
+  const e: NewEvent = { type: "cancelled", actor: actorEmail, detail: `Cancelled by ${actorEmail}.${why}` };
+  const moved = await requests.transition(request.id, {
+    from: CANCELLABLE,
+    to: "cancelled",
+    event: e,
+    outcome: `Cancelled by ${actorEmail}.${why}`,
+    purgePasscode: true,
+    audit: {
+      actor: actorEmail,
+      surface: input.surface,
+      action: "request.cancel",
+      outcome: "ok",
+      deviceId: request.deviceId,
+      requestId: request.id,
+      detail: `cancelled in state ${request.state}${why}`,
+    },
+  });
+  if (!moved) return cancelReset(engine, input);
+  announce(engine, moved, e);
+  return { status: "cancelled", request: moved };
+}

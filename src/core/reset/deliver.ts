@@ -1,0 +1,126 @@
+// Use case: send the new passcode privately (email, chat DM) once the device confirms the lock,
+// retrying with backoff, then complete the request. Each attempt is claimed in the database.
+import { announce, at, backoff, type Engine, errorText } from "../engine.ts";
+import type { NewEvent } from "../ports.ts";
+import type { Delivery, Person } from "../types.ts";
+
+const CHANNEL_NAMES: Record<Delivery["channel"], string> = {
+  email: "email",
+  slack_dm: "Slack direct message",
+  teams_dm: "Teams chat",
+};
+
+export async function deliverPending(engine: Engine, filter: { requestId?: string } = {}, limit = 50): Promise<number> {
+  const due = await engine.stores.deliveries.due(engine.clock.now(), limit);
+  const mine = filter.requestId ? due.filter((d) => d.requestId === filter.requestId) : due;
+  for (const d of mine) await deliverOne(engine, d);
+  return mine.length;
+}
+
+async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
+  const { deliveries, requests, directory } = engine.stores;
+  const now = engine.clock.now();
+  const retryAt = new Date(now.getTime() + backoff(engine.settings.deliveryBackoffMs, delivery.attempts));
+  if (!(await deliveries.claim(delivery.id, delivery.attempts, retryAt))) return;
+  const attempt = delivery.attempts + 1;
+  const request = await requests.get(delivery.requestId);
+  const sender = engine.senders.find((s) => s.channel === delivery.channel);
+  const cipher = await requests.passcodeCipher(delivery.requestId);
+  const device = request ? await directory.device(request.deviceId) : null;
+  const channel = CHANNEL_NAMES[delivery.channel];
+  const to = delivery.recipientEmail;
+  const auditBase = {
+    actor: "latchkey",
+    surface: "system" as const,
+    deviceId: request?.deviceId ?? null,
+    requestId: delivery.requestId,
+  };
+
+  if (!request || !sender || !cipher || !device) {
+    const why = !cipher ? "the passcode was already erased" : "this channel is no longer configured";
+    await deliveries.settle(
+      delivery.id,
+      { status: "failed", at: now, error: why },
+      { type: "delivery_failed", actor: "latchkey", detail: `Could not send the passcode by ${channel} to ${to}: ${why}.` },
+      { ...auditBase, action: "passcode.delivery", outcome: "failed", detail: `${delivery.channel} to ${to}: ${why}` },
+    );
+    await completeIfDelivered(engine, delivery.requestId);
+    return;
+  }
+  const passcode = engine.secrets.open(cipher);
+  const recipient = await personOrBare(engine, to);
+  const requester = await personOrBare(engine, request.requestedBy);
+  try {
+    await sender.send({
+      recipient,
+      requester,
+      device,
+      request,
+      passcode,
+      toDeviceUser: to !== request.requestedBy,
+    });
+  } catch (err) {
+    const reason = errorText(err).split(passcode).join("[redacted]");
+    if (attempt >= engine.settings.deliveryMaxAttempts) {
+      const e: NewEvent = {
+        type: "delivery_failed",
+        actor: "latchkey",
+        detail: `Gave up sending the passcode by ${channel} to ${to} after ${attempt} attempts: ${reason}`,
+      };
+      await deliveries.settle(delivery.id, { status: "failed", at: now, error: reason }, e, {
+        ...auditBase,
+        action: "passcode.delivery",
+        outcome: "failed",
+        detail: `${delivery.channel} to ${to}: ${reason}`,
+      });
+      announce(engine, request, e);
+      await completeIfDelivered(engine, request.id);
+    } else {
+      const e: NewEvent = {
+        type: "delivery_retry",
+        actor: "latchkey",
+        detail: `Sending the passcode by ${channel} to ${to} failed (attempt ${attempt}): ${reason} Retrying at ${at(retryAt)}.`,
+      };
+      await deliveries.retryLater(delivery.id, reason, e);
+      announce(engine, request, e);
+    }
+    return;
+  }
+  const e: NewEvent = { type: "delivered", actor: "latchkey", detail: `The passcode was sent privately by ${channel} to ${to}.` };
+  await deliveries.settle(delivery.id, { status: "sent", at: now }, e, {
+    ...auditBase,
+    action: "passcode.delivery",
+    outcome: "ok",
+    detail: `${delivery.channel} to ${to}`,
+  });
+  announce(engine, request, e);
+  await completeIfDelivered(engine, request.id);
+}
+
+async function personOrBare(engine: Engine, email: string): Promise<Person> {
+  return (await engine.stores.directory.person(email)) ?? { email, name: email, role: "employee" };
+}
+
+/** Completes a locked request once every delivery has settled. Safe to call any number of times. */
+export async function completeIfDelivered(engine: Engine, requestId: string): Promise<void> {
+  const request = await engine.stores.requests.get(requestId);
+  if (!request || request.state !== "locked") return;
+  const all = await engine.stores.deliveries.forRequest(requestId);
+  if (all.some((d) => d.status === "pending")) return;
+  const sent = all.filter((d) => d.status === "sent").map((d) => `${d.recipientEmail} (${CHANNEL_NAMES[d.channel]})`);
+  const failed = all.filter((d) => d.status === "failed").map((d) => `${d.recipientEmail} (${CHANNEL_NAMES[d.channel]})`);
+  let outcome: string;
+  if (request.kind === "lock") outcome = "The device is locked.";
+  else if (sent.length === 0) outcome = "Passcode reset and device locked, but the passcode could not be delivered to anyone.";
+  else outcome = `Passcode reset and device locked; passcode sent to ${sent.join(", ")}.`;
+  if (failed.length > 0 && sent.length > 0) outcome += ` Delivery failed to ${failed.join(", ")}.`;
+  const e: NewEvent = { type: "completed", actor: "latchkey", detail: outcome };
+  const done = await engine.stores.requests.transition(requestId, { from: ["locked"], to: "completed", event: e, outcome });
+  if (done) announce(engine, done, e);
+}
+
+/** Sweep: requests left in "locked" (say, after a crash) whose deliveries have all settled. */
+export async function completeSettled(engine: Engine, limit = 100): Promise<void> {
+  const locked = await engine.stores.requests.list({ limit, states: ["locked"] });
+  for (const r of locked) await completeIfDelivered(engine, r.id);
+}

@@ -1,0 +1,174 @@
+// Use cases of the device agent: fetch the pending command, report each step.
+import { announce, type Engine } from "../engine.ts";
+import { awaitsPickup, canMove, type DeviceStep } from "../lifecycle.ts";
+import type { NewDelivery, NewEvent, Transition } from "../ports.ts";
+import type { Device, RequestState, ResetRequest } from "../types.ts";
+import { completeIfDelivered, deliverPending } from "./deliver.ts";
+
+export interface DeviceCommand {
+  requestId: string;
+  type: "reset_passcode_and_lock" | "lock";
+  /** Present for reset_passcode_and_lock only: the one place the passcode leaves the server. */
+  passcode?: string;
+  expiresAt: string;
+}
+
+/** The device's pending command, or null. Picking it up moves the request to "received". */
+export async function fetchPendingCommand(engine: Engine, device: Device): Promise<DeviceCommand | null> {
+  const { requests } = engine.stores;
+  const active = await requests.activeForDevice(device.id);
+  if (!active || !["received", "passcode_reset", ...awaitsPickup(active.kind)].includes(active.state)) return null;
+  if (awaitsPickup(active.kind).includes(active.state)) {
+    const e: NewEvent = { type: "received", actor: `device:${device.id}`, detail: "The device picked up the command." };
+    const moved = await requests.transition(active.id, { from: awaitsPickup(active.kind), to: "received", event: e });
+    if (moved) announce(engine, moved, e);
+  }
+  if (active.kind === "lock") return { requestId: active.id, type: "lock", expiresAt: active.expiresAt.toISOString() };
+  const cipher = await requests.passcodeCipher(active.id);
+  if (!cipher) return null;
+  return {
+    requestId: active.id,
+    type: "reset_passcode_and_lock",
+    passcode: engine.secrets.open(cipher),
+    expiresAt: active.expiresAt.toISOString(),
+  };
+}
+
+export type ReportResult =
+  | { ok: true; state: RequestState; changed: boolean }
+  | { ok: false; status: 404 | 409; message: string };
+
+const TARGET: Record<DeviceStep, RequestState> = {
+  received: "received",
+  passcode_reset: "passcode_reset",
+  locked: "locked",
+  failed: "failed",
+};
+const ORDER: RequestState[] = ["received", "passcode_reset", "locked", "completed"];
+
+export async function reportDeviceStep(
+  engine: Engine,
+  device: Device,
+  requestId: string,
+  report: { step: DeviceStep; reason?: string },
+): Promise<ReportResult> {
+  const { requests } = engine.stores;
+  const request = await requests.get(requestId);
+  if (!request || request.deviceId !== device.id) {
+    return { ok: false, status: 404, message: "No such request for this device." };
+  }
+  const to = TARGET[report.step];
+  if (alreadyThere(request.state, to)) return { ok: true, state: request.state, changed: false };
+  if (!canMove(request.kind, request.state, to)) {
+    return {
+      ok: false,
+      status: 409,
+      message: `The request is ${request.state}; the step "${report.step}" cannot follow it.`,
+    };
+  }
+  const reason = cleanReason(await scrub(engine, request, report.reason));
+  const transition = transitionFor(request, device, to, reason);
+  if (to === "locked" && request.kind === "reset_and_lock") {
+    // The deliveries are queued in the same write as the lock, so a crash cannot lose them.
+    transition.deliveries = await plannedDeliveries(engine, request);
+  }
+  const moved = await requests.transition(request.id, transition);
+  if (!moved) {
+    const now = await requests.get(request.id);
+    return now && alreadyThere(now.state, to)
+      ? { ok: true, state: now.state, changed: false }
+      : { ok: false, status: 409, message: "The request changed meanwhile; fetch it again." };
+  }
+  const e = eventFor(device, to, reason, moved);
+  announce(engine, moved, e);
+  if (to === "locked") await afterLocked(engine, moved);
+  return { ok: true, state: moved.state, changed: true };
+}
+
+function alreadyThere(current: RequestState, to: RequestState): boolean {
+  if (current === to) return true;
+  const a = ORDER.indexOf(current);
+  const b = ORDER.indexOf(to);
+  return a >= 0 && b >= 0 && a > b;
+}
+
+function eventFor(device: Device, to: RequestState, reason: string, request: ResetRequest): NewEvent {
+  const actor = `device:${device.id}`;
+  switch (to) {
+    case "received":
+      return { type: "received", actor, detail: "The device picked up the command." };
+    case "passcode_reset":
+      return { type: "passcode_reset", actor, detail: "The device set the new passcode." };
+    case "locked":
+      return {
+        type: "locked",
+        actor,
+        detail:
+          request.kind === "lock"
+            ? "The device is locked. The passcode was not changed."
+            : "The device is locked: the new passcode is needed to use it.",
+      };
+    default:
+      return { type: "failed", actor, detail: `The device could not complete the command: ${reason}` };
+  }
+}
+
+function transitionFor(request: ResetRequest, device: Device, to: RequestState, reason: string): Transition {
+  const event = eventFor(device, to, reason, request);
+  if (to === "failed") {
+    return {
+      from: [request.state],
+      to,
+      event,
+      outcome: `Failed: the device reported "${reason}".`,
+      purgePasscode: true,
+      audit: {
+        actor: `device:${device.id}`,
+        surface: "device" as const,
+        action: "device.failed",
+        outcome: "failed" as const,
+        deviceId: device.id,
+        requestId: request.id,
+        detail: reason,
+      },
+    };
+  }
+  return { from: [request.state], to, event };
+}
+
+/** After the lock: send the private deliveries (reset), then complete. */
+async function afterLocked(engine: Engine, request: ResetRequest): Promise<void> {
+  await deliverPending(engine, { requestId: request.id });
+  await completeIfDelivered(engine, request.id);
+}
+
+async function plannedDeliveries(engine: Engine, request: ResetRequest): Promise<NewDelivery[]> {
+  const { directory } = engine.stores;
+  const device = await directory.device(request.deviceId);
+  const recipients = new Set([request.requestedBy]);
+  if (request.notifyUser && device) recipients.add(device.ownerEmail);
+  const deliveries: NewDelivery[] = [];
+  for (const email of recipients) {
+    const person = (await directory.person(email)) ?? { email, name: email, role: "admin" as const };
+    for (const sender of engine.senders) {
+      if (await sender.reaches(person)) {
+        deliveries.push({ id: engine.random.id("dl"), recipientEmail: email, channel: sender.channel });
+      }
+    }
+  }
+  return deliveries;
+}
+
+/** A device's failure text is shown to admins: make sure it can never carry the passcode. */
+async function scrub(engine: Engine, request: ResetRequest, reason: string | undefined): Promise<string> {
+  if (!reason) return "no reason given";
+  const cipher = request.kind === "reset_and_lock" ? await engine.stores.requests.passcodeCipher(request.id) : null;
+  if (!cipher) return reason;
+  const passcode = engine.secrets.open(cipher);
+  return reason.split(passcode).join("[redacted]");
+}
+
+function cleanReason(reason: string): string {
+  const flat = reason.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  return flat.length > 300 ? `${flat.slice(0, 297)}...` : flat || "no reason given";
+}

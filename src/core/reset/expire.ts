@@ -1,0 +1,37 @@
+// Sweep: requests that did not finish before their expiry end as "expired", saying where they stopped.
+import { announce, at, type Engine } from "../engine.ts";
+import type { NewEvent } from "../ports.ts";
+import type { ResetRequest } from "../types.ts";
+
+export async function expireDue(engine: Engine, limit = 100): Promise<number> {
+  const due = await engine.stores.requests.dueExpiries(engine.clock.now(), limit);
+  let expired = 0;
+  for (const r of due) if (await expireOne(engine, r)) expired++;
+  return expired;
+}
+
+async function expireOne(engine: Engine, request: ResetRequest): Promise<boolean> {
+  const picked = ["received", "passcode_reset"].includes(request.state);
+  const outcome = picked
+    ? `Expired at ${at(request.expiresAt)}: the device picked up the command but did not report the result (last step: ${request.state}).`
+    : `Expired at ${at(request.expiresAt)}: the device never picked up the command (${request.pushAttempts} push attempt(s)). Nothing was changed on the device.`;
+  const e: NewEvent = { type: "expired", actor: "latchkey", detail: outcome };
+  const moved = await engine.stores.requests.transition(request.id, {
+    from: [request.state],
+    to: "expired",
+    event: e,
+    outcome,
+    purgePasscode: true,
+    audit: {
+      actor: "latchkey",
+      surface: "system",
+      action: "request.expire",
+      outcome: "ok",
+      deviceId: request.deviceId,
+      requestId: request.id,
+      detail: `expired in state ${request.state}`,
+    },
+  });
+  if (moved) announce(engine, moved, e);
+  return moved !== null;
+}

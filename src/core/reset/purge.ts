@@ -1,0 +1,22 @@
+// Sweep: erase stored passcode material once a request is complete and the retention window
+// (for re-sending) has passed. Failed, expired and cancelled requests erase it at once.
+import { announce, type Engine } from "../engine.ts";
+import type { NewEvent } from "../ports.ts";
+
+export async function purgeDelivered(engine: Engine, limit = 100): Promise<number> {
+  const before = new Date(engine.clock.now().getTime() - engine.settings.passcodeRetentionMs);
+  const due = await engine.stores.requests.purgeable(before, limit);
+  let purged = 0;
+  for (const r of due) {
+    const e: NewEvent = {
+      type: "passcode_purged",
+      actor: "latchkey",
+      detail: "The stored (encrypted) passcode was erased: the retention window after delivery has passed.",
+    };
+    if (await engine.stores.requests.purgePasscode(r.id, e)) {
+      purged++;
+      announce(engine, r, e);
+    }
+  }
+  return purged;
+}

@@ -1,0 +1,74 @@
+// Use case: tell the device a command waits. Driven from the database: the request's
+// `nextPushAt` says when a (re-)push is due, and each attempt is claimed with a compare-and-set
+// on the attempt count, so a crash never loses a push and two workers never send the same one.
+import { announce, at, backoff, type Engine, errorText } from "../engine.ts";
+import { awaitsPickup } from "../lifecycle.ts";
+import type { NewEvent } from "../ports.ts";
+import type { ResetRequest } from "../types.ts";
+
+export async function pushRequest(engine: Engine, requestId: string): Promise<void> {
+  const { requests, directory } = engine.stores;
+  const request = await requests.get(requestId);
+  const now = engine.clock.now();
+  if (!request || !awaitsPickup(request.kind).includes(request.state)) return;
+  if (!request.nextPushAt || request.nextPushAt > now) return;
+  const attempt = request.pushAttempts + 1;
+  const next = new Date(now.getTime() + backoff(engine.settings.pushBackoffMs, request.pushAttempts));
+  if (!(await requests.claimPush(request.id, request.pushAttempts, next))) return;
+
+  const device = await directory.device(request.deviceId);
+  if (!device) return;
+  let result: Awaited<ReturnType<typeof engine.push.send>>;
+  try {
+    result = await engine.push.send(device, { requestId: request.id });
+  } catch (err) {
+    engine.log.error({ requestId, err: errorText(err) }, "push channel threw");
+    result = { ok: false, kind: "transient", message: "The push service could not be reached." };
+  }
+
+  if (result.ok) {
+    await recordSent(engine, request, attempt, next);
+    return;
+  }
+  const waits = `The command waits for the device's next check-in; the request expires at ${at(request.expiresAt)}.`;
+  let detail: string;
+  if (result.kind === "transient") {
+    detail = `Sending to the device failed (attempt ${attempt}): ${result.message} Retrying at ${at(next)}.`;
+  } else {
+    if (result.kind === "unregistered") await directory.markPushUnreachable(device.id, now);
+    await requests.schedulePush(request.id, null);
+    detail = `${result.message} ${waits}`;
+  }
+  await event(engine, request, { type: "push_failed", actor: "latchkey", detail });
+}
+
+async function recordSent(engine: Engine, request: ResetRequest, attempt: number, next: Date): Promise<void> {
+  const via = engine.pushChannelName;
+  if (request.state === "pushed") {
+    await event(engine, request, {
+      type: "push_retry",
+      actor: "latchkey",
+      detail: `Sent again through ${via} (attempt ${attempt}): the device has not picked up the command yet. Next try at ${at(next)}.`,
+    });
+    return;
+  }
+  const e: NewEvent = {
+    type: "pushed",
+    actor: "latchkey",
+    detail: `Sent to the device through ${via}; waiting for the device to pick up the command.`,
+  };
+  const moved = await engine.stores.requests.transition(request.id, { from: [request.state], to: "pushed", event: e });
+  if (moved) announce(engine, moved, e);
+}
+
+async function event(engine: Engine, request: ResetRequest, e: NewEvent): Promise<void> {
+  await engine.stores.requests.addEvent(request.id, e);
+  announce(engine, request, e);
+}
+
+/** One sweep: every request whose push is due. */
+export async function pushDue(engine: Engine, limit = 100): Promise<number> {
+  const due = await engine.stores.requests.duePushes(engine.clock.now(), limit);
+  for (const r of due) await pushRequest(engine, r.id);
+  return due.length;
+}

@@ -1,0 +1,130 @@
+// The domain vocabulary shared by the core and every adapter. Plain data only.
+
+export const PLATFORMS = ["android", "ios", "ipados", "macos", "windows_phone", "windows_mobile", "windows"] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+export const MANAGEMENT_MODES = ["device_admin", "device_owner", "profile_owner", "mdm", "none"] as const;
+export type ManagementMode = (typeof MANAGEMENT_MODES)[number];
+
+export const PENDING_ACTIONS = ["wipe", "retire"] as const;
+export type PendingAction = (typeof PENDING_ACTIONS)[number];
+
+export const PASSCODE_TYPES = ["numeric", "alphanumeric"] as const;
+export type PasscodeType = (typeof PASSCODE_TYPES)[number];
+
+export const COMPLEXITIES = ["none", "low", "medium", "high"] as const;
+export type Complexity = (typeof COMPLEXITIES)[number];
+
+export interface PasscodePolicy {
+  enforced: boolean;
+  type: PasscodeType;
+  minLength: number;
+  complexity: Complexity;
+}
+
+export type Role = "admin" | "employee";
+
+export interface Person {
+  email: string;
+  name: string;
+  role: Role;
+}
+
+export interface Device {
+  id: string;
+  ownerEmail: string;
+  name: string;
+  platform: Platform;
+  osVersion: string;
+  managementMode: ManagementMode;
+  passcodeSet: boolean;
+  passcodePolicy: PasscodePolicy;
+  /** Android 8+ owner modes: a reset token is provisioned and active. */
+  resetTokenActive: boolean;
+  lastSeenAt: Date | null;
+  pendingAction: PendingAction | null;
+  pushToken: string | null;
+  /** Set when the push service said the token is dead; cleared when the device registers again. */
+  pushUnreachableAt: Date | null;
+  /** The device agent has enrolled (holds a device secret). */
+  enrolled: boolean;
+}
+
+/** Where an action came from; recorded on every request and audit row. */
+export const SURFACES = ["cli", "slack", "teams", "device", "system", "web"] as const;
+export type Surface = (typeof SURFACES)[number];
+
+export type RequestKind = "reset_and_lock" | "lock";
+
+export const ACTIVE_STATES = [
+  "requested",
+  "checked",
+  "passcode_generated",
+  "pushed",
+  "received",
+  "passcode_reset",
+  "locked",
+] as const;
+export const FINAL_STATES = ["completed", "refused", "failed", "expired", "cancelled"] as const;
+export type ActiveState = (typeof ACTIVE_STATES)[number];
+export type FinalState = (typeof FINAL_STATES)[number];
+export type RequestState = ActiveState | FinalState;
+
+export interface ResetRequest {
+  id: string;
+  kind: RequestKind;
+  deviceId: string;
+  requestedBy: string;
+  surface: Surface;
+  notifyUser: boolean;
+  state: RequestState;
+  pushAttempts: number;
+  nextPushAt: Date | null;
+  expiresAt: Date;
+  /** Plain-words explanation of the final state (or of the refusal). */
+  outcome: string | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+  /** Encrypted passcode still stored (false once purged, and always for lock-only). */
+  hasPasscode: boolean;
+}
+
+export interface TimelineEvent {
+  id: number;
+  requestId: string;
+  at: Date;
+  type: string;
+  actor: string;
+  detail: string;
+}
+
+export type DeliveryChannel = "email" | "slack_dm" | "teams_dm";
+export type DeliveryStatus = "pending" | "sent" | "failed";
+
+export interface Delivery {
+  id: string;
+  requestId: string;
+  recipientEmail: string;
+  channel: DeliveryChannel;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  lastError: string | null;
+  sentAt: Date | null;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: Date;
+  actor: string;
+  surface: Surface;
+  action: string;
+  outcome: "allowed" | "refused" | "ok" | "failed";
+  deviceId: string | null;
+  requestId: string | null;
+  detail: string;
+}
+
+export function isFinal(state: RequestState): state is FinalState {
+  return (FINAL_STATES as readonly string[]).includes(state);
+}

@@ -1,0 +1,122 @@
+// A small router over node:http: JSON in, JSON out, bounded bodies, one place that turns an
+// unexpected error into a 500 without leaking its message.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "../core/ports.ts";
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: IncomingMessage["headers"];
+  body: unknown;
+}
+
+export interface HttpResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (req: HttpRequest) => Promise<HttpResponse>;
+
+export interface Route {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  path: string;
+  handler: Handler;
+}
+
+/** A handler for paths the JSON router does not own (Slack, Teams mount raw listeners). */
+export type RawListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Compiled extends Route {
+  pattern: RegExp;
+  names: string[];
+}
+
+function compile(route: Route): Compiled {
+  const names: string[] = [];
+  const source = route.path.replace(/:([a-zA-Z]+)/g, (_, name: string) => {
+    names.push(name);
+    return "([^/]+)";
+  });
+  return { ...route, pattern: new RegExp(`^${source}$`), names };
+}
+
+export function createRouter(routes: Route[], log: Logger, raw: { prefix: string; listener: RawListener }[] = []) {
+  const compiled = routes.map(compile);
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const mount = raw.find((r) => url.pathname.startsWith(r.prefix));
+    if (mount) {
+      mount.listener(req, res);
+      return;
+    }
+    handle(compiled, req, url, log).then(
+      (out) => send(res, out),
+      (err: unknown) => {
+        if (err instanceof HttpError) {
+          send(res, { status: err.status, body: { error: err.message } });
+          return;
+        }
+        log.error({ path: url.pathname, err: err instanceof Error ? err.message : String(err) }, "request failed");
+        send(res, { status: 500, body: { error: "Internal error; it has been logged." } });
+      },
+    );
+  };
+}
+
+async function handle(routes: Compiled[], req: IncomingMessage, url: URL, log: Logger): Promise<HttpResponse> {
+  const matches = routes.filter((r) => r.pattern.test(url.pathname));
+  if (matches.length === 0) return { status: 404, body: { error: `No such endpoint: ${url.pathname}` } };
+  const route = matches.find((r) => r.method === req.method);
+  if (!route) return { status: 405, body: { error: `Method ${req.method} not allowed here.` } };
+  const m = route.pattern.exec(url.pathname);
+  const params: Record<string, string> = {};
+  route.names.forEach((name, i) => {
+    params[name] = decodeURIComponent(m?.[i + 1] ?? "");
+  });
+  const body = req.method === "GET" ? undefined : await readJson(req);
+  log.debug({ method: req.method, path: url.pathname }, "http request");
+  return route.handler({ method: req.method ?? "GET", path: url.pathname, params, query: url.searchParams, headers: req.headers, body });
+}
+
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new HttpError(413, `Request body too large (limit ${MAX_BODY_BYTES} bytes).`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `Request body too large (limit ${MAX_BODY_BYTES} bytes).`);
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    throw new HttpError(400, "The request body is not valid JSON.");
+  }
+}
+
+function send(res: ServerResponse, out: HttpResponse): void {
+  if (res.headersSent) return;
+  const headers: Record<string, string> = { "cache-control": "no-store", ...(out.headers ?? {}) };
+  if (out.body === undefined) {
+    res.writeHead(out.status, headers).end();
+    return;
+  }
+  const text = JSON.stringify(out.body);
+  res.writeHead(out.status, { ...headers, "content-type": "application/json; charset=utf-8" }).end(text);
+}

@@ -1,0 +1,55 @@
+// Runs the jobs on node-cron. node-cron's own run coordinator asks us whether this process may
+// run a given fire; the answer is a unique-key insert in the database (see job-claims.ts).
+import cron, { type ScheduledTask } from "node-cron";
+import { type Engine, errorText } from "../core/engine.ts";
+import type { JobSpec } from "./jobs.ts";
+
+export interface Scheduler {
+  stop(): Promise<void>;
+  /** Runs one job now, through the same claim (tests, and `latchkey` operators). */
+  runNow(name: string): Promise<boolean>;
+}
+
+export function startScheduler(engine: Engine, jobs: readonly JobSpec[], owner: string): Scheduler {
+  const tasks: ScheduledTask[] = [];
+  const byName = new Map(jobs.map((j) => [j.name, j]));
+  const coordinator = {
+    shouldRun: async (key: string) => {
+      try {
+        return await engine.stores.jobs.claim(key, key.split(":")[0] ?? key, owner);
+      } catch (err) {
+        engine.log.warn({ key, err: errorText(err) }, "could not claim job run");
+        return false;
+      }
+    },
+  };
+  const run = async (job: JobSpec) => {
+    try {
+      await job.run(engine);
+    } catch (err) {
+      engine.log.error({ job: job.name, err: errorText(err) }, "job failed");
+    }
+  };
+  for (const job of jobs) {
+    const task = cron.schedule(job.schedule, () => run(job), {
+      name: job.name,
+      noOverlap: true,
+      distributed: true,
+      runCoordinator: coordinator,
+      suppressMissedWarning: true,
+    });
+    tasks.push(task);
+  }
+  return {
+    async stop() {
+      for (const t of tasks) await t.destroy();
+    },
+    async runNow(name) {
+      const job = byName.get(name);
+      if (!job) return false;
+      if (!(await coordinator.shouldRun(`${name}:manual:${engine.random.id("run")}`))) return false;
+      await run(job);
+      return true;
+    },
+  };
+}

@@ -1,0 +1,158 @@
+// Simulated phones for the embedded default. Each one behaves like a device agent: on a push it
+// enrolls if needed, fetches its command from the device API over HTTP, applies it the way its
+// platform allows, and reports each step. Their state survives restarts (a JSON file, 0600).
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Logger } from "../core/ports.ts";
+import type { Device } from "../core/types.ts";
+import { hashPasscode, newPhone, passcodeMatches, type PhoneState, refusalFor } from "./simulated-phone.ts";
+
+export interface SimulatorOptions {
+  serverUrl: string;
+  stateFile: string;
+  delayMs: number;
+  log: Logger;
+  /** Looks a device up in the inventory (the phone's model, OS and enrollment mode). */
+  device(id: string): Promise<Device | null>;
+  /** Issues a one-time enrollment code, as an operator would for a real agent. */
+  enrollmentCode(deviceId: string): Promise<string | null>;
+}
+
+interface Command {
+  requestId: string;
+  type: "reset_passcode_and_lock" | "lock";
+  passcode?: string;
+}
+
+export type DeviceSimulator = ReturnType<typeof createDeviceSimulator>;
+
+export function createDeviceSimulator(opts: SimulatorOptions) {
+  const phones = new Map<string, PhoneState>(load(opts.stateFile).map((p) => [p.deviceId, p]));
+  const running = new Map<string, Promise<void>>();
+  const again = new Set<string>();
+  let stopped = false;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  function save(): void {
+    mkdirSync(dirname(opts.stateFile), { recursive: true });
+    const tmp = `${opts.stateFile}.tmp`;
+    writeFileSync(tmp, JSON.stringify([...phones.values()], null, 2), { mode: 0o600 });
+    renameSync(tmp, opts.stateFile);
+  }
+
+  async function call(phone: PhoneState, method: string, path: string, body?: unknown): Promise<Response> {
+    return fetch(`${opts.serverUrl}${path}`, {
+      method,
+      headers: {
+        "content-type": "application/json",
+        ...(phone.secret ? { authorization: `Bearer ${phone.secret}` } : {}),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  }
+
+  async function enroll(phone: PhoneState): Promise<boolean> {
+    const code = await opts.enrollmentCode(phone.deviceId);
+    if (!code) return false;
+    const res = await call(phone, "POST", "/device/v1/enroll", { deviceId: phone.deviceId, enrollmentCode: code });
+    if (res.status !== 201) return false;
+    phone.secret = ((await res.json()) as { deviceSecret: string }).deviceSecret;
+    save();
+    return true;
+  }
+
+  async function report(phone: PhoneState, requestId: string, step: string, reason?: string): Promise<void> {
+    const res = await call(phone, "POST", `/device/v1/commands/${encodeURIComponent(requestId)}/reports`, { step, reason });
+    if (!res.ok) opts.log.warn({ deviceId: phone.deviceId, requestId, step, status: res.status }, "simulator report refused");
+  }
+
+  async function work(deviceId: string): Promise<void> {
+    const device = await opts.device(deviceId);
+    if (!device) return;
+    const phone = phones.get(deviceId) ?? newPhone(device);
+    phones.set(deviceId, phone);
+    if (!phone.secret && !(await enroll(phone))) return;
+    let res = await call(phone, "GET", "/device/v1/commands/next");
+    if (res.status === 401 && (await enroll(phone))) res = await call(phone, "GET", "/device/v1/commands/next");
+    if (res.status !== 200) return;
+    const { command } = (await res.json()) as { command: Command };
+    await sleep(opts.delayMs);
+    await report(phone, command.requestId, "received");
+    const refusal = refusalFor(device, phone, command.type);
+    await sleep(opts.delayMs);
+    if (refusal) {
+      await report(phone, command.requestId, "failed", refusal);
+      return;
+    }
+    if (command.type === "reset_passcode_and_lock" && command.passcode) {
+      phone.passcodeHash = hashPasscode(command.passcode);
+      phone.passcodeSet = true;
+      phone.lastCommand = command.requestId;
+      save();
+      await report(phone, command.requestId, "passcode_reset");
+      await sleep(opts.delayMs);
+    }
+    phone.locked = true;
+    phone.lastCommand = command.requestId;
+    save();
+    await report(phone, command.requestId, "locked");
+  }
+
+  /** Runs one device's work at a time; a push that arrives meanwhile runs it once more after. */
+  function wake(deviceId: string): void {
+    if (stopped) return;
+    if (running.has(deviceId)) {
+      again.add(deviceId);
+      return;
+    }
+    const job = work(deviceId)
+      .catch((err: unknown) =>
+        opts.log.warn({ deviceId, err: err instanceof Error ? err.message : String(err) }, "simulated device failed"),
+      )
+      .finally(() => {
+        running.delete(deviceId);
+        if (again.delete(deviceId)) wake(deviceId);
+      });
+    running.set(deviceId, job);
+  }
+
+  return {
+    wake,
+    /** At start-up: every known phone checks in, as real agents do after a reboot. */
+    resume(): void {
+      for (const id of phones.keys()) wake(id);
+    },
+    unlock(deviceId: string, passcode: string): "unlocked" | "wrong" | "unknown" {
+      const phone = phones.get(deviceId);
+      if (!phone) return "unknown";
+      if (!passcodeMatches(phone.passcodeHash, passcode)) return "wrong";
+      phone.locked = false;
+      save();
+      return "unlocked";
+    },
+    state(deviceId: string): Omit<PhoneState, "secret" | "passcodeHash"> | null {
+      const p = phones.get(deviceId);
+      return p ? { deviceId: p.deviceId, passcodeSet: p.passcodeSet, locked: p.locked, lastCommand: p.lastCommand } : null;
+    },
+    list() {
+      return [...phones.values()].map((p) => ({ deviceId: p.deviceId, locked: p.locked, passcodeSet: p.passcodeSet }));
+    },
+    /** Resolves when no simulated device is busy (tests and graceful shutdown). */
+    async idle(): Promise<void> {
+      while (running.size > 0) await Promise.all([...running.values()]);
+    },
+    async stop(): Promise<void> {
+      stopped = true;
+      await Promise.all([...running.values()]);
+    },
+  };
+}
+
+function load(file: string): PhoneState[] {
+  if (!existsSync(file)) return [];
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as PhoneState[];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,106 @@
+// An engine on a real database with working fakes for the outside world: a push channel and a
+// passcode sender that record what they were given, a clock the test moves, a logger that
+// keeps every line. Nothing of ours is mocked.
+import type { Database } from "../../src/adapters/db/open-database.ts";
+import { openDatabase } from "../../src/adapters/db/open-database.ts";
+import { createStores } from "../../src/adapters/db/stores.ts";
+import { createLogger } from "../../src/adapters/log/logger.ts";
+import { cryptoRandom } from "../../src/adapters/system.ts";
+import { DEFAULT_SETTINGS, type Engine, type EngineSettings } from "../../src/core/engine.ts";
+import type { DeviceInput, PasscodeLetter, PasscodeSender, PersonInput, PushChannel, PushMessage, PushResult } from "../../src/core/ports.ts";
+import { createSecretBox } from "../../src/core/secrets.ts";
+import type { Device, Person } from "../../src/core/types.ts";
+import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
+
+export class FakeClock {
+  constructor(public current = new Date("2026-11-27T10:00:00Z")) {}
+  now = () => new Date(this.current);
+  advance(ms: number) {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+export class RecordingPush implements PushChannel {
+  sent: { device: Device; message: PushMessage; raw: string }[] = [];
+  next: PushResult[] = [];
+  async send(device: Device, message: PushMessage): Promise<PushResult> {
+    this.sent.push({ device, message, raw: JSON.stringify(message) });
+    return this.next.shift() ?? { ok: true };
+  }
+}
+
+export class RecordingSender implements PasscodeSender {
+  letters: PasscodeLetter[] = [];
+  failures: Error[] = [];
+  constructor(readonly channel: PasscodeSender["channel"] = "email") {}
+  async reaches(person: Person) {
+    return person.email.length > 0;
+  }
+  async send(letter: PasscodeLetter) {
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    this.letters.push(letter);
+  }
+}
+
+export interface TestEngine {
+  engine: Engine;
+  database: Database;
+  clock: FakeClock;
+  push: RecordingPush;
+  sender: RecordingSender;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export async function testEngine(url: string, settings: Partial<EngineSettings> = {}): Promise<TestEngine> {
+  const database = await openDatabase(url);
+  const clock = new FakeClock();
+  const push = new RecordingPush();
+  const sender = new RecordingSender();
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  const engine: Engine = {
+    stores: createStores(database.db, clock),
+    push,
+    pushChannelName: "the test push channel",
+    senders: [sender],
+    secrets: createSecretBox(randomBytes(32)),
+    clock,
+    random: cryptoRandom,
+    log: createLogger("trace", sink),
+    settings: { ...DEFAULT_SETTINGS, ...settings },
+    admins: new Set(["root@example.com"]),
+    observers: [],
+  };
+  return { engine, database, clock, push, sender, logs, close: () => database.close() };
+}
+
+export const people: PersonInput[] = [
+  { email: "ada@example.com", name: "Ada Admin", role: "admin" },
+  { email: "alice@example.com", name: "Alice Ng" },
+  { email: "bob@example.com", name: "Bob Roe" },
+];
+
+export function deviceInput(overrides: Partial<DeviceInput> = {}): DeviceInput {
+  return {
+    id: "dev-001",
+    ownerEmail: "alice@example.com",
+    name: "Alice's Pixel 8",
+    platform: "android",
+    osVersion: "14",
+    managementMode: "device_owner",
+    passcodeSet: true,
+    passcodePolicy: { enforced: true, type: "numeric", minLength: 6, complexity: "medium" },
+    resetTokenActive: true,
+    lastSeenAt: new Date("2026-11-27T09:00:00Z"),
+    pendingAction: null,
+    ...overrides,
+  };
+}
