@@ -21,7 +21,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   requestExpiryMs: 24 * 3_600_000,
   staleDeviceAfterMs: 7 * 86_400_000,
   passcodeRetentionMs: 3_600_000,
-  pushBackoffMs: [30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000],
+  pushBackoffMs: [10_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000],
   deliveryBackoffMs: [10_000, 30_000, 60_000, 300_000, 900_000],
   deliveryMaxAttempts: 6,
   enrollmentCodeTtlMs: 24 * 3_600_000,

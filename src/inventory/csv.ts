@@ -22,7 +22,15 @@ export const CSV_COLUMNS = [
 ] as const;
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
 
-const REQUIRED: readonly CsvColumn[] = ["id", "owner", "name", "platform", "osVersion", "managementMode", "passcodeSet"];
+const REQUIRED: readonly CsvColumn[] = [
+  "id",
+  "owner",
+  "name",
+  "platform",
+  "osVersion",
+  "managementMode",
+  "passcodeSet",
+];
 const BOOLEAN_COLUMNS = new Set<string>(["passcodeSet", "passcodePolicy.enforced", "resetTokenActive"]);
 const TRUE = new Set(["true", "yes", "1"]);
 const FALSE = new Set(["false", "no", "0"]);
@@ -53,10 +61,14 @@ export function parseCsvBoolean(cell: string): boolean | null {
 function convert(column: string, cell: string): { value: unknown } | { error: string } {
   if (BOOLEAN_COLUMNS.has(column)) {
     const b = parseCsvBoolean(cell);
-    return b === null ? { error: `expected true/false, yes/no or 1/0, got ${JSON.stringify(cell)}` } : { value: b };
+    return b === null
+      ? { error: `expected true/false, yes/no or 1/0, got ${JSON.stringify(cell)}` }
+      : { value: b };
   }
   if (column === "passcodePolicy.minLength") {
-    return /^\d{1,6}$/.test(cell) ? { value: Number(cell) } : { error: `expected a whole number, got ${JSON.stringify(cell)}` };
+    return /^\d{1,6}$/.test(cell)
+      ? { value: Number(cell) }
+      : { error: `expected a whole number, got ${JSON.stringify(cell)}` };
   }
   return { value: cell };
 }
@@ -93,19 +105,27 @@ export function readCsv(text: string): { rows: CsvRow[]; issues: CsvIssue[] } {
 
   const issues: CsvIssue[] = [];
   const [head, ...body] = records;
-  if (!head) return { rows: [], issues: [{ line: 1, message: `the file is empty; expected a header line: ${CSV_COLUMNS.join(",")}` }] };
+  if (!head)
+    return {
+      rows: [],
+      issues: [{ line: 1, message: `the file is empty; expected a header line: ${CSV_COLUMNS.join(",")}` }],
+    };
   // Header: known columns by name, any order, case-insensitive; unknown columns are ignored.
   const byLower = new Map(CSV_COLUMNS.map((c) => [c.toLowerCase(), c]));
   const index = new Map<CsvColumn, number>();
   head.record.forEach((name, i) => {
     const col = byLower.get(name.toLowerCase());
     if (!col) return;
-    if (index.has(col)) issues.push({ line: 1, column: col, message: "this column appears twice in the header" });
+    if (index.has(col))
+      issues.push({ line: 1, column: col, message: "this column appears twice in the header" });
     else index.set(col, i);
   });
   const missing = REQUIRED.filter((c) => !index.has(c));
   if (missing.length > 0) {
-    issues.push({ line: 1, message: `missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} in the header` });
+    issues.push({
+      line: 1,
+      message: `missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} in the header`,
+    });
   }
   if (issues.length > 0) return { rows: [], issues };
 

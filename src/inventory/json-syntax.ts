@@ -57,7 +57,8 @@ export function jsonSyntaxError(text: string): JsonSyntaxError | null {
   /** Reads `"key" :` inside an object; null when fine. */
   const readKey = (): string | null => {
     skipSpace();
-    if (text[i] !== '"') return i >= text.length ? "unexpected end of input" : "expected a property name in double quotes";
+    if (text[i] !== '"')
+      return i >= text.length ? "unexpected end of input" : "expected a property name in double quotes";
     const bad = readString();
     if (bad) return bad;
     skipSpace();
@@ -102,7 +103,8 @@ export function jsonSyntaxError(text: string): JsonSyntaxError | null {
       continue;
     }
     const closer = closers[closers.length - 1];
-    if (closer === undefined) return c === undefined ? null : fail("unexpected text after the end of the JSON value");
+    if (closer === undefined)
+      return c === undefined ? null : fail("unexpected text after the end of the JSON value");
     if (c === undefined) return fail(`unexpected end of input: expected "," or "${closer}"`);
     if (c === closer) {
       i++;

@@ -3,16 +3,11 @@
 // A bad file yields ok:false and nothing else, so an import is all or nothing.
 import { z } from "zod";
 import type { DeviceInput, PersonInput } from "../core/ports.ts";
-import {
-  COMPLEXITIES,
-  MANAGEMENT_MODES,
-  PASSCODE_TYPES,
-  type PasscodePolicy,
-  PENDING_ACTIONS,
-  PLATFORMS,
-} from "../core/types.ts";
 import { readCsv } from "./csv.ts";
 import { jsonSyntaxError } from "./json-syntax.ts";
+import { deviceSchema, errorMap, personSchema, shown } from "./schema.ts";
+
+export { DEFAULT_PASSCODE_POLICY, parseIsoDate } from "./schema.ts";
 
 export interface InventoryError {
   location: string;
@@ -26,128 +21,6 @@ export type InventoryResult =
 /** Errors reported per file; one more line says how many were left out. */
 export const MAX_ERRORS = 50;
 
-export const DEFAULT_PASSCODE_POLICY: PasscodePolicy = {
-  enforced: false,
-  type: "numeric",
-  minLength: 8,
-  complexity: "none",
-};
-
-// ---- One schema for both formats (CSV cells are converted to these types first) ----
-
-/** Optional field: missing or null takes the default. */
-const opt = <T extends z.ZodType>(schema: T, fallback: z.output<T>) =>
-  schema.nullish().transform((v) => (v ?? fallback) as z.output<T>);
-
-const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
-const label = z
-  .string()
-  .trim()
-  .min(1, "must not be empty")
-  .max(200, "must be at most 200 characters")
-  .regex(NO_CONTROL, "must not contain line breaks or control characters");
-const email = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.email("expected an email address like alice@example.com"));
-
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/;
-
-/** ISO 8601 date ("2026-11-20", UTC midnight) or date-time with a zone; real calendar dates only. */
-export function parseIsoDate(s: string): Date | null {
-  const m = ISO_DATE.exec(s);
-  if (!m) return null;
-  const [y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0] = m.slice(1).map((x) => (x ? Number(x) : undefined));
-  const day = new Date(Date.UTC(y as number, (mo as number) - 1, d));
-  if (day.getUTCMonth() !== (mo as number) - 1 || day.getUTCDate() !== d) return null;
-  if (h > 23 || mi > 59 || sec > 59 || oh > 23 || om > 59) return null;
-  const date = new Date(s);
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
-const lastSeenAt = z
-  .string()
-  .trim()
-  .nullish()
-  .transform((s, ctx) => {
-    if (s === null || s === undefined || s === "") return null;
-    const date = parseIsoDate(s);
-    if (date) return date;
-    ctx.addIssue({
-      code: "custom",
-      message: `expected an ISO 8601 date-time with a time zone, like 2026-11-20T10:00:00Z, or empty; got ${JSON.stringify(s)}`,
-    });
-    return z.NEVER;
-  });
-
-const personSchema = z.object({
-  email,
-  name: label,
-  // Left out when not given: new people become employees, and a re-import keeps a role set elsewhere.
-  role: z.enum(["admin", "employee"]).nullish(),
-});
-
-const policySchema = z.object({
-  enforced: opt(z.boolean(), DEFAULT_PASSCODE_POLICY.enforced),
-  type: opt(z.enum(PASSCODE_TYPES), DEFAULT_PASSCODE_POLICY.type),
-  minLength: opt(z.number().int().min(0).max(64), DEFAULT_PASSCODE_POLICY.minLength),
-  complexity: opt(z.enum(COMPLEXITIES), DEFAULT_PASSCODE_POLICY.complexity),
-});
-
-const deviceSchema = z.object({
-  id: z
-    .string()
-    .trim()
-    .min(1, "must not be empty")
-    .max(100, "must be at most 100 characters")
-    .regex(/^\S+$/, "must not contain spaces (admins type it in chat commands)"),
-  owner: email,
-  name: label,
-  platform: z.enum(PLATFORMS),
-  osVersion: z
-    .string()
-    .trim()
-    .regex(/^\d{1,5}(\.\d{1,9}){0,3}$/, "expected a version number like 7.1.2"),
-  managementMode: z.enum(MANAGEMENT_MODES),
-  passcodeSet: z.boolean(),
-  passcodePolicy: opt(policySchema, DEFAULT_PASSCODE_POLICY),
-  resetTokenActive: opt(z.boolean(), false),
-  lastSeenAt,
-  pendingAction: z
-    .enum(PENDING_ACTIONS)
-    .nullish()
-    .transform((v) => v ?? null),
-});
-
-// ---- Messages ----
-
-function shown(input: unknown): string {
-  if (input === null) return "null";
-  if (Array.isArray(input)) return "a list";
-  if (typeof input === "object") return "an object";
-  if (typeof input === "string") return JSON.stringify(input.length > 60 ? `${input.slice(0, 60)}...` : input);
-  return String(input);
-}
-
-const EXPECTED: Record<string, string> = { int: "a whole number", array: "a list", object: "an object" };
-
-const errorMap: z.core.$ZodErrorMap = (iss) => {
-  switch (iss.code) {
-    case "invalid_type":
-      if (iss.input === undefined) return "is required";
-      return `expected ${EXPECTED[iss.expected] ?? `a ${iss.expected}`}, got ${shown(iss.input)}`;
-    case "invalid_value":
-      return `expected one of ${iss.values.join(", ")}, got ${shown(iss.input)}`;
-    case "too_small":
-      return `must be at least ${iss.minimum}`;
-    case "too_big":
-      return `must be at most ${iss.maximum}`;
-    default:
-      return undefined;
-  }
-};
-
 function issuesOf(error: z.ZodError): { path: PropertyKey[]; message: string }[] {
   return error.issues.map((i) => ({ path: i.path, message: i.message }));
 }
@@ -160,7 +33,11 @@ const jsonPath = (path: readonly PropertyKey[]): string =>
 type Device = z.output<typeof deviceSchema>;
 type Person = z.output<typeof personSchema>;
 
-const personInput = ({ email, name, role }: Person): PersonInput => ({ email, name, ...(role ? { role } : {}) });
+const personInput = ({ email, name, role }: Person): PersonInput => ({
+  email,
+  name,
+  ...(role ? { role } : {}),
+});
 const toDeviceInput = ({ owner, ...d }: Device): DeviceInput => ({ ...d, ownerEmail: owner });
 /** The trimmed string field `key` of a not-yet-validated entry, for duplicate and owner checks. */
 const rawField = (entry: unknown, key: string): string | null => {
@@ -174,7 +51,10 @@ function result(people: PersonInput[], devices: DeviceInput[], errors: Inventory
   const more = errors.length - MAX_ERRORS;
   return {
     ok: false,
-    errors: [...errors.slice(0, MAX_ERRORS), { location: "file", message: `${more} more error${more > 1 ? "s" : ""} not shown` }],
+    errors: [
+      ...errors.slice(0, MAX_ERRORS),
+      { location: "file", message: `${more} more error${more > 1 ? "s" : ""} not shown` },
+    ],
   };
 }
 
@@ -195,13 +75,27 @@ function parseJson(text: string): InventoryResult {
   } catch (err) {
     const at = jsonSyntaxError(body);
     const reason = at?.reason ?? (err instanceof Error ? err.message : String(err));
-    return result([], [], [{ location: at ? `line ${at.line}, column ${at.column}` : "file", message: `invalid JSON: ${reason}` }]);
+    return result(
+      [],
+      [],
+      [
+        {
+          location: at ? `line ${at.line}, column ${at.column}` : "file",
+          message: `invalid JSON: ${reason}`,
+        },
+      ],
+    );
   }
-  const shape = z.object({ people: z.array(z.unknown()), devices: z.array(z.unknown()) }).safeParse(data, { error: errorMap });
+  const shape = z
+    .object({ people: z.array(z.unknown()), devices: z.array(z.unknown()) })
+    .safeParse(data, { error: errorMap });
   if (!shape.success) {
     const errors = issuesOf(shape.error).map(({ path, message }) =>
       path.length === 0
-        ? { location: "file", message: `expected an object with "people" and "devices" lists, got ${shown(data)}` }
+        ? {
+            location: "file",
+            message: `expected an object with "people" and "devices" lists, got ${shown(data)}`,
+          }
         : { location: jsonPath(path), message },
     );
     return result([], [], errors);
@@ -215,9 +109,12 @@ function parseJson(text: string): InventoryResult {
     const at = `people[${i}]`;
     const email = rawField(raw, "email")?.toLowerCase();
     const before = email ? firstSeen(emails, email, at) : null;
-    if (before) errors.push({ location: `${at}.email`, message: `duplicate email ${email}, already at ${before}` });
+    if (before)
+      errors.push({ location: `${at}.email`, message: `duplicate email ${email}, already at ${before}` });
     const p = personSchema.safeParse(raw, { error: errorMap });
-    if (!p.success) for (const { path, message } of issuesOf(p.error)) errors.push({ location: jsonPath(["people", i, ...path]), message });
+    if (!p.success)
+      for (const { path, message } of issuesOf(p.error))
+        errors.push({ location: jsonPath(["people", i, ...path]), message });
     else people.push(personInput(p.data));
   });
 
@@ -226,14 +123,22 @@ function parseJson(text: string): InventoryResult {
     const at = `devices[${i}]`;
     const id = rawField(raw, "id");
     const before = id ? firstSeen(ids, id, at) : null;
-    if (before) errors.push({ location: `${at}.id`, message: `duplicate device id ${JSON.stringify(id)}, already at ${before}` });
+    if (before)
+      errors.push({
+        location: `${at}.id`,
+        message: `duplicate device id ${JSON.stringify(id)}, already at ${before}`,
+      });
     const d = deviceSchema.safeParse(raw, { error: errorMap });
     if (!d.success) {
-      for (const { path, message } of issuesOf(d.error)) errors.push({ location: jsonPath(["devices", i, ...path]), message });
+      for (const { path, message } of issuesOf(d.error))
+        errors.push({ location: jsonPath(["devices", i, ...path]), message });
       return;
     }
     if (!emails.has(d.data.owner)) {
-      errors.push({ location: `${at}.owner`, message: `no person with email ${d.data.owner} in "people"; add them there` });
+      errors.push({
+        location: `${at}.owner`,
+        message: `no person with email ${d.data.owner} in "people"; add them there`,
+      });
     }
     devices.push(toDeviceInput(d.data));
   });
@@ -244,15 +149,23 @@ function parseJson(text: string): InventoryResult {
 
 function parseCsvInventory(text: string): InventoryResult {
   const { rows, issues } = readCsv(text);
-  const where = (line: number, column?: string) => (column ? `line ${line}, column ${column}` : `line ${line}`);
-  const errors: InventoryError[] = issues.map((i) => ({ location: where(i.line, i.column), message: i.message }));
+  const where = (line: number, column?: string) =>
+    column ? `line ${line}, column ${column}` : `line ${line}`;
+  const errors: InventoryError[] = issues.map((i) => ({
+    location: where(i.line, i.column),
+    message: i.message,
+  }));
   const people = new Map<string, PersonInput & { line: number; named: boolean }>();
   const devices: DeviceInput[] = [];
   const ids = new Map<string, string>();
   for (const row of rows) {
     const id = rawField(row.device, "id");
     const before = id ? firstSeen(ids, id, `line ${row.line}`) : null;
-    if (before) errors.push({ location: where(row.line, "id"), message: `duplicate device id ${JSON.stringify(id)}, already on ${before}` });
+    if (before)
+      errors.push({
+        location: where(row.line, "id"),
+        message: `duplicate device id ${JSON.stringify(id)}, already on ${before}`,
+      });
     const d = deviceSchema.safeParse(row.device, { error: errorMap });
     if (!d.success) {
       for (const { path, message } of issuesOf(d.error)) {
@@ -264,9 +177,14 @@ function parseCsvInventory(text: string): InventoryResult {
     devices.push(toDeviceInput(d.data));
 
     const email = d.data.owner;
-    const named = personSchema.shape.name.safeParse(row.ownerName ?? email.split("@")[0], { error: errorMap });
+    const named = personSchema.shape.name.safeParse(row.ownerName ?? email.split("@")[0], {
+      error: errorMap,
+    });
     if (!named.success) {
-      errors.push({ location: where(row.line, "ownerName"), message: named.error.issues[0]?.message ?? "invalid name" });
+      errors.push({
+        location: where(row.line, "ownerName"),
+        message: named.error.issues[0]?.message ?? "invalid name",
+      });
       continue;
     }
     const known = people.get(email);
@@ -284,7 +202,11 @@ function parseCsvInventory(text: string): InventoryResult {
   // No role: a CSV names device owners only; new ones become employees, existing roles are kept.
   const persons = [...people.values()].map(({ email, name }) => ({ email, name }));
   const line = (e: InventoryError) => Number(/^line (\d+)/.exec(e.location)?.[1] ?? 0);
-  return result(persons, devices, errors.sort((a, b) => line(a) - line(b)));
+  return result(
+    persons,
+    devices,
+    errors.sort((a, b) => line(a) - line(b)),
+  );
 }
 
 // ---- API ----

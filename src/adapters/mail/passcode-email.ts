@@ -44,10 +44,10 @@ export function renderPasscodeEmail(
         `If you did not expect this, contact your IT team right away (the request came from ${requester.email}).`,
       ]
     : [
-        request.notifyUser
+        request.notifyUser && device.ownerEmail !== recipient.email
           ? "The device user was sent this passcode directly too; if they cannot read it, give it to them by a trusted channel (in person or by phone)."
           : "Give this passcode to the device user by a trusted channel: in person or by phone, not in a group chat.",
-        "It is shown only once: Latchkey does not keep it readable and will not send it again.",
+        "It is sent only once: Latchkey erases its encrypted copy shortly after delivery and cannot send it again.",
         `Quote request ${request.id} if you need to follow it up.`,
       ];
   const notes =

@@ -1,0 +1,154 @@
+// The boundaries the conventions promise, checked on the sources themselves: the core imports no
+// SDK, database or adapter; only config.ts reads the environment; files stay small; randomness
+// comes from the Random port (crypto), never Math.random.
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const SRC = join(ROOT, "src");
+const MAX_LINES = 300;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((d) => d.isFile() && /\.(ts|mts|js|mjs)$/.test(d.name))
+    .map((d) => join(d.parentPath, d.name))
+    .sort();
+}
+
+const srcFiles = sourceFiles(SRC).filter((f) => !f.startsWith(join(SRC, "generated") + sep));
+const rel = (file: string) => relative(ROOT, file).split(sep).join("/");
+
+/** Every module specifier: static and dynamic imports, re-exports, side-effect imports, require. */
+export function importsOf(text: string): string[] {
+  const found: string[] = [];
+  const re = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["'`]([^"'`]+)["'`]/g;
+  for (const m of text.matchAll(re)) if (m[1]) found.push(m[1]);
+  return found;
+}
+
+const FORBIDDEN_PACKAGES = [
+  /^@slack\//,
+  /^botbuilder/,
+  /^firebase-admin(\/|$)/,
+  /^nodemailer(\/|$)/,
+  /^@prisma\//,
+  /^node-cron(\/|$)/,
+  /^pg(\/|$)/,
+  /^better-sqlite3(\/|$)/,
+];
+const FORBIDDEN_DIRS = ["adapters", "generated", "http"].map((d) => join(SRC, d));
+
+/** Why the core may not import `spec` from `file`, or null when it may. */
+export function coreViolation(file: string, spec: string): string | null {
+  if (spec.startsWith(".")) {
+    const target = resolve(dirname(file), spec);
+    const dir = FORBIDDEN_DIRS.find((d) => target === d || target.startsWith(d + sep));
+    return dir ? `imports ${spec} (src/${relative(SRC, dir)})` : null;
+  }
+  return FORBIDDEN_PACKAGES.some((p) => p.test(spec)) ? `imports ${spec}` : null;
+}
+
+function coreViolations(file: string, text: string): string[] {
+  return importsOf(text).flatMap((spec) => {
+    const why = coreViolation(file, spec);
+    return why ? [`${rel(file)} ${why}`] : [];
+  });
+}
+
+/** The composition roots hand process.env to the config parser; nothing else touches it. */
+const ENV_PASSING: Record<string, RegExp> = {
+  "src/main.ts": /\bloadConfig\(process\.env\)/g,
+  "src/cli/main.ts": /\brunCli\([^;]*?,\s*process\.env\s*,/g,
+};
+const ENV_READ = /\bprocess\s*(?:\??\.\s*env\b|\[\s*["'`]env["'`]\s*\])|\}\s*=\s*process\b/;
+
+function linesOf(text: string): number {
+  const parts = text.split("\n");
+  return text.endsWith("\n") ? parts.length - 1 : parts.length;
+}
+
+describe("the checks themselves", () => {
+  const coreFile = join(SRC, "core", "reset", "example.ts");
+  it("find every form of import", () => {
+    const sample = [
+      'import type { A } from "./a.ts";',
+      "import {\n  b,\n  c,\n} from '../b.ts';",
+      'import "side-effect";',
+      'export * from "./re.ts";',
+      'const x = await import("lazy");',
+      'const y = require("old");',
+    ].join("\n");
+    expect(importsOf(sample)).toEqual(["./a.ts", "../b.ts", "side-effect", "./re.ts", "lazy", "old"]);
+  });
+
+  it("flag SDKs and adapter paths from the core, but not its own modules or node:", () => {
+    const bad = [
+      "@slack/bolt",
+      "botbuilder",
+      "botbuilder-core",
+      "firebase-admin/messaging",
+      "pg",
+      "pg/lib/x",
+      "@prisma/client",
+      "../../adapters/db/stores.ts",
+    ];
+    for (const spec of bad) expect(coreViolation(coreFile, spec), spec).not.toBeNull();
+    expect(coreViolation(coreFile, "../../generated/sqlite/client.ts")).not.toBeNull();
+    expect(coreViolation(coreFile, "../../http/router.ts")).not.toBeNull();
+    for (const spec of ["../engine.ts", "./deliver.ts", "node:crypto", "zod", "pgx-like"]) {
+      expect(coreViolation(coreFile, spec), spec).toBeNull();
+    }
+  });
+
+  it("spot reads of process.env however they are written", () => {
+    for (const s of [
+      "process.env.PORT",
+      "process.env['X']",
+      'process["env"]',
+      "const { env } = process",
+      "process?.env",
+    ]) {
+      expect(ENV_READ.test(s), s).toBe(true);
+    }
+  });
+});
+
+describe("architecture", () => {
+  it("finds the sources", () => {
+    expect(srcFiles.map(rel)).toContain("src/core/engine.ts");
+    expect(srcFiles.map(rel)).toContain("src/config.ts");
+  });
+
+  it("keeps SDKs, databases, adapters and HTTP out of src/core", () => {
+    const core = sourceFiles(join(SRC, "core"));
+    expect(core.length).toBeGreaterThan(5);
+    const violations = core.flatMap((f) => coreViolations(f, readFileSync(f, "utf8")));
+    expect(violations).toEqual([]);
+  });
+
+  it("reads process.env only in src/config.ts (the entry points only pass it to the parser)", () => {
+    const offenders = srcFiles
+      .filter((f) => rel(f) !== "src/config.ts")
+      .filter((f) => {
+        const allowed = ENV_PASSING[rel(f)];
+        const text = readFileSync(f, "utf8");
+        return ENV_READ.test(allowed ? text.replace(allowed, "") : text);
+      })
+      .map(rel);
+    expect(offenders).toEqual([]);
+  });
+
+  it(`keeps every source file at ${MAX_LINES} lines or fewer`, () => {
+    const long = srcFiles
+      .map((f) => ({ file: rel(f), lines: linesOf(readFileSync(f, "utf8")) }))
+      .filter((f) => f.lines > MAX_LINES);
+    expect(long).toEqual([]);
+  });
+
+  it("never uses Math.random (secrets and ids come from node:crypto)", () => {
+    const offenders = srcFiles.filter((f) => /\bMath\s*\.\s*random\b/.test(readFileSync(f, "utf8"))).map(rel);
+    expect(offenders).toEqual([]);
+  });
+});

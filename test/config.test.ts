@@ -1,0 +1,140 @@
+// The environment schema: defaults that run with nothing set, and a fail-fast error that names
+// every variable at fault. Also the passcode key: generated once for the embedded default.
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { resolvePasscodeKey } from "../src/adapters/key-file.ts";
+import { ConfigError, loadConfig } from "../src/config.ts";
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe("loadConfig", () => {
+  it("runs with an empty environment: embedded SQLite under ./data, outbox mail, simulated devices", () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.dataDir).toBe("./data");
+    expect(config.database).toEqual({ kind: "sqlite", url: "file:./data/latchkey.db" });
+    expect(config.smtpUrl).toBeNull();
+    expect(config.outboxDir).toBe("./data/outbox");
+    expect(config.simulator).toBe(true);
+    expect(config.requestExpiryMs).toBe(86_400_000);
+    expect(config.passcodeKey).toBeNull();
+    expect(config.admins).toEqual([]);
+    expect(config.publicUrl).toBe("http://localhost:3000");
+  });
+
+  it("switches to PostgreSQL when DATABASE_URL is a postgresql:// URL", () => {
+    const url = "postgresql://latchkey:pw@db.internal:5432/latchkey";
+    expect(loadConfig({ DATABASE_URL: url }).database).toEqual({ kind: "postgresql", url });
+    expect(loadConfig({ DATABASE_URL: "postgres://db/x" }).database.kind).toBe("postgresql");
+  });
+
+  it("keeps the database and outbox under DATA_DIR", () => {
+    const config = loadConfig({ DATA_DIR: "/var/lib/latchkey/" });
+    expect(config.database).toEqual({ kind: "sqlite", url: "file:/var/lib/latchkey/latchkey.db" });
+    expect(config.outboxDir).toBe("/var/lib/latchkey/outbox");
+  });
+
+  it("turns off the simulator when a Firebase service account is configured", () => {
+    expect(loadConfig({ FIREBASE_SERVICE_ACCOUNT: "/etc/fcm.json" }).simulator).toBe(false);
+  });
+
+  it("reads durations and a 64-hex-character passcode key", () => {
+    const key = "ab".repeat(32);
+    const config = loadConfig({ REQUEST_EXPIRY: "2h", PASSCODE_KEY: key });
+    expect(config.requestExpiryMs).toBe(7_200_000);
+    expect(config.passcodeKey?.toString("hex")).toBe(key);
+  });
+
+  it.each([
+    ["PORT", "abc"],
+    ["DATABASE_URL", "mysql://x"],
+    ["SMTP_URL", "http://x"],
+    ["LATCHKEY_ADMINS", "not-an-email"],
+    ["PASSCODE_KEY", "short"],
+    ["REQUEST_EXPIRY", "soon"],
+    ["DEMO_INVENTORY", "maybe"],
+    ["LOG_LEVEL", "loud"],
+  ])("stops on %s=%s with a ConfigError naming the variable", (name, value) => {
+    const err = configError({ [name]: value });
+    expect(err.message).toMatch(new RegExp(`^\\s*${name}: `, "m"));
+  });
+
+  it("names every bad variable at once", () => {
+    const err = configError({ PORT: "abc", SMTP_URL: "http://x", LOG_LEVEL: "loud", REQUEST_EXPIRY: "soon" });
+    for (const name of ["PORT", "SMTP_URL", "LOG_LEVEL", "REQUEST_EXPIRY"])
+      expect(err.message).toContain(name);
+    expect(err.message).not.toContain("DATABASE_URL");
+  });
+
+  it.each(["false", "0", "no", "off", "FALSE", " No "])("reads DEMO_INVENTORY=%j as false", (value) => {
+    expect(loadConfig({ DEMO_INVENTORY: value }).demoInventory).toBe(false);
+  });
+
+  it.each(["true", "1", "yes", "on", "TRUE"])("reads DEMO_INVENTORY=%j as true", (value) => {
+    expect(loadConfig({ DEMO_INVENTORY: value }).demoInventory).toBe(true);
+  });
+
+  it("treats an empty boolean as unset", () => {
+    expect(loadConfig({ DEMO_INVENTORY: "" }).demoInventory).toBe(true);
+  });
+
+  // Product bug: z.coerce.number() turns "" into 0, so `PORT=` in an env file binds a random
+  // port, while every other variable treats an empty value as unset.
+  it.fails("treats an empty PORT as unset (port 3000)", () => {
+    expect(loadConfig({ PORT: "" }).port).toBe(3000);
+  });
+
+  // Product bug: an empty DATA_DIR is kept as "", so the database becomes file:/latchkey.db
+  // (the filesystem root) and the outbox /outbox.
+  it.fails("treats an empty DATA_DIR as unset (./data)", () => {
+    expect(loadConfig({ DATA_DIR: "" }).database.url).toBe("file:./data/latchkey.db");
+  });
+});
+
+describe("resolvePasscodeKey", () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  it("generates <DATA_DIR>/passcode.key with mode 0600 on the embedded default, then reuses it", () => {
+    dir = mkdtempSync(join(tmpdir(), "latchkey-key-"));
+    const dataDir = join(dir, "data");
+    const config = loadConfig({ DATA_DIR: dataDir });
+    const first = resolvePasscodeKey(config);
+    const file = join(dataDir, "passcode.key");
+    expect(first.key).toHaveLength(32);
+    expect(first.source).toContain(file);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, "utf8").trim()).toBe(first.key.toString("hex"));
+
+    const second = resolvePasscodeKey(config);
+    expect(second.key.equals(first.key)).toBe(true);
+    expect(second.source).toBe(file);
+  });
+
+  it("uses PASSCODE_KEY when it is set, and writes no file", () => {
+    dir = mkdtempSync(join(tmpdir(), "latchkey-key-"));
+    const key = "cd".repeat(32);
+    const resolved = resolvePasscodeKey(loadConfig({ DATA_DIR: dir, PASSCODE_KEY: key }));
+    expect(resolved).toEqual({ key: Buffer.from(key, "hex"), source: "PASSCODE_KEY" });
+    expect(() => statSync(join(dir ?? "", "passcode.key"))).toThrow();
+  });
+
+  it("requires PASSCODE_KEY on PostgreSQL", () => {
+    const config = loadConfig({ DATABASE_URL: "postgresql://db.internal/latchkey" });
+    expect(() => resolvePasscodeKey(config)).toThrow(ConfigError);
+    expect(() => resolvePasscodeKey(config)).toThrow(/PASSCODE_KEY/);
+  });
+});
