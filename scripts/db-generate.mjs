@@ -7,7 +7,10 @@ export function sqliteSchemaFrom(pgSchema) {
   return pgSchema
     .replace('provider = "postgresql"', 'provider = "sqlite"')
     .replace('output       = "../../src/generated/postgresql"', 'output       = "../../src/generated/sqlite"')
-    .replace(/^\/\/ Source of truth[\s\S]*?\n\n/m, "// GENERATED from prisma/postgresql/schema.prisma by scripts/db-generate.mjs: do not edit.\n\n");
+    .replace(
+      /^\/\/ Source of truth[\s\S]*?\n\n/m,
+      "// GENERATED from prisma/postgresql/schema.prisma by scripts/db-generate.mjs: do not edit.\n\n",
+    );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -18,6 +21,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const placeholder = { postgresql: "postgresql://localhost/unused", sqlite: "file:./unused.db" };
   for (const provider of ["postgresql", "sqlite"]) {
     const env = { ...process.env, DATABASE_URL: placeholder[provider], PRISMA_HIDE_UPDATE_MESSAGE: "1" };
-    execFileSync("npx", ["prisma", "generate", "--config", `prisma/${provider}/prisma.config.ts`], { stdio: "inherit", env });
+    execFileSync("npx", ["prisma", "generate", "--config", `prisma/${provider}/prisma.config.ts`], {
+      stdio: "inherit",
+      env,
+    });
   }
 }

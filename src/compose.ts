@@ -1,16 +1,10 @@
 // The composition root: config -> database -> stores -> core -> adapters -> HTTP server.
 // The only place that builds services; the CLI and the server both start here.
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Config } from "./config.ts";
-import { DEFAULT_SETTINGS, type Engine } from "./core/engine.ts";
-import { issueEnrollmentCode } from "./core/enrollment.ts";
-import type { Logger, PushChannel, TimelineObserver } from "./core/ports.ts";
-import { sweepAll } from "./core/reset/sweep.ts";
-import { createSecretBox } from "./core/secrets.ts";
-import { openDatabase, type Database } from "./adapters/db/open-database.ts";
+import { type Database, openDatabase } from "./adapters/db/open-database.ts";
 import { createStores } from "./adapters/db/stores.ts";
 import { deviceRoutes } from "./adapters/device-api/device-routes.ts";
 import { resolvePasscodeKey } from "./adapters/key-file.ts";
@@ -19,6 +13,12 @@ import { createMailTransport, type MailTransport } from "./adapters/mail/mail-tr
 import { createFcmPushChannel } from "./adapters/push/fcm-push-channel.ts";
 import { createLocalPushChannel } from "./adapters/push/local-push-channel.ts";
 import { cryptoRandom, systemClock } from "./adapters/system.ts";
+import type { Config } from "./config.ts";
+import { DEFAULT_SETTINGS, type Engine } from "./core/engine.ts";
+import { issueEnrollmentCode } from "./core/enrollment.ts";
+import type { Logger, PushChannel, TimelineObserver } from "./core/ports.ts";
+import { sweepAll } from "./core/reset/sweep.ts";
+import { createSecretBox } from "./core/secrets.ts";
 import { createRouter, type Route } from "./http/router.ts";
 import { parseInventory } from "./inventory/parse-inventory.ts";
 import { JOBS } from "./scheduler/jobs.ts";
@@ -44,7 +44,11 @@ export async function composeCore(
 ): Promise<Core> {
   const { key, source } = resolvePasscodeKey(config);
   const database = await openDatabase(config.database.url);
-  const mail = createMailTransport({ smtpUrl: config.smtpUrl, outboxDir: config.outboxDir, from: config.mailFrom });
+  const mail = createMailTransport({
+    smtpUrl: config.smtpUrl,
+    outboxDir: config.outboxDir,
+    from: config.mailFrom,
+  });
   const fcm = config.firebaseServiceAccount
     ? createFcmPushChannel({ serviceAccountPath: config.firebaseServiceAccount })
     : null;
@@ -99,7 +103,16 @@ export interface Running {
 
 /** Starts everything `npm start` runs. Port 0 picks a free port (tests). */
 export async function startLatchkey(config: Config, log: Logger): Promise<Running> {
-  const server = createServer();
+  // Bound first so the port is known (port 0 in tests); until the routes are ready every
+  // request gets a quick 503 rather than hanging (health checks hit it during migrations).
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+  const server = createServer((req, res) => {
+    if (handler) handler(req, res);
+    else
+      res
+        .writeHead(503, { "content-type": "application/json", "retry-after": "1" })
+        .end('{"status":"starting"}');
+  });
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
     server.listen(config.port, config.host, () => ok());
@@ -132,9 +145,11 @@ export async function startLatchkey(config: Config, log: Logger): Promise<Runnin
         return issued.ok ? issued.code : null;
       },
     });
-    routes.push(...simulatorRoutes(simulator, async (id) => (await engine.stores.directory.device(id)) !== null));
+    routes.push(
+      ...simulatorRoutes(simulator, async (id) => (await engine.stores.directory.device(id)) !== null),
+    );
   }
-  server.on("request", createRouter(routes, log));
+  handler = createRouter(routes, log);
 
   // Resume whatever a previous run left unfinished: the sequence is driven from the database.
   await sweepAll(engine);

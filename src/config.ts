@@ -21,7 +21,10 @@ const duration = (fallback: string) =>
     .transform((v, ctx) => {
       const ms = parseDuration(v === undefined || v.trim() === "" ? fallback : v);
       if (ms === null) {
-        ctx.addIssue({ code: "custom", message: `expected a duration such as 90s, 15m, 1h or 7d, got "${v}"` });
+        ctx.addIssue({
+          code: "custom",
+          message: `expected a duration such as 90s, 15m, 1h or 7d, got "${v}"`,
+        });
         return z.NEVER;
       }
       return ms;
@@ -30,7 +33,9 @@ const duration = (fallback: string) =>
 export function parseDuration(text: string): number | null {
   const m = /^\s*(\d+)\s*(ms|s|m|h|d)\s*$/.exec(text);
   if (!m) return null;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "ms" | "s" | "m" | "h" | "d"];
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+    m[2] as "ms" | "s" | "m" | "h" | "d"
+  ];
   return Number(m[1]) * unit;
 }
 
@@ -117,7 +122,11 @@ export class ConfigError extends Error {}
 
 /** Parses the environment; throws ConfigError naming every variable at fault. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = envSchema.safeParse(env);
+  // An empty value means unset (a `PORT=` line in an env file must not bind port 0).
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""),
+  );
+  const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "environment"}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);

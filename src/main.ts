@@ -1,7 +1,8 @@
 // `npm start`: parse the configuration, start Latchkey, say where everything is.
-import { ConfigError, loadConfig } from "./config.ts";
-import { startLatchkey } from "./compose.ts";
+
 import { createLogger } from "./adapters/log/logger.ts";
+import { startLatchkey } from "./compose.ts";
+import { ConfigError, loadConfig } from "./config.ts";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;

@@ -21,7 +21,7 @@ const srcFiles = sourceFiles(SRC).filter((f) => !f.startsWith(join(SRC, "generat
 const rel = (file: string) => relative(ROOT, file).split(sep).join("/");
 
 /** Every module specifier: static and dynamic imports, re-exports, side-effect imports, require. */
-export function importsOf(text: string): string[] {
+function importsOf(text: string): string[] {
   const found: string[] = [];
   const re = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["'`]([^"'`]+)["'`]/g;
   for (const m of text.matchAll(re)) if (m[1]) found.push(m[1]);
@@ -41,7 +41,7 @@ const FORBIDDEN_PACKAGES = [
 const FORBIDDEN_DIRS = ["adapters", "generated", "http"].map((d) => join(SRC, d));
 
 /** Why the core may not import `spec` from `file`, or null when it may. */
-export function coreViolation(file: string, spec: string): string | null {
+function coreViolation(file: string, spec: string): string | null {
   if (spec.startsWith(".")) {
     const target = resolve(dirname(file), spec);
     const dir = FORBIDDEN_DIRS.find((d) => target === d || target.startsWith(d + sep));

@@ -88,15 +88,13 @@ describe("loadConfig", () => {
     expect(loadConfig({ DEMO_INVENTORY: "" }).demoInventory).toBe(true);
   });
 
-  // Product bug: z.coerce.number() turns "" into 0, so `PORT=` in an env file binds a random
-  // port, while every other variable treats an empty value as unset.
-  it.fails("treats an empty PORT as unset (port 3000)", () => {
+  // z.coerce.number() would turn "" into 0: `PORT=` in an env file must not bind a random port.
+  it("treats an empty PORT as unset (port 3000)", () => {
     expect(loadConfig({ PORT: "" }).port).toBe(3000);
   });
 
-  // Product bug: an empty DATA_DIR is kept as "", so the database becomes file:/latchkey.db
-  // (the filesystem root) and the outbox /outbox.
-  it.fails("treats an empty DATA_DIR as unset (./data)", () => {
+  // An empty DATA_DIR must not put the database at the filesystem root.
+  it("treats an empty DATA_DIR as unset (./data)", () => {
     expect(loadConfig({ DATA_DIR: "" }).database.url).toBe("file:./data/latchkey.db");
   });
 });

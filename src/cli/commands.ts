@@ -46,14 +46,24 @@ export async function listDevices(engine: Engine, io: Io, flags: Flags): Promise
   const devices = await engine.stores.directory.listDevices(owner ? { ownerEmail: owner } : {});
   const now = engine.clock.now();
   const rows = devices.map((d) => {
-    const c = checkCapability(d, { now, staleAfterMs: engine.settings.staleDeviceAfterMs, expiresAt: now, activeRequest: null });
+    const c = checkCapability(d, {
+      now,
+      staleAfterMs: engine.settings.staleDeviceAfterMs,
+      expiresAt: now,
+      activeRequest: null,
+    });
     return [d.id, d.ownerEmail, d.platform, d.osVersion, d.managementMode, c.capable ? "yes" : "no", d.name];
   });
   io.out(table([["ID", "OWNER", "PLATFORM", "OS", "MODE", "RESETTABLE", "NAME"], ...rows]));
   return 0;
 }
 
-export async function checkDevice(engine: Engine, io: Io, id: string | undefined, flags: Flags): Promise<number> {
+export async function checkDevice(
+  engine: Engine,
+  io: Io,
+  id: string | undefined,
+  flags: Flags,
+): Promise<number> {
   if (!id) throw new UsageError("usage: latchkey check <deviceId> [--json]");
   const device = await engine.stores.directory.device(id);
   if (!device) {
@@ -69,7 +79,9 @@ export async function checkDevice(engine: Engine, io: Io, id: string | undefined
     activeRequest: active ? { id: active.id, state: active.state } : null,
   });
   if (flags.json) {
-    io.out(JSON.stringify({ deviceId: c.deviceId, capable: c.capable, reason: c.reason, warnings: c.warnings }));
+    io.out(
+      JSON.stringify({ deviceId: c.deviceId, capable: c.capable, reason: c.reason, warnings: c.warnings }),
+    );
     return 0;
   }
   io.out(`${device.name} (${device.id}), owner ${device.ownerEmail}`);
@@ -87,7 +99,10 @@ export async function requestReset(
   kind: "reset" | "lost",
 ): Promise<number> {
   const as = typeof flags.as === "string" ? flags.as : undefined;
-  if (!id || !as) throw new UsageError(`usage: latchkey ${kind} <deviceId> --as <email>${kind === "reset" ? " [--notify-user]" : ""}`);
+  if (!id || !as)
+    throw new UsageError(
+      `usage: latchkey ${kind} <deviceId> --as <email>${kind === "reset" ? " [--notify-user]" : ""}`,
+    );
   const input = {
     actorEmail: as,
     deviceId: id,
@@ -113,11 +128,17 @@ export async function requestReset(
 }
 
 function startedLine(result: Exclude<StartResult, { status: "not_found" | "not_allowed" | "busy" }>): string {
-  if (result.status === "duplicate") return `Already started as ${result.request.id} (${result.request.state}); following it.`;
+  if (result.status === "duplicate")
+    return `Already started as ${result.request.id} (${result.request.state}); following it.`;
   return `Request ${result.request.id}:`;
 }
 
-export async function follow(engine: Engine, io: Io, request: ResetRequest, pollMs = 300): Promise<ResetRequest> {
+export async function follow(
+  engine: Engine,
+  io: Io,
+  request: ResetRequest,
+  pollMs = 300,
+): Promise<ResetRequest> {
   let last = 0;
   let current = request;
   for (;;) {
@@ -154,7 +175,15 @@ export async function listRequests(engine: Engine, io: Io, flags: Flags): Promis
   io.out(
     table([
       ["ID", "DEVICE", "KIND", "STATE", "BY", "CREATED", "OUTCOME"],
-      ...list.map((r) => [r.id, r.deviceId, r.kind, r.state, r.requestedBy, r.createdAt.toISOString(), r.outcome ?? ""]),
+      ...list.map((r) => [
+        r.id,
+        r.deviceId,
+        r.kind,
+        r.state,
+        r.requestedBy,
+        r.createdAt.toISOString(),
+        r.outcome ?? "",
+      ]),
     ]),
   );
   return 0;
@@ -167,7 +196,9 @@ export async function timeline(engine: Engine, io: Io, id: string | undefined): 
     io.err(`No request "${id}".`);
     return 1;
   }
-  io.out(`${request.id}  ${request.kind} of ${request.deviceId}, requested by ${request.requestedBy}: ${request.state}`);
+  io.out(
+    `${request.id}  ${request.kind} of ${request.deviceId}, requested by ${request.requestedBy}: ${request.state}`,
+  );
   for (const e of await engine.stores.requests.events(id)) io.out(eventLine(e));
   return 0;
 }
@@ -176,7 +207,8 @@ export async function audit(engine: Engine, io: Io, flags: Flags): Promise<numbe
   let since: Date | undefined;
   if (typeof flags.since === "string") {
     since = new Date(flags.since);
-    if (Number.isNaN(since.getTime())) throw new UsageError(`--since: "${flags.since}" is not a date (use 2026-11-01 or an ISO time)`);
+    if (Number.isNaN(since.getTime()))
+      throw new UsageError(`--since: "${flags.since}" is not a date (use 2026-11-01 or an ISO time)`);
   }
   const format = flags.format ?? "csv";
   if (format !== "csv" && format !== "json") throw new UsageError("--format must be csv or json");
@@ -185,7 +217,17 @@ export async function audit(engine: Engine, io: Io, flags: Flags): Promise<numbe
     io.out(JSON.stringify(rows, null, 2));
     return 0;
   }
-  const cols = ["id", "at", "actor", "surface", "action", "outcome", "deviceId", "requestId", "detail"] as const;
+  const cols = [
+    "id",
+    "at",
+    "actor",
+    "surface",
+    "action",
+    "outcome",
+    "deviceId",
+    "requestId",
+    "detail",
+  ] as const;
   io.out(cols.join(","));
   for (const r of rows) io.out(cols.map((c) => csvCell(r[c])).join(","));
   return 0;

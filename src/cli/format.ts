@@ -4,7 +4,14 @@ import type { TimelineEvent } from "../core/types.ts";
 export function table(rows: string[][]): string {
   if (rows.length === 0) return "";
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 export function eventLine(e: TimelineEvent): string {
@@ -13,7 +20,8 @@ export function eventLine(e: TimelineEvent): string {
 }
 
 export function csvCell(value: unknown): string {
-  const s = value instanceof Date ? value.toISOString() : value === null || value === undefined ? "" : String(value);
+  const s =
+    value instanceof Date ? value.toISOString() : value === null || value === undefined ? "" : String(value);
   // Quote, and neutralise spreadsheet formulas: an auditor opens this file in Excel.
   const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
   return /[",\n\r]/.test(safe) || safe !== s ? `"${safe.replace(/"/g, '""')}"` : safe;

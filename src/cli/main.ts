@@ -20,7 +20,11 @@ const HELP = `Latchkey operator CLI
   latchkey enroll-code <deviceId>               one-time code for a device agent to enroll
 `;
 
-export async function runCli(argv: string[], env: Record<string, string | undefined>, io: cmd.Io): Promise<number> {
+export async function runCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  io: cmd.Io,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -45,7 +49,10 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   }
   const flags = { ...values, follow: values["no-follow"] ? false : undefined };
   const config = loadConfig({ ...env, DEMO_INVENTORY: "false" });
-  const core = await composeCore(config, createLogger(config.logLevel === "info" ? "warn" : config.logLevel, process.stderr as never));
+  const core = await composeCore(
+    config,
+    createLogger(config.logLevel === "info" ? "warn" : config.logLevel, process.stderr as never),
+  );
   const e = core.engine;
   try {
     switch (command) {
@@ -79,7 +86,10 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
 
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
-  const io = { out: (t: string) => process.stdout.write(`${t}\n`), err: (t: string) => process.stderr.write(`${t}\n`) };
+  const io = {
+    out: (t: string) => process.stdout.write(`${t}\n`),
+    err: (t: string) => process.stderr.write(`${t}\n`),
+  };
   runCli(process.argv.slice(2), process.env, io).then(
     (code) => process.exit(code),
     (err: unknown) => {

@@ -5,7 +5,9 @@ import type { Device, Person, Surface } from "./types.ts";
 
 export type Action = "reset" | "report_lost" | "cancel" | "view";
 
-export type Decision = { allowed: true; actor: Person } | { allowed: false; actor: Person | null; message: string };
+export type Decision =
+  | { allowed: true; actor: Person }
+  | { allowed: false; actor: Person | null; message: string };
 
 export async function resolveActor(engine: Engine, email: string): Promise<Person | null> {
   const key = email.trim().toLowerCase();

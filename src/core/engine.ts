@@ -1,5 +1,14 @@
 // Everything the use cases need, built once by the composition root and passed in.
-import type { Clock, Logger, NewEvent, PasscodeSender, PushChannel, Random, Stores, TimelineObserver } from "./ports.ts";
+import type {
+  Clock,
+  Logger,
+  NewEvent,
+  PasscodeSender,
+  PushChannel,
+  Random,
+  Stores,
+  TimelineObserver,
+} from "./ports.ts";
 import type { SecretBox } from "./secrets.ts";
 import type { ResetRequest } from "./types.ts";
 

@@ -30,7 +30,12 @@ export async function enrollDevice(
 ): Promise<{ ok: true; deviceSecret: string } | { ok: false; message: string }> {
   const { directory, audit } = engine.stores;
   const secret = engine.random.secret(32);
-  const ok = await directory.completeEnrollment(input.deviceId, sha256(input.code), sha256(secret), engine.clock.now());
+  const ok = await directory.completeEnrollment(
+    input.deviceId,
+    sha256(input.code),
+    sha256(secret),
+    engine.clock.now(),
+  );
   await audit.append({
     actor: `device:${input.deviceId}`,
     surface: "device",

@@ -66,7 +66,10 @@ export interface Directory {
   listDevices(filter?: { ownerEmail?: string }): Promise<Device[]>;
   countDevices(): Promise<number>;
   /** Upserts by email / id in one transaction: all or nothing. */
-  upsertInventory(people: PersonInput[], devices: DeviceInput[]): Promise<{ people: number; devices: number }>;
+  upsertInventory(
+    people: PersonInput[],
+    devices: DeviceInput[],
+  ): Promise<{ people: number; devices: number }>;
   setEnrollmentCode(deviceId: string, codeHash: string, expiresAt: Date): Promise<void>;
   /** Swaps a valid, unexpired enrollment code for a device secret; false when the code does not match. */
   completeEnrollment(deviceId: string, codeHash: string, secretHash: string, now: Date): Promise<boolean>;

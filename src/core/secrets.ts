@@ -2,7 +2,14 @@
 // "never reuse a recent passcode" rule (a plain hash of an 8-digit code is brute-forced in
 // seconds; an HMAC under the key is not). Device secrets and idempotency keys are high-entropy
 // or caller-chosen values stored as SHA-256 digests.
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+} from "node:crypto";
 
 const VERSION = "v1";
 
@@ -27,7 +34,13 @@ export function createSecretBox(key: Buffer, previousKeys: Buffer[] = []): Secre
       cipher.setAAD(Buffer.from(`${VERSION}:${keyId}`));
       const ct = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
       const tag = cipher.getAuthTag();
-      return [VERSION, keyId, iv.toString("base64url"), tag.toString("base64url"), ct.toString("base64url")].join(":");
+      return [
+        VERSION,
+        keyId,
+        iv.toString("base64url"),
+        tag.toString("base64url"),
+        ct.toString("base64url"),
+      ].join(":");
     },
     open(sealed) {
       const [version, id, iv, tag, ct] = sealed.split(":");
@@ -38,7 +51,9 @@ export function createSecretBox(key: Buffer, previousKeys: Buffer[] = []): Secre
       const decipher = createDecipheriv("aes-256-gcm", k, Buffer.from(iv, "base64url"));
       decipher.setAAD(Buffer.from(`${VERSION}:${id}`));
       decipher.setAuthTag(Buffer.from(tag, "base64url"));
-      return Buffer.concat([decipher.update(Buffer.from(ct, "base64url")), decipher.final()]).toString("utf8");
+      return Buffer.concat([decipher.update(Buffer.from(ct, "base64url")), decipher.final()]).toString(
+        "utf8",
+      );
     },
     digest(scope, value) {
       return createHmac("sha256", key).update(`${scope}\0${value}`).digest("base64url");

@@ -1,6 +1,14 @@
 // The domain vocabulary shared by the core and every adapter. Plain data only.
 
-export const PLATFORMS = ["android", "ios", "ipados", "macos", "windows_phone", "windows_mobile", "windows"] as const;
+export const PLATFORMS = [
+  "android",
+  "ios",
+  "ipados",
+  "macos",
+  "windows_phone",
+  "windows_mobile",
+  "windows",
+] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
 export const MANAGEMENT_MODES = ["device_admin", "device_owner", "profile_owner", "mdm", "none"] as const;

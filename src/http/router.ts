@@ -54,7 +54,11 @@ function compile(route: Route): Compiled {
   return { ...route, pattern: new RegExp(`^${source}$`), names };
 }
 
-export function createRouter(routes: Route[], log: Logger, raw: { prefix: string; listener: RawListener }[] = []) {
+export function createRouter(
+  routes: Route[],
+  log: Logger,
+  raw: { prefix: string; listener: RawListener }[] = [],
+) {
   const compiled = routes.map(compile);
   return (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -70,14 +74,22 @@ export function createRouter(routes: Route[], log: Logger, raw: { prefix: string
           send(res, { status: err.status, body: { error: err.message } });
           return;
         }
-        log.error({ path: url.pathname, err: err instanceof Error ? err.message : String(err) }, "request failed");
+        log.error(
+          { path: url.pathname, err: err instanceof Error ? err.message : String(err) },
+          "request failed",
+        );
         send(res, { status: 500, body: { error: "Internal error; it has been logged." } });
       },
     );
   };
 }
 
-async function handle(routes: Compiled[], req: IncomingMessage, url: URL, log: Logger): Promise<HttpResponse> {
+async function handle(
+  routes: Compiled[],
+  req: IncomingMessage,
+  url: URL,
+  log: Logger,
+): Promise<HttpResponse> {
   const matches = routes.filter((r) => r.pattern.test(url.pathname));
   if (matches.length === 0) return { status: 404, body: { error: `No such endpoint: ${url.pathname}` } };
   const route = matches.find((r) => r.method === req.method);
@@ -85,21 +97,34 @@ async function handle(routes: Compiled[], req: IncomingMessage, url: URL, log: L
   const m = route.pattern.exec(url.pathname);
   const params: Record<string, string> = {};
   route.names.forEach((name, i) => {
-    params[name] = decodeURIComponent(m?.[i + 1] ?? "");
+    try {
+      params[name] = decodeURIComponent(m?.[i + 1] ?? "");
+    } catch {
+      throw new HttpError(400, `Malformed path parameter "${name}".`);
+    }
   });
   const body = req.method === "GET" ? undefined : await readJson(req);
   log.debug({ method: req.method, path: url.pathname }, "http request");
-  return route.handler({ method: req.method ?? "GET", path: url.pathname, params, query: url.searchParams, headers: req.headers, body });
+  return route.handler({
+    method: req.method ?? "GET",
+    path: url.pathname,
+    params,
+    query: url.searchParams,
+    headers: req.headers,
+    body,
+  });
 }
 
 export async function readJson(req: IncomingMessage): Promise<unknown> {
   const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new HttpError(413, `Request body too large (limit ${MAX_BODY_BYTES} bytes).`);
+  if (declared > MAX_BODY_BYTES)
+    throw new HttpError(413, `Request body too large (limit ${MAX_BODY_BYTES} bytes).`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `Request body too large (limit ${MAX_BODY_BYTES} bytes).`);
+    if (size > MAX_BODY_BYTES)
+      throw new HttpError(413, `Request body too large (limit ${MAX_BODY_BYTES} bytes).`);
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return undefined;

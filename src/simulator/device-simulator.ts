@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { dirname } from "node:path";
 import type { Logger } from "../core/ports.ts";
 import type { Device } from "../core/types.ts";
-import { hashPasscode, newPhone, passcodeMatches, type PhoneState, refusalFor } from "./simulated-phone.ts";
+import { hashPasscode, newPhone, type PhoneState, passcodeMatches, refusalFor } from "./simulated-phone.ts";
 
 export interface SimulatorOptions {
   serverUrl: string;
@@ -54,7 +54,10 @@ export function createDeviceSimulator(opts: SimulatorOptions) {
   async function enroll(phone: PhoneState): Promise<boolean> {
     const code = await opts.enrollmentCode(phone.deviceId);
     if (!code) return false;
-    const res = await call(phone, "POST", "/device/v1/enroll", { deviceId: phone.deviceId, enrollmentCode: code });
+    const res = await call(phone, "POST", "/device/v1/enroll", {
+      deviceId: phone.deviceId,
+      enrollmentCode: code,
+    });
     if (res.status !== 201) return false;
     phone.secret = ((await res.json()) as { deviceSecret: string }).deviceSecret;
     save();
@@ -62,8 +65,15 @@ export function createDeviceSimulator(opts: SimulatorOptions) {
   }
 
   async function report(phone: PhoneState, requestId: string, step: string, reason?: string): Promise<void> {
-    const res = await call(phone, "POST", `/device/v1/commands/${encodeURIComponent(requestId)}/reports`, { step, reason });
-    if (!res.ok) opts.log.warn({ deviceId: phone.deviceId, requestId, step, status: res.status }, "simulator report refused");
+    const res = await call(phone, "POST", `/device/v1/commands/${encodeURIComponent(requestId)}/reports`, {
+      step,
+      reason,
+    });
+    if (!res.ok)
+      opts.log.warn(
+        { deviceId: phone.deviceId, requestId, step, status: res.status },
+        "simulator report refused",
+      );
   }
 
   async function work(deviceId: string): Promise<void> {
@@ -73,7 +83,8 @@ export function createDeviceSimulator(opts: SimulatorOptions) {
     phones.set(deviceId, phone);
     if (!phone.secret && !(await enroll(phone))) return;
     let res = await call(phone, "GET", "/device/v1/commands/next");
-    if (res.status === 401 && (await enroll(phone))) res = await call(phone, "GET", "/device/v1/commands/next");
+    if (res.status === 401 && (await enroll(phone)))
+      res = await call(phone, "GET", "/device/v1/commands/next");
     if (res.status !== 200) return;
     const { command } = (await res.json()) as { command: Command };
     await sleep(opts.delayMs);
@@ -107,7 +118,10 @@ export function createDeviceSimulator(opts: SimulatorOptions) {
     }
     const job = work(deviceId)
       .catch((err: unknown) =>
-        opts.log.warn({ deviceId, err: err instanceof Error ? err.message : String(err) }, "simulated device failed"),
+        opts.log.warn(
+          { deviceId, err: err instanceof Error ? err.message : String(err) },
+          "simulated device failed",
+        ),
       )
       .finally(() => {
         running.delete(deviceId);
@@ -132,10 +146,16 @@ export function createDeviceSimulator(opts: SimulatorOptions) {
     },
     state(deviceId: string): Omit<PhoneState, "secret" | "passcodeHash"> | null {
       const p = phones.get(deviceId);
-      return p ? { deviceId: p.deviceId, passcodeSet: p.passcodeSet, locked: p.locked, lastCommand: p.lastCommand } : null;
+      return p
+        ? { deviceId: p.deviceId, passcodeSet: p.passcodeSet, locked: p.locked, lastCommand: p.lastCommand }
+        : null;
     },
     list() {
-      return [...phones.values()].map((p) => ({ deviceId: p.deviceId, locked: p.locked, passcodeSet: p.passcodeSet }));
+      return [...phones.values()].map((p) => ({
+        deviceId: p.deviceId,
+        locked: p.locked,
+        passcodeSet: p.passcodeSet,
+      }));
     },
     /** Resolves when no simulated device is busy (tests and graceful shutdown). */
     async idle(): Promise<void> {

@@ -1,7 +1,7 @@
 // What a simulated phone does with a command: the platform rules decide whether the OS lets
 // the agent set a passcode (the phone's own state, not the inventory, is what counts: a device
 // admin phone that got a passcode from a first reset refuses a second one, as on Android 7+).
-import { scryptSync, timingSafeEqual, randomBytes } from "node:crypto";
+import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
 import { checkCapability } from "../core/capability.ts";
 import type { Device } from "../core/types.ts";
 
@@ -16,12 +16,28 @@ export interface PhoneState {
 }
 
 export function newPhone(device: Device): PhoneState {
-  return { deviceId: device.id, secret: null, passcodeSet: device.passcodeSet, passcodeHash: null, locked: false, lastCommand: null };
+  return {
+    deviceId: device.id,
+    secret: null,
+    passcodeSet: device.passcodeSet,
+    passcodeHash: null,
+    locked: false,
+    lastCommand: null,
+  };
 }
 
 /** Null when the OS accepts the command, else the failure text a real agent would report. */
-export function refusalFor(device: Device, phone: PhoneState, type: "reset_passcode_and_lock" | "lock"): string | null {
-  const actual: Device = { ...device, passcodeSet: phone.passcodeSet, pendingAction: null, lastSeenAt: new Date() };
+export function refusalFor(
+  device: Device,
+  phone: PhoneState,
+  type: "reset_passcode_and_lock" | "lock",
+): string | null {
+  const actual: Device = {
+    ...device,
+    passcodeSet: phone.passcodeSet,
+    pendingAction: null,
+    lastSeenAt: new Date(),
+  };
   const verdict = checkCapability(actual, {
     now: new Date(),
     staleAfterMs: Number.MAX_SAFE_INTEGER,

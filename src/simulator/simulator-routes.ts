@@ -1,14 +1,17 @@
 // HTTP face of the simulator: the local push endpoint and the lock screen. Served only in
 // simulator mode (no FIREBASE_SERVICE_ACCOUNT).
 import { z } from "zod";
-import type { Route } from "../http/router.ts";
 import { parse } from "../adapters/device-api/device-routes.ts";
+import type { Route } from "../http/router.ts";
 import type { DeviceSimulator } from "./device-simulator.ts";
 
 const pushBody = z.object({ deviceId: z.string().min(1).max(200), requestId: z.string().min(1).max(200) });
 const unlockBody = z.object({ passcode: z.string().min(1).max(64) });
 
-export function simulatorRoutes(sim: DeviceSimulator, knows: (deviceId: string) => Promise<boolean>): Route[] {
+export function simulatorRoutes(
+  sim: DeviceSimulator,
+  knows: (deviceId: string) => Promise<boolean>,
+): Route[] {
   return [
     {
       method: "POST",
@@ -32,7 +35,9 @@ export function simulatorRoutes(sim: DeviceSimulator, knows: (deviceId: string) 
       path: "/simulator/devices/:id",
       async handler(req) {
         const state = sim.state(req.params.id ?? "");
-        return state ? { status: 200, body: state } : { status: 404, body: { error: "This device has not been simulated yet." } };
+        return state
+          ? { status: 200, body: state }
+          : { status: 404, body: { error: "This device has not been simulated yet." } };
       },
     },
     {
@@ -41,7 +46,8 @@ export function simulatorRoutes(sim: DeviceSimulator, knows: (deviceId: string) 
       async handler(req) {
         const body = parse(unlockBody, req.body);
         const result = sim.unlock(req.params.id ?? "", body.passcode);
-        if (result === "unknown") return { status: 404, body: { error: "This device has not been simulated yet." } };
+        if (result === "unknown")
+          return { status: 404, body: { error: "This device has not been simulated yet." } };
         if (result === "wrong") return { status: 403, body: { unlocked: false, error: "Wrong passcode." } };
         return { status: 200, body: { unlocked: true } };
       },

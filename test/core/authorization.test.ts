@@ -1,6 +1,7 @@
 // Who may reset or report a device lost, as an auditor would check it: every decision, allowed
 // or refused, leaves an `authorize.*` row naming the actor. On each real database.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { cancelReset } from "../../src/core/reset/cancel-reset.ts";
 import { reportLostDevice, type StartResult, startReset } from "../../src/core/reset/start-reset.ts";
 import type { AuditEntry } from "../../src/core/types.ts";
 import { dbTargets } from "../support/databases.ts";
@@ -83,7 +84,11 @@ describe.each(targets)("authorization on $name", (target) => {
   it("refuses an employee reporting someone else's device lost", async () => {
     await expectNotAllowed(await reportLost("bob@example.com"), /someone else's device/);
     expect(await authorizeRows()).toEqual([
-      expect.objectContaining({ actor: "bob@example.com", action: "authorize.report_lost", outcome: "refused" }),
+      expect.objectContaining({
+        actor: "bob@example.com",
+        action: "authorize.report_lost",
+        outcome: "refused",
+      }),
     ]);
   });
 
@@ -126,6 +131,41 @@ describe.each(targets)("authorization on $name", (target) => {
     ]);
   });
 
+  async function reportedByAlice(): Promise<string> {
+    const r = await reportLost("alice@example.com");
+    if (r.status !== "started") throw new Error(`expected started, got ${r.status}`);
+    return r.request.id;
+  }
+  const cancelAs = (actorEmail: string, requestId: string) =>
+    cancelReset(t.engine, { actorEmail, requestId, surface: "teams" });
+
+  it("lets an employee cancel their own lost-device report, and no one else's", async () => {
+    const id = await reportedByAlice();
+    expect((await cancelAs("bob@example.com", id)).status).toBe("not_allowed");
+    expect((await cancelAs("alice@example.com", id)).status).toBe("cancelled");
+    const cancels = (await t.engine.stores.audit.list({})).filter((a) => a.action === "request.cancel");
+    expect(cancels).toEqual([
+      expect.objectContaining({ actor: "alice@example.com", outcome: "ok", requestId: id }),
+    ]);
+  });
+
+  it("refuses an employee cancelling an admin's reset of their device", async () => {
+    const r = await reset("ada@example.com");
+    if (r.status !== "started") throw new Error(r.status);
+    expect((await cancelAs("alice@example.com", r.request.id)).status).toBe("not_allowed");
+    expect((await t.engine.stores.requests.get(r.request.id))?.state).toBe("pushed");
+  });
+
+  // Product bug: cancel-reset.ts lets the requester cancel despite a refused decision, but the
+  // audit row written by authorize() still says "refused" ("...someone else's device. This
+  // attempt has been recorded.") next to a successful request.cancel row.
+  it.fails("audits an employee's allowed cancel of their own report as allowed", async () => {
+    const id = await reportedByAlice();
+    await cancelAs("alice@example.com", id);
+    const decision = (await authorizeRows()).find((a) => a.action === "authorize.cancel");
+    expect(decision).toMatchObject({ actor: "alice@example.com", outcome: "allowed", requestId: id });
+  });
+
   it("audits every decision, allowed or refused, one row each, in order", async () => {
     const attempts: [string, () => Promise<StartResult>, "allowed" | "refused"][] = [
       ["authorize.reset", () => reset("bob@example.com"), "refused"],
@@ -138,7 +178,9 @@ describe.each(targets)("authorization on $name", (target) => {
     ];
     for (const [, run] of attempts) await run();
     const rows = await authorizeRows();
-    expect(rows.map((r) => [r.action, r.outcome])).toEqual(attempts.map(([action, , outcome]) => [action, outcome]));
+    expect(rows.map((r) => [r.action, r.outcome])).toEqual(
+      attempts.map(([action, , outcome]) => [action, outcome]),
+    );
     for (const row of rows) {
       expect(row.actor).toMatch(/@example\.com$/);
       expect(row.detail.length).toBeGreaterThan(0);

@@ -1,14 +1,15 @@
 // What happens around and after a reset: cancel, expiry, re-push, delivery retries, passcode
 // purge and the device's own reports, as an admin would see them in the timeline. Each database.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Engine } from "../../src/core/engine.ts";
+import { registerPushToken } from "../../src/core/enrollment.ts";
 import { cancelReset } from "../../src/core/reset/cancel-reset.ts";
 import { deliverPending } from "../../src/core/reset/deliver.ts";
 import { fetchPendingCommand, reportDeviceStep } from "../../src/core/reset/device-commands.ts";
 import { expireDue } from "../../src/core/reset/expire.ts";
 import { purgeDelivered } from "../../src/core/reset/purge.ts";
 import { pushDue } from "../../src/core/reset/push-command.ts";
-import { startReset } from "../../src/core/reset/start-reset.ts";
-import { registerPushToken } from "../../src/core/enrollment.ts";
+import { reportLostDevice, startReset } from "../../src/core/reset/start-reset.ts";
 import type { Device } from "../../src/core/types.ts";
 import { dbTargets } from "../support/databases.ts";
 import { deviceInput, people, type TestEngine, testEngine } from "../support/test-engine.ts";
@@ -25,6 +26,13 @@ describe.each(targets)("lifecycle and sweeps on $name", (target) => {
     await t.engine.stores.directory.upsertInventory(people, [
       deviceInput(),
       deviceInput({ id: "dev-bob", ownerEmail: "bob@example.com", name: "Bob's Pixel 7" }),
+      deviceInput({
+        id: "iphone",
+        name: "Alice's iPhone",
+        platform: "ios",
+        osVersion: "17.4",
+        managementMode: "mdm",
+      }),
     ]);
   });
   afterEach(async () => {
@@ -39,14 +47,22 @@ describe.each(targets)("lifecycle and sweeps on $name", (target) => {
     return d;
   }
   async function start(deviceId = "dev-001"): Promise<string> {
-    const r = await startReset(t.engine, { actorEmail: "ada@example.com", deviceId, notifyUser: false, surface: "cli" });
+    const r = await startReset(t.engine, {
+      actorEmail: "ada@example.com",
+      deviceId,
+      notifyUser: false,
+      surface: "cli",
+    });
     if (r.status !== "started") throw new Error(`expected started, got ${r.status}`);
     return r.request.id;
   }
   const state = async (id: string) => (await requests().get(id))?.state;
   const types = async (id: string) => (await requests().events(id)).map((e) => e.type);
-  const report = async (id: string, step: "received" | "passcode_reset" | "locked" | "failed", reason?: string) =>
-    reportDeviceStep(t.engine, await device(), id, { step, ...(reason ? { reason } : {}) });
+  const report = async (
+    id: string,
+    step: "received" | "passcode_reset" | "locked" | "failed",
+    reason?: string,
+  ) => reportDeviceStep(t.engine, await device(), id, { step, ...(reason ? { reason } : {}) });
   /** Device picks the command up; returns the passcode it carries. */
   async function pickUp(): Promise<string> {
     const command = await fetchPendingCommand(t.engine, await device());
@@ -78,6 +94,46 @@ describe.each(targets)("lifecycle and sweeps on $name", (target) => {
       expect(r.status === "too_late" && r.message).toContain("already picked up");
       expect(await state(id)).toBe("received");
       expect(await requests().passcodeCipher(id)).not.toBeNull();
+    });
+  });
+
+  /** The engine as the device agent sees it, with `meanwhile` run right after it looked up the active request. */
+  function racing(meanwhile: () => Promise<unknown>): Engine {
+    const real = t.engine.stores.requests;
+    const activeForDevice = async (deviceId: string) => {
+      const found = await real.activeForDevice(deviceId);
+      await meanwhile();
+      return found;
+    };
+    return { ...t.engine, stores: { ...t.engine.stores, requests: { ...real, activeForDevice } } };
+  }
+
+  describe("cancel racing the device's pickup", () => {
+    it("gives the device no reset command once the cancel won", async () => {
+      const id = await start();
+      const command = await fetchPendingCommand(
+        racing(() => cancel(id)),
+        await device(),
+      );
+      expect(await state(id)).toBe("cancelled");
+      expect(command).toBeNull();
+    });
+
+    // Product bug: fetchPendingCommand ignores that its move to "received" lost to the cancel and
+    // still hands a lock-only command to the device, which then locks despite the cancel.
+    it.fails("gives the device no lock command once the cancel won", async () => {
+      const lost = await reportLostDevice(t.engine, {
+        actorEmail: "alice@example.com",
+        deviceId: "iphone",
+        surface: "cli",
+      });
+      if (lost.status !== "started") throw new Error(lost.status);
+      const command = await fetchPendingCommand(
+        racing(() => cancel(lost.request.id)),
+        await device("iphone"),
+      );
+      expect(await state(lost.request.id)).toBe("cancelled");
+      expect(command).toBeNull();
     });
   });
 
@@ -119,7 +175,9 @@ describe.each(targets)("lifecycle and sweeps on $name", (target) => {
     });
 
     it("stops pushing to an unregistered device until it registers a new token", async () => {
-      t.push.next = [{ ok: false, kind: "unregistered", message: "The push registration is no longer valid." }];
+      t.push.next = [
+        { ok: false, kind: "unregistered", message: "The push registration is no longer valid." },
+      ];
       const id = await start();
       expect((await device()).pushUnreachableAt).toEqual(t.clock.now());
       const failed = (await requests().events(id)).find((e) => e.type === "push_failed");
@@ -213,8 +271,16 @@ describe.each(targets)("lifecycle and sweeps on $name", (target) => {
       const id = await start();
       await pickUp();
       expect(await report(id, "received")).toEqual({ ok: true, state: "received", changed: false });
-      expect(await report(id, "passcode_reset")).toEqual({ ok: true, state: "passcode_reset", changed: true });
-      expect(await report(id, "passcode_reset")).toEqual({ ok: true, state: "passcode_reset", changed: false });
+      expect(await report(id, "passcode_reset")).toEqual({
+        ok: true,
+        state: "passcode_reset",
+        changed: true,
+      });
+      expect(await report(id, "passcode_reset")).toEqual({
+        ok: true,
+        state: "passcode_reset",
+        changed: false,
+      });
       expect((await types(id)).filter((x) => x === "passcode_reset")).toHaveLength(1);
     });
 
@@ -229,7 +295,10 @@ describe.each(targets)("lifecycle and sweeps on $name", (target) => {
 
     it("answers 404 for a request of another device", async () => {
       const bobs = await start("dev-bob");
-      const r = await reportDeviceStep(t.engine, await device("dev-001"), bobs, { step: "failed", reason: "x" });
+      const r = await reportDeviceStep(t.engine, await device("dev-001"), bobs, {
+        step: "failed",
+        reason: "x",
+      });
       expect(r).toMatchObject({ ok: false, status: 404 });
       expect(await state(bobs)).toBe("pushed");
       expect(await fetchPendingCommand(t.engine, await device("dev-001"))).toBeNull();

@@ -44,7 +44,12 @@ describe.each(targets)("no plaintext secrets at rest on $name", (target) => {
     t = await testEngine(db.url);
     await t.engine.stores.directory.upsertInventory(people, [
       deviceInput({ passcodePolicy: NUMERIC }),
-      deviceInput({ id: "dev-bob", ownerEmail: "bob@example.com", name: "Bob's Pixel 7", passcodePolicy: ALNUM }),
+      deviceInput({
+        id: "dev-bob",
+        ownerEmail: "bob@example.com",
+        name: "Bob's Pixel 7",
+        passcodePolicy: ALNUM,
+      }),
       deviceInput({ id: "dev-003", name: "Alice's work tablet", passcodePolicy: NUMERIC }),
     ]);
   });
@@ -59,7 +64,12 @@ describe.each(targets)("no plaintext secrets at rest on $name", (target) => {
     return d;
   }
   async function start(deviceId: string, notifyUser = true): Promise<string> {
-    const r = await startReset(t.engine, { actorEmail: "ada@example.com", deviceId, notifyUser, surface: "slack" });
+    const r = await startReset(t.engine, {
+      actorEmail: "ada@example.com",
+      deviceId,
+      notifyUser,
+      surface: "slack",
+    });
     if (r.status !== "started") throw new Error(`expected started, got ${r.status}`);
     return r.request.id;
   }
@@ -77,7 +87,11 @@ describe.each(targets)("no plaintext secrets at rest on $name", (target) => {
   async function enroll(deviceId: string): Promise<string[]> {
     const issued = await issueEnrollmentCode(t.engine, deviceId);
     if (!issued.ok) throw new Error(issued.message);
-    const enrolled = await enrollDevice(t.engine, { deviceId, code: issued.code, pushToken: `token-${deviceId}` });
+    const enrolled = await enrollDevice(t.engine, {
+      deviceId,
+      code: issued.code,
+      pushToken: `token-${deviceId}`,
+    });
     if (!enrolled.ok) throw new Error(enrolled.message);
     return [issued.code, enrolled.deviceSecret];
   }
@@ -92,10 +106,13 @@ describe.each(targets)("no plaintext secrets at rest on $name", (target) => {
   async function dump(): Promise<{ where: string; text: string }[]> {
     const cells: { where: string; text: string }[] = [];
     for (const name of TABLES) {
-      const rows = await t.database.db.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT * FROM ${table(name)}`);
+      const rows = await t.database.db.$queryRawUnsafe<Record<string, unknown>[]>(
+        `SELECT * FROM ${table(name)}`,
+      );
       expect(rows.length, `table ${name} should hold rows`).toBeGreaterThan(0);
       for (const row of rows) {
-        for (const [column, value] of Object.entries(row)) cells.push({ where: `${name}.${column}`, text: cellText(value) });
+        for (const [column, value] of Object.entries(row))
+          cells.push({ where: `${name}.${column}`, text: cellText(value) });
       }
     }
     return cells;
@@ -138,8 +155,10 @@ describe.each(targets)("no plaintext secrets at rest on $name", (target) => {
     const cipher = await t.engine.stores.requests.passcodeCipher(cancelled);
     if (!cipher) throw new Error("no stored passcode");
     passcodes.push(t.engine.secrets.open(cipher));
-    expect((await cancelReset(t.engine, { actorEmail: "ada@example.com", requestId: cancelled, surface: "cli" })).status)
-      .toBe("cancelled");
+    expect(
+      (await cancelReset(t.engine, { actorEmail: "ada@example.com", requestId: cancelled, surface: "cli" }))
+        .status,
+    ).toBe("cancelled");
 
     expect(await t.engine.stores.jobs.claim("sweep@2026-11-27T11:00", "sweep", "test-host")).toBe(true);
     expect(new Set(passcodes).size).toBe(passcodes.length);
@@ -147,7 +166,9 @@ describe.each(targets)("no plaintext secrets at rest on $name", (target) => {
 
     const cells = await dump();
     const secrets = [...passcodes, ...deviceSecrets];
-    const leaks = cells.flatMap((c) => secrets.filter((x) => c.text.includes(x)).map((x) => `${c.where} holds ${x}`));
+    const leaks = cells.flatMap((c) =>
+      secrets.filter((x) => c.text.includes(x)).map((x) => `${c.where} holds ${x}`),
+    );
     expect(leaks).toEqual([]);
     // The scan does see the redacted texts that quoted a passcode.
     expect(cells.filter((c) => c.text.includes("[redacted]")).map((c) => c.where)).toEqual(

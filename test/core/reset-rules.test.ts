@@ -14,7 +14,13 @@ const targets = await dbTargets();
 const REFUSED_DEVICES: { name: string; device: Partial<DeviceInput>; reason: string }[] = [
   {
     name: "an iPhone",
-    device: { id: "ios-1", name: "Alice's iPhone", platform: "ios", osVersion: "17.4", managementMode: "mdm" },
+    device: {
+      id: "ios-1",
+      name: "Alice's iPhone",
+      platform: "ios",
+      osVersion: "17.4",
+      managementMode: "mdm",
+    },
     reason: "Apple devices have no command to set a new passcode",
   },
   {
@@ -94,7 +100,12 @@ describe.each(targets)("reset rules on $name", (target) => {
 
     const audit = await t.engine.stores.audit.list({});
     const refusal = audit.find((a) => a.action === "reset" && a.requestId === r.request.id);
-    expect(refusal).toMatchObject({ actor: "ada@example.com", outcome: "refused", deviceId: id, surface: "cli" });
+    expect(refusal).toMatchObject({
+      actor: "ada@example.com",
+      outcome: "refused",
+      deviceId: id,
+      surface: "cli",
+    });
     expect(refusal?.detail).toContain(row.reason);
   });
 
@@ -164,7 +175,11 @@ describe.each(targets)("reset rules on $name", (target) => {
   });
 
   it("locks an owner's lost iPhone without touching its passcode, and completes with no deliveries", async () => {
-    const r = await reportLostDevice(t.engine, { actorEmail: "alice@example.com", deviceId: "ios-1", surface: "slack" });
+    const r = await reportLostDevice(t.engine, {
+      actorEmail: "alice@example.com",
+      deviceId: "ios-1",
+      surface: "slack",
+    });
     const id = startedId(r);
     expect(r.status === "started" && r.request.kind).toBe("lock");
     expect(r.status === "started" && r.request.hasPasscode).toBe(false);
@@ -174,8 +189,14 @@ describe.each(targets)("reset rules on $name", (target) => {
     const command = await fetchPendingCommand(t.engine, d);
     expect(command).toEqual({ requestId: id, type: "lock", expiresAt: expect.any(String) });
     expect(command).not.toHaveProperty("passcode");
-    expect(await reportDeviceStep(t.engine, d, id, { step: "passcode_reset" })).toMatchObject({ ok: false, status: 409 });
-    expect(await reportDeviceStep(t.engine, d, id, { step: "locked" })).toMatchObject({ ok: true, changed: true });
+    expect(await reportDeviceStep(t.engine, d, id, { step: "passcode_reset" })).toMatchObject({
+      ok: false,
+      status: 409,
+    });
+    expect(await reportDeviceStep(t.engine, d, id, { step: "locked" })).toMatchObject({
+      ok: true,
+      changed: true,
+    });
 
     const done = await t.engine.stores.requests.get(id);
     expect(done?.state).toBe("completed");

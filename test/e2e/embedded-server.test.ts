@@ -63,7 +63,11 @@ describe("embedded defaults end to end", () => {
 
   it("refuses a device the rules refuse before anything is pushed, with its reason", async () => {
     out.length = 0;
-    const code = await runCli(["reset", "demo-moto-g5-android7-admin-passcode", "--as", "ada.admin@example.com"], env, io);
+    const code = await runCli(
+      ["reset", "demo-moto-g5-android7-admin-passcode", "--as", "ada.admin@example.com"],
+      env,
+      io,
+    );
     expect(code).toBe(1);
     expect(out.join("\n")).toMatch(/refused\s+.*Device Administrator/);
     expect(out.join("\n")).not.toMatch(/pushed/);

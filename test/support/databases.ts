@@ -37,7 +37,10 @@ export const sqliteTarget: DbTarget = {
   name: "sqlite",
   async fresh() {
     const dir = mkdtempSync(join(tmpdir(), "latchkey-db-"));
-    return { url: `file:${join(dir, "test.db")}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      url: `file:${join(dir, "test.db")}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   },
 };
 

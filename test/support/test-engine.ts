@@ -1,17 +1,26 @@
 // An engine on a real database with working fakes for the outside world: a push channel and a
 // passcode sender that record what they were given, a clock the test moves, a logger that
 // keeps every line. Nothing of ours is mocked.
+
+import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
 import type { Database } from "../../src/adapters/db/open-database.ts";
 import { openDatabase } from "../../src/adapters/db/open-database.ts";
 import { createStores } from "../../src/adapters/db/stores.ts";
 import { createLogger } from "../../src/adapters/log/logger.ts";
 import { cryptoRandom } from "../../src/adapters/system.ts";
 import { DEFAULT_SETTINGS, type Engine, type EngineSettings } from "../../src/core/engine.ts";
-import type { DeviceInput, PasscodeLetter, PasscodeSender, PersonInput, PushChannel, PushMessage, PushResult } from "../../src/core/ports.ts";
+import type {
+  DeviceInput,
+  PasscodeLetter,
+  PasscodeSender,
+  PersonInput,
+  PushChannel,
+  PushMessage,
+  PushResult,
+} from "../../src/core/ports.ts";
 import { createSecretBox } from "../../src/core/secrets.ts";
 import type { Device, Person } from "../../src/core/types.ts";
-import { randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
 
 export class FakeClock {
   constructor(public current = new Date("2026-11-27T10:00:00Z")) {}

@@ -8,7 +8,12 @@ export function createAuditLog(db: Db, clock: Clock): AuditLog {
   return {
     async append(entry) {
       await db.auditEntry.create({
-        data: { ...entry, at: clock.now(), deviceId: entry.deviceId ?? null, requestId: entry.requestId ?? null },
+        data: {
+          ...entry,
+          at: clock.now(),
+          deviceId: entry.deviceId ?? null,
+          requestId: entry.requestId ?? null,
+        },
       });
     },
     async list(filter) {

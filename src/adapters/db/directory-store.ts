@@ -1,7 +1,7 @@
 // People and devices.
 import type { Directory } from "../../core/ports.ts";
-import type { Db } from "./open-database.ts";
 import { deviceData, toDevice, toPerson } from "./mappers.ts";
+import type { Db } from "./open-database.ts";
 
 export function createDirectoryStore(db: Db): Directory {
   return {
@@ -14,7 +14,10 @@ export function createDirectoryStore(db: Db): Directory {
       return row ? toDevice(row) : null;
     },
     async devicesOf(ownerEmail) {
-      const rows = await db.device.findMany({ where: { ownerEmail: ownerEmail.toLowerCase() }, orderBy: { id: "asc" } });
+      const rows = await db.device.findMany({
+        where: { ownerEmail: ownerEmail.toLowerCase() },
+        orderBy: { id: "asc" },
+      });
       return rows.map(toDevice);
     },
     async listDevices(filter = {}) {
@@ -29,7 +32,11 @@ export function createDirectoryStore(db: Db): Directory {
       await db.$transaction(async (tx) => {
         for (const p of people) {
           const data = { name: p.name, ...(p.role ? { role: p.role } : {}) };
-          await tx.person.upsert({ where: { email: p.email }, create: { email: p.email, ...data }, update: data });
+          await tx.person.upsert({
+            where: { email: p.email },
+            create: { email: p.email, ...data },
+            update: data,
+          });
         }
         for (const d of devices) {
           const data = deviceData(d);
@@ -56,7 +63,10 @@ export function createDirectoryStore(db: Db): Directory {
       return row ? toDevice(row) : null;
     },
     async setPushToken(deviceId, token) {
-      await db.device.update({ where: { id: deviceId }, data: { pushToken: token, pushUnreachableAt: null } });
+      await db.device.update({
+        where: { id: deviceId },
+        data: { pushToken: token, pushUnreachableAt: null },
+      });
     },
     async markPushUnreachable(deviceId, at) {
       await db.device.update({ where: { id: deviceId }, data: { pushUnreachableAt: at } });

@@ -1,13 +1,9 @@
 // Row <-> domain conversions. The database stores enumerations as strings; values written by
 // Latchkey are validated on the way in (zod at the edges), so these casts only restore types.
-import type { Prisma } from "../../generated/postgresql/client.ts";
+
+import type { DeviceInput } from "../../core/ports.ts";
 import type {
-  Device as DbDevice,
-  Delivery as DbDelivery,
-  Person as DbPerson,
-  ResetRequest as DbRequest,
-} from "../../generated/postgresql/client.ts";
-import type {
+  Complexity,
   Delivery,
   Device,
   ManagementMode,
@@ -20,9 +16,14 @@ import type {
   ResetRequest,
   Role,
   Surface,
-  Complexity,
 } from "../../core/types.ts";
-import type { DeviceInput } from "../../core/ports.ts";
+import type {
+  Delivery as DbDelivery,
+  Device as DbDevice,
+  Person as DbPerson,
+  ResetRequest as DbRequest,
+  Prisma,
+} from "../../generated/postgresql/client.ts";
 
 export function toPerson(row: DbPerson): Person {
   return { email: row.email, name: row.name, role: row.role as Role };

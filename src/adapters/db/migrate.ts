@@ -75,7 +75,9 @@ export async function applyMigrations(db: Db, kind: DbKind, schema = "public"): 
         const seen = byName.get(m.name);
         if (seen !== undefined) {
           if (seen !== m.checksum) {
-            throw new Error(`Migration ${m.name} was changed after it was applied to this database (checksum differs).`);
+            throw new Error(
+              `Migration ${m.name} was changed after it was applied to this database (checksum differs).`,
+            );
           }
           continue;
         }

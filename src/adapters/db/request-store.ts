@@ -58,7 +58,9 @@ export function createRequestStore(db: Db, clock: Clock): RequestStore {
       } catch (err) {
         const kind = uniqueViolation(err);
         if (kind === "duplicate" && request.idempotencyKeyHash) {
-          const existing = await db.resetRequest.findUnique({ where: { idempotencyKeyHash: request.idempotencyKeyHash } });
+          const existing = await db.resetRequest.findUnique({
+            where: { idempotencyKeyHash: request.idempotencyKeyHash },
+          });
           if (existing) return { created: false, reason: "duplicate", existing: toRequest(existing) };
         }
         if (kind === "device_busy") {
@@ -117,7 +119,10 @@ export function createRequestStore(db: Db, clock: Clock): RequestStore {
       return res.count === 1;
     },
     async schedulePush(id, at) {
-      await db.resetRequest.updateMany({ where: { id, state: { in: [...ACTIVE_STATES] } }, data: { nextPushAt: at } });
+      await db.resetRequest.updateMany({
+        where: { id, state: { in: [...ACTIVE_STATES] } },
+        data: { nextPushAt: at },
+      });
     },
     async duePushes(now, limit) {
       const rows = await db.resetRequest.findMany({
@@ -137,7 +142,11 @@ export function createRequestStore(db: Db, clock: Clock): RequestStore {
     },
     async purgeable(finishedBefore, limit) {
       const rows = await db.resetRequest.findMany({
-        where: { state: { in: [...FINAL_STATES] }, passcodeCipher: { not: null }, finishedAt: { lte: finishedBefore } },
+        where: {
+          state: { in: [...FINAL_STATES] },
+          passcodeCipher: { not: null },
+          finishedAt: { lte: finishedBefore },
+        },
         take: limit,
       });
       return rows.map(toRequest);
@@ -171,7 +180,14 @@ export function createRequestStore(db: Db, clock: Clock): RequestStore {
         where: { requestId: id, id: { gt: afterId } },
         orderBy: { id: "asc" },
       });
-      return rows.map((r) => ({ id: r.id, requestId: r.requestId, at: r.at, type: r.type, actor: r.actor, detail: r.detail }));
+      return rows.map((r) => ({
+        id: r.id,
+        requestId: r.requestId,
+        at: r.at,
+        type: r.type,
+        actor: r.actor,
+        detail: r.detail,
+      }));
     },
     async recentPasscodeDigests(deviceId, count) {
       const rows = await db.passcodeHistory.findMany({

@@ -1,12 +1,12 @@
 // The HTTP API the device agent calls: enroll, register its push token, fetch its pending
 // command, report each step. Every call but enroll carries the device's own secret.
 import { z } from "zod";
-import { authenticateDevice, enrollDevice, registerPushToken } from "../../core/enrollment.ts";
 import type { Engine } from "../../core/engine.ts";
+import { authenticateDevice, enrollDevice, registerPushToken } from "../../core/enrollment.ts";
 import { DEVICE_STEPS } from "../../core/lifecycle.ts";
 import { fetchPendingCommand, reportDeviceStep } from "../../core/reset/device-commands.ts";
 import type { Device } from "../../core/types.ts";
-import { type HttpRequest, type HttpResponse, HttpError, type Route } from "../../http/router.ts";
+import { HttpError, type HttpRequest, type HttpResponse, type Route } from "../../http/router.ts";
 
 const enrollBody = z.object({
   deviceId: z.string().min(1).max(200),

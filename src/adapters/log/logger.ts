@@ -19,7 +19,10 @@ export const REDACTED_PATHS = [
   "req.headers.authorization",
 ];
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger & { raw: pino.Logger } {
+export function createLogger(
+  level: string,
+  destination?: pino.DestinationStream,
+): Logger & { raw: pino.Logger } {
   const raw = pino(
     { level, base: { service: "latchkey" }, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } },
     destination,

@@ -25,7 +25,8 @@ export async function cancelReset(
     requestId: input.requestId,
   });
   if (!request) return { status: "not_found", message: `No request "${input.requestId}".` };
-  if (!decision.allowed && request.requestedBy !== actorEmail) return { status: "not_allowed", message: decision.message };
+  if (!decision.allowed && request.requestedBy !== actorEmail)
+    return { status: "not_allowed", message: decision.message };
   if (!CANCELLABLE.includes(request.state)) {
     return {
       status: "too_late",

@@ -10,7 +10,11 @@ const CHANNEL_NAMES: Record<Delivery["channel"], string> = {
   teams_dm: "Teams chat",
 };
 
-export async function deliverPending(engine: Engine, filter: { requestId?: string } = {}, limit = 50): Promise<number> {
+export async function deliverPending(
+  engine: Engine,
+  filter: { requestId?: string } = {},
+  limit = 50,
+): Promise<number> {
   const due = await engine.stores.deliveries.due(engine.clock.now(), limit);
   const mine = filter.requestId ? due.filter((d) => d.requestId === filter.requestId) : due;
   for (const d of mine) await deliverOne(engine, d);
@@ -41,8 +45,17 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
     await deliveries.settle(
       delivery.id,
       { status: "failed", at: now, error: why },
-      { type: "delivery_failed", actor: "latchkey", detail: `Could not send the passcode by ${channel} to ${to}: ${why}.` },
-      { ...auditBase, action: "passcode.delivery", outcome: "failed", detail: `${delivery.channel} to ${to}: ${why}` },
+      {
+        type: "delivery_failed",
+        actor: "latchkey",
+        detail: `Could not send the passcode by ${channel} to ${to}: ${why}.`,
+      },
+      {
+        ...auditBase,
+        action: "passcode.delivery",
+        outcome: "failed",
+        detail: `${delivery.channel} to ${to}: ${why}`,
+      },
     );
     await completeIfDelivered(engine, delivery.requestId);
     return;
@@ -86,7 +99,11 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
     }
     return;
   }
-  const e: NewEvent = { type: "delivered", actor: "latchkey", detail: `The passcode was sent privately by ${channel} to ${to}.` };
+  const e: NewEvent = {
+    type: "delivered",
+    actor: "latchkey",
+    detail: `The passcode was sent privately by ${channel} to ${to}.`,
+  };
   await deliveries.settle(delivery.id, { status: "sent", at: now }, e, {
     ...auditBase,
     action: "passcode.delivery",
@@ -107,15 +124,25 @@ export async function completeIfDelivered(engine: Engine, requestId: string): Pr
   if (!request || request.state !== "locked") return;
   const all = await engine.stores.deliveries.forRequest(requestId);
   if (all.some((d) => d.status === "pending")) return;
-  const sent = all.filter((d) => d.status === "sent").map((d) => `${d.recipientEmail} (${CHANNEL_NAMES[d.channel]})`);
-  const failed = all.filter((d) => d.status === "failed").map((d) => `${d.recipientEmail} (${CHANNEL_NAMES[d.channel]})`);
+  const sent = all
+    .filter((d) => d.status === "sent")
+    .map((d) => `${d.recipientEmail} (${CHANNEL_NAMES[d.channel]})`);
+  const failed = all
+    .filter((d) => d.status === "failed")
+    .map((d) => `${d.recipientEmail} (${CHANNEL_NAMES[d.channel]})`);
   let outcome: string;
   if (request.kind === "lock") outcome = "The device is locked.";
-  else if (sent.length === 0) outcome = "Passcode reset and device locked, but the passcode could not be delivered to anyone.";
+  else if (sent.length === 0)
+    outcome = "Passcode reset and device locked, but the passcode could not be delivered to anyone.";
   else outcome = `Passcode reset and device locked; passcode sent to ${sent.join(", ")}.`;
   if (failed.length > 0 && sent.length > 0) outcome += ` Delivery failed to ${failed.join(", ")}.`;
   const e: NewEvent = { type: "completed", actor: "latchkey", detail: outcome };
-  const done = await engine.stores.requests.transition(requestId, { from: ["locked"], to: "completed", event: e, outcome });
+  const done = await engine.stores.requests.transition(requestId, {
+    from: ["locked"],
+    to: "completed",
+    event: e,
+    outcome,
+  });
   if (done) announce(engine, done, e);
 }
 

@@ -17,13 +17,23 @@ export interface DeviceCommand {
 export async function fetchPendingCommand(engine: Engine, device: Device): Promise<DeviceCommand | null> {
   const { requests } = engine.stores;
   const active = await requests.activeForDevice(device.id);
-  if (!active || !["received", "passcode_reset", ...awaitsPickup(active.kind)].includes(active.state)) return null;
+  if (!active || !["received", "passcode_reset", ...awaitsPickup(active.kind)].includes(active.state))
+    return null;
   if (awaitsPickup(active.kind).includes(active.state)) {
-    const e: NewEvent = { type: "received", actor: `device:${device.id}`, detail: "The device picked up the command." };
-    const moved = await requests.transition(active.id, { from: awaitsPickup(active.kind), to: "received", event: e });
+    const e: NewEvent = {
+      type: "received",
+      actor: `device:${device.id}`,
+      detail: "The device picked up the command.",
+    };
+    const moved = await requests.transition(active.id, {
+      from: awaitsPickup(active.kind),
+      to: "received",
+      event: e,
+    });
     if (moved) announce(engine, moved, e);
   }
-  if (active.kind === "lock") return { requestId: active.id, type: "lock", expiresAt: active.expiresAt.toISOString() };
+  if (active.kind === "lock")
+    return { requestId: active.id, type: "lock", expiresAt: active.expiresAt.toISOString() };
   const cipher = await requests.passcodeCipher(active.id);
   if (!cipher) return null;
   return {
@@ -162,13 +172,15 @@ async function plannedDeliveries(engine: Engine, request: ResetRequest): Promise
 /** A device's failure text is shown to admins: make sure it can never carry the passcode. */
 async function scrub(engine: Engine, request: ResetRequest, reason: string | undefined): Promise<string> {
   if (!reason) return "no reason given";
-  const cipher = request.kind === "reset_and_lock" ? await engine.stores.requests.passcodeCipher(request.id) : null;
+  const cipher =
+    request.kind === "reset_and_lock" ? await engine.stores.requests.passcodeCipher(request.id) : null;
   if (!cipher) return reason;
   const passcode = engine.secrets.open(cipher);
   return reason.split(passcode).join("[redacted]");
 }
 
 function cleanReason(reason: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is removed.
   const flat = reason.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
   return flat.length > 300 ? `${flat.slice(0, 297)}...` : flat || "no reason given";
 }

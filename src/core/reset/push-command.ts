@@ -57,7 +57,11 @@ async function recordSent(engine: Engine, request: ResetRequest, attempt: number
     actor: "latchkey",
     detail: `Sent to the device through ${via}; waiting for the device to pick up the command.`,
   };
-  const moved = await engine.stores.requests.transition(request.id, { from: [request.state], to: "pushed", event: e });
+  const moved = await engine.stores.requests.transition(request.id, {
+    from: [request.state],
+    to: "pushed",
+    event: e,
+  });
   if (moved) announce(engine, moved, e);
 }
 

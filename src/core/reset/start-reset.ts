@@ -31,11 +31,18 @@ export async function startReset(engine: Engine, input: StartInput): Promise<Sta
 }
 
 /** An employee reports their own device lost: reset and lock when the rules allow, else lock only. */
-export async function reportLostDevice(engine: Engine, input: Omit<StartInput, "notifyUser">): Promise<StartResult> {
+export async function reportLostDevice(
+  engine: Engine,
+  input: Omit<StartInput, "notifyUser">,
+): Promise<StartResult> {
   return start(engine, { ...input, notifyUser: true }, "report_lost");
 }
 
-async function start(engine: Engine, input: StartInput, action: "reset" | "report_lost"): Promise<StartResult> {
+async function start(
+  engine: Engine,
+  input: StartInput,
+  action: "reset" | "report_lost",
+): Promise<StartResult> {
   const { stores } = engine;
   const actorEmail = input.actorEmail.trim().toLowerCase();
   const keyHash = input.idempotencyKey ? sha256(`${actorEmail}\0${input.idempotencyKey}`) : null;
@@ -83,7 +90,14 @@ async function start(engine: Engine, input: StartInput, action: "reset" | "repor
   const refusal = !verdict.allowed ? verdict.reason : rules && !rules.ok ? rules.reason : null;
   if (refusal) {
     const created = await stores.requests.create(
-      { ...base, state: "refused", nextPushAt: null, passcodeCipher: null, outcome: refusal, finishedAt: now },
+      {
+        ...base,
+        state: "refused",
+        nextPushAt: null,
+        passcodeCipher: null,
+        outcome: refusal,
+        finishedAt: now,
+      },
       [requested, { type: "refused", actor: "latchkey", detail: refusal }],
       { audit: audit(actorEmail, input.surface, action, "refused", device.id, base.id, refusal) },
     );
@@ -101,7 +115,9 @@ async function start(engine: Engine, input: StartInput, action: "reset" | "repor
   let passcodeDigest: string | undefined;
   const events = [requested, checked];
   if (rules?.ok) {
-    const recent = new Set(await stores.requests.recentPasscodeDigests(device.id, engine.settings.passcodeHistory));
+    const recent = new Set(
+      await stores.requests.recentPasscodeDigests(device.id, engine.settings.passcodeHistory),
+    );
     const passcode = generatePasscode(
       rules.rules,
       (max) => engine.random.int(max),
@@ -141,13 +157,21 @@ async function start(engine: Engine, input: StartInput, action: "reset" | "repor
 function requestedDetail(kind: RequestKind, device: Device, action: string, notifyUser: boolean): string {
   const what = kind === "lock" ? "Lock" : "Passcode reset and lock";
   const why = action === "report_lost" ? " (device reported lost by its user)" : "";
-  const copy = kind === "reset_and_lock" && notifyUser ? "; the new passcode also goes to the device user" : "";
+  const copy =
+    kind === "reset_and_lock" && notifyUser ? "; the new passcode also goes to the device user" : "";
   return `${what} requested for ${device.name} (${device.id}, owner ${device.ownerEmail})${why}${copy}.`;
 }
 
-async function busy(engine: Engine, active: ResetRequest, actor: string, surface: Surface): Promise<StartResult> {
+async function busy(
+  engine: Engine,
+  active: ResetRequest,
+  actor: string,
+  surface: Surface,
+): Promise<StartResult> {
   const message = `A request is already in progress for this device (${active.id}, ${active.state}). Follow or cancel it instead of starting another.`;
-  await engine.stores.audit.append(audit(actor, surface, "reset", "refused", active.deviceId, active.id, message));
+  await engine.stores.audit.append(
+    audit(actor, surface, "reset", "refused", active.deviceId, active.id, message),
+  );
   return { status: "busy", request: active, message };
 }
 

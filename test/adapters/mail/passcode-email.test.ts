@@ -17,7 +17,7 @@ describe("renderPasscodeEmail", () => {
       expect(part).toContain("Friday, 27 November 2026 at 10:15 UTC");
       expect(part).toContain("rq_abc123");
       expect(part).toMatch(/trusted channel/);
-      expect(part).toMatch(/shown only once/);
+      expect(part).toMatch(/sent only once/);
     }
     expect(mail.text).toContain("Bob's Pixel (Android, id dev_42)");
     expect(mail.html).toContain('href="https://latchkey.example.com"');
