@@ -4,6 +4,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/adapters/log/logger.ts";
@@ -16,12 +17,20 @@ describe("embedded defaults end to end", () => {
   let running: Running;
   let env: Record<string, string>;
   const out: string[] = [];
+  const logs: string[] = [];
   const io = { out: (t: string) => void out.push(t), err: (t: string) => void out.push(t) };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "latchkey-e2e-"));
     env = { DATA_DIR: dir, PORT: "0", SIMULATOR_DELAY: "50ms", LOG_LEVEL: "silent" };
-    running = await startLatchkey(loadConfig(env), createLogger("silent"));
+    // Every log level on: the test below searches all of it for the passcode.
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        logs.push(String(chunk));
+        cb();
+      },
+    });
+    running = await startLatchkey(loadConfig(env), createLogger("trace", sink));
     env.PORT = new URL(running.url).port;
   });
   afterAll(async () => {
@@ -49,6 +58,8 @@ describe("embedded defaults end to end", () => {
     const passcode = /New passcode:\s+(\S+)/.exec(mail.text ?? "")?.[1] ?? "";
     expect(passcode).toMatch(/^\d{8}$/);
     expect(printed).not.toContain(passcode);
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs.join("")).not.toContain(passcode);
     expect(mail.subject).not.toContain(passcode);
 
     const unlock = (p: string) =>
