@@ -18,10 +18,18 @@ export async function resolveActor(engine: Engine, email: string): Promise<Perso
 
 export async function authorize(
   engine: Engine,
-  input: { actorEmail: string; action: Action; device: Device | null; surface: Surface; requestId?: string },
+  input: {
+    actorEmail: string;
+    action: Action;
+    device: Device | null;
+    surface: Surface;
+    requestId?: string;
+    /** Who started the request acted on: they may cancel their own. */
+    requestedBy?: string;
+  },
 ): Promise<Decision> {
   const actor = await resolveActor(engine, input.actorEmail);
-  const decision = decide(actor, input.action, input.device);
+  const decision = decide(actor, input.action, input.device, input.requestedBy);
   await engine.stores.audit.append({
     actor: input.actorEmail.trim().toLowerCase(),
     surface: input.surface,
@@ -34,7 +42,7 @@ export async function authorize(
   return decision;
 }
 
-function decide(actor: Person | null, action: Action, device: Device | null): Decision {
+function decide(actor: Person | null, action: Action, device: Device | null, requestedBy?: string): Decision {
   if (!actor) {
     return {
       allowed: false,
@@ -43,6 +51,7 @@ function decide(actor: Person | null, action: Action, device: Device | null): De
     };
   }
   if (actor.role === "admin") return { allowed: true, actor };
+  if (action === "cancel" && requestedBy === actor.email) return { allowed: true, actor };
   const own = device !== null && device.ownerEmail === actor.email;
   if (own && (action === "report_lost" || action === "view")) return { allowed: true, actor };
   if (action === "reset" && own) {

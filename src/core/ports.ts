@@ -77,6 +77,8 @@ export interface Directory {
   setPushToken(deviceId: string, token: string | null): Promise<void>;
   markPushUnreachable(deviceId: string, at: Date): Promise<void>;
   touchSeen(deviceId: string, at: Date): Promise<void>;
+  /** The device confirmed a new passcode: from now on it has one (the capability rules depend on it). */
+  markPasscodeSet(deviceId: string): Promise<void>;
 }
 
 export interface NewEvent {

@@ -119,9 +119,8 @@ describe.each(targets)("lifecycle and sweeps on $name", (target) => {
       expect(command).toBeNull();
     });
 
-    // Product bug: fetchPendingCommand ignores that its move to "received" lost to the cancel and
-    // still hands a lock-only command to the device, which then locks despite the cancel.
-    it.fails("gives the device no lock command once the cancel won", async () => {
+    // When the move to "received" loses to a cancel, the device must get nothing to execute.
+    it("gives the device no lock command once the cancel won", async () => {
       const lost = await reportLostDevice(t.engine, {
         actorEmail: "alice@example.com",
         deviceId: "iphone",

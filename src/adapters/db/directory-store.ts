@@ -71,6 +71,9 @@ export function createDirectoryStore(db: Db): Directory {
     async markPushUnreachable(deviceId, at) {
       await db.device.update({ where: { id: deviceId }, data: { pushUnreachableAt: at } });
     },
+    async markPasscodeSet(deviceId) {
+      await db.device.update({ where: { id: deviceId }, data: { passcodeSet: true } });
+    },
     async touchSeen(deviceId, at) {
       await db.device.update({ where: { id: deviceId }, data: { lastSeenAt: at } });
     },

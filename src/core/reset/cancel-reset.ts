@@ -23,10 +23,10 @@ export async function cancelReset(
     device,
     surface: input.surface,
     requestId: input.requestId,
+    ...(request ? { requestedBy: request.requestedBy } : {}),
   });
   if (!request) return { status: "not_found", message: `No request "${input.requestId}".` };
-  if (!decision.allowed && request.requestedBy !== actorEmail)
-    return { status: "not_allowed", message: decision.message };
+  if (!decision.allowed) return { status: "not_allowed", message: decision.message };
   if (!CANCELLABLE.includes(request.state)) {
     return {
       status: "too_late",

@@ -31,6 +31,11 @@ export async function fetchPendingCommand(engine: Engine, device: Device): Promi
       event: e,
     });
     if (moved) announce(engine, moved, e);
+    else {
+      // Lost the race: a cancel or expiry won (hand out nothing), or another fetch did (go on).
+      const now = await requests.get(active.id);
+      if (!now || !["received", "passcode_reset"].includes(now.state)) return null;
+    }
   }
   if (active.kind === "lock")
     return { requestId: active.id, type: "lock", expiresAt: active.expiresAt.toISOString() };
@@ -91,6 +96,7 @@ export async function reportDeviceStep(
   }
   const e = eventFor(device, to, reason, moved);
   announce(engine, moved, e);
+  if (to === "passcode_reset") await engine.stores.directory.markPasscodeSet(device.id);
   if (to === "locked") await afterLocked(engine, moved);
   return { ok: true, state: moved.state, changed: true };
 }
