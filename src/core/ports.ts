@@ -5,11 +5,7 @@ import type {
   Delivery,
   DeliveryChannel,
   Device,
-  ManagementMode,
-  PasscodePolicy,
-  PendingAction,
   Person,
-  Platform,
   RequestKind,
   RequestState,
   ResetRequest,
@@ -45,19 +41,8 @@ export interface PersonInput {
   role?: Role;
 }
 
-export interface DeviceInput {
-  id: string;
-  ownerEmail: string;
-  name: string;
-  platform: Platform;
-  osVersion: string;
-  managementMode: ManagementMode;
-  passcodeSet: boolean;
-  passcodePolicy: PasscodePolicy;
-  resetTokenActive: boolean;
-  lastSeenAt: Date | null;
-  pendingAction: PendingAction | null;
-}
+/** What an inventory import knows of a device; the rest is learned from the device agent. */
+export type DeviceInput = Omit<Device, "pushToken" | "pushUnreachableAt" | "enrolled">;
 
 export interface Directory {
   person(email: string): Promise<Person | null>;

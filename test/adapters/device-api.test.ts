@@ -8,34 +8,30 @@ import { issueEnrollmentCode } from "../../src/core/enrollment.ts";
 import { startReset } from "../../src/core/reset/start-reset.ts";
 import { createRouter, MAX_BODY_BYTES } from "../../src/http/router.ts";
 import { dbTargets } from "../support/databases.ts";
-import { deviceInput, people, type TestEngine, testEngine } from "../support/test-engine.ts";
+import { deviceInput, people, useTestEngine } from "../support/test-engine.ts";
 
 const targets = await dbTargets();
 const DAY_MS = 24 * 3_600_000;
 
 describe.each(targets)("device API on $name", (target) => {
-  let t: TestEngine;
-  let drop: () => Promise<void>;
+  const t = useTestEngine(target, {
+    seed: ({ engine }) =>
+      engine.stores.directory.upsertInventory(people, [
+        deviceInput(),
+        deviceInput({ id: "dev-002", ownerEmail: "bob@example.com", name: "Bob's Pixel 8" }),
+      ]),
+  });
   let server: Server;
   let base: string;
 
   beforeEach(async () => {
-    const db = await target.fresh();
-    drop = db.drop;
-    t = await testEngine(db.url);
-    await t.engine.stores.directory.upsertInventory(people, [
-      deviceInput(),
-      deviceInput({ id: "dev-002", ownerEmail: "bob@example.com", name: "Bob's Pixel 8" }),
-    ]);
-    server = createServer(createRouter(deviceRoutes(t.engine), t.engine.log));
+    server = createServer(createRouter(deviceRoutes(t().engine), t().engine.log));
     await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterEach(async () => {
     server.closeAllConnections();
     await new Promise<void>((ok) => server.close(() => ok()));
-    await t.close();
-    await drop();
   });
 
   const send = (method: string, path: string, body?: unknown, secret?: string) =>
@@ -49,7 +45,7 @@ describe.each(targets)("device API on $name", (target) => {
     });
 
   async function code(deviceId = "dev-001"): Promise<string> {
-    const issued = await issueEnrollmentCode(t.engine, deviceId);
+    const issued = await issueEnrollmentCode(t().engine, deviceId);
     if (!issued.ok) throw new Error(issued.message);
     return issued.code;
   }
@@ -62,7 +58,7 @@ describe.each(targets)("device API on $name", (target) => {
   }
 
   async function reset(deviceId = "dev-001"): Promise<string> {
-    const started = await startReset(t.engine, {
+    const started = await startReset(t().engine, {
       actorEmail: "ada@example.com",
       deviceId,
       notifyUser: false,
@@ -82,8 +78,8 @@ describe.each(targets)("device API on $name", (target) => {
       const body = (await res.json()) as { deviceSecret: unknown };
       expect(typeof body.deviceSecret).toBe("string");
       expect(String(body.deviceSecret).length).toBeGreaterThanOrEqual(32);
-      expect((await t.engine.stores.directory.device("dev-001"))?.enrolled).toBe(true);
-      expect(t.logs.join("")).not.toContain(String(body.deviceSecret));
+      expect((await t().engine.stores.directory.device("dev-001"))?.enrolled).toBe(true);
+      expect(t().logs.join("")).not.toContain(String(body.deviceSecret));
     });
 
     it("refuses a wrong code (403)", async () => {
@@ -94,7 +90,7 @@ describe.each(targets)("device API on $name", (target) => {
       });
       expect(res.status).toBe(403);
       expect(((await res.json()) as { error: string }).error).toMatch(/invalid\/expired enrollment code/);
-      expect((await t.engine.stores.directory.device("dev-001"))?.enrolled).toBe(false);
+      expect((await t().engine.stores.directory.device("dev-001"))?.enrolled).toBe(false);
     });
 
     it("refuses a code that was already used (403)", async () => {
@@ -109,7 +105,7 @@ describe.each(targets)("device API on $name", (target) => {
 
     it("refuses a code past its 24 hours (403)", async () => {
       const late = await code();
-      t.clock.advance(DAY_MS + 1);
+      t().clock.advance(DAY_MS + 1);
       expect(
         (await send("POST", "/device/v1/enroll", { deviceId: "dev-001", enrollmentCode: late })).status,
       ).toBe(403);
@@ -153,9 +149,9 @@ describe.each(targets)("device API on $name", (target) => {
       const { command } = (await res.json()) as { command: Record<string, unknown> };
       expect(command).toMatchObject({ requestId, type: "reset_passcode_and_lock" });
       expect(String(command.passcode)).toMatch(/^\d{6,16}$/);
-      expect(new Date(String(command.expiresAt)).getTime()).toBe(t.clock.now().getTime() + DAY_MS);
-      expect((await t.engine.stores.requests.get(requestId))?.state).toBe("received");
-      expect(t.logs.join("")).not.toContain(String(command.passcode));
+      expect(new Date(String(command.expiresAt)).getTime()).toBe(t().clock.now().getTime() + DAY_MS);
+      expect((await t().engine.stores.requests.get(requestId))?.state).toBe("received");
+      expect(t().logs.join("")).not.toContain(String(command.passcode));
     });
 
     it("takes the device's step reports through to completion", async () => {
@@ -166,7 +162,7 @@ describe.each(targets)("device API on $name", (target) => {
         const res = await send("POST", `/device/v1/commands/${requestId}/reports`, { step }, secret);
         expect(res.status).toBe(200);
       }
-      expect((await t.engine.stores.requests.get(requestId))?.state).toBe("completed");
+      expect((await t().engine.stores.requests.get(requestId))?.state).toBe("completed");
       const again = await send(
         "POST",
         `/device/v1/commands/${requestId}/reports`,
@@ -218,7 +214,7 @@ describe.each(targets)("device API on $name", (target) => {
         secret,
       );
       expect(res.status).toBe(404);
-      expect((await t.engine.stores.requests.get(othersRequest))?.state).toBe("pushed");
+      expect((await t().engine.stores.requests.get(othersRequest))?.state).toBe("pushed");
       const unknown = await send("POST", "/device/v1/commands/rq_nope/reports", { step: "received" }, secret);
       expect(unknown.status).toBe(404);
     });
@@ -229,7 +225,7 @@ describe.each(targets)("device API on $name", (target) => {
       const secret = await enroll();
       const res = await send("PUT", "/device/v1/push-token", { token: "fcm-token-1" }, secret);
       expect(res.status).toBe(204);
-      expect((await t.engine.stores.directory.device("dev-001"))?.pushToken).toBe("fcm-token-1");
+      expect((await t().engine.stores.directory.device("dev-001"))?.pushToken).toBe("fcm-token-1");
     });
 
     it("wants the device secret (401) and a token (400)", async () => {

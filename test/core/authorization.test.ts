@@ -1,45 +1,37 @@
 // Who may reset or report a device lost, as an auditor would check it: every decision, allowed
 // or refused, leaves an `authorize.*` row naming the actor. On each real database.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cancelReset } from "../../src/core/reset/cancel-reset.ts";
 import { reportLostDevice, type StartResult, startReset } from "../../src/core/reset/start-reset.ts";
 import type { AuditEntry } from "../../src/core/types.ts";
 import { dbTargets } from "../support/databases.ts";
-import { deviceInput, people, type TestEngine, testEngine } from "../support/test-engine.ts";
+import { deviceInput, people, useTestEngine } from "../support/test-engine.ts";
 
 const targets = await dbTargets();
 
 describe.each(targets)("authorization on $name", (target) => {
-  let t: TestEngine;
-  let drop: () => Promise<void>;
-  beforeEach(async () => {
-    const db = await target.fresh();
-    drop = db.drop;
-    t = await testEngine(db.url);
-    await t.engine.stores.directory.upsertInventory(people, [
-      deviceInput(), // Alice's
-      deviceInput({ id: "dev-bob", ownerEmail: "bob@example.com", name: "Bob's Pixel 7" }),
-    ]);
-  });
-  afterEach(async () => {
-    await t.close();
-    await drop();
+  const t = useTestEngine(target, {
+    seed: ({ engine }) =>
+      engine.stores.directory.upsertInventory(people, [
+        deviceInput(), // Alice's
+        deviceInput({ id: "dev-bob", ownerEmail: "bob@example.com", name: "Bob's Pixel 7" }),
+      ]),
   });
 
   const reset = (actorEmail: string, deviceId = "dev-001") =>
-    startReset(t.engine, { actorEmail, deviceId, notifyUser: true, surface: "slack" });
+    startReset(t().engine, { actorEmail, deviceId, notifyUser: true, surface: "slack" });
   const reportLost = (actorEmail: string, deviceId = "dev-001") =>
-    reportLostDevice(t.engine, { actorEmail, deviceId, surface: "teams" });
+    reportLostDevice(t().engine, { actorEmail, deviceId, surface: "teams" });
 
   async function authorizeRows(): Promise<AuditEntry[]> {
-    return (await t.engine.stores.audit.list({})).filter((a) => a.action.startsWith("authorize."));
+    return (await t().engine.stores.audit.list({})).filter((a) => a.action.startsWith("authorize."));
   }
 
   async function expectNotAllowed(r: StartResult, message: RegExp) {
     expect(r.status).toBe("not_allowed");
     expect(r.status === "not_allowed" && r.message).toMatch(message);
-    expect(await t.engine.stores.requests.list({ limit: 10 })).toEqual([]);
-    expect(t.push.sent).toEqual([]);
+    expect(await t().engine.stores.requests.list({ limit: 10 })).toEqual([]);
+    expect(t().push.sent).toEqual([]);
   }
 
   it("refuses an employee resetting someone else's device and records who tried", async () => {
@@ -70,7 +62,7 @@ describe.each(targets)("authorization on $name", (target) => {
     expect(r.request.requestedBy).toBe("alice@example.com");
     expect(r.request.surface).toBe("teams");
     expect(r.request.notifyUser).toBe(true);
-    expect(t.push.sent).toHaveLength(1);
+    expect(t().push.sent).toHaveLength(1);
     expect(await authorizeRows()).toEqual([
       expect.objectContaining({
         actor: "alice@example.com",
@@ -109,7 +101,7 @@ describe.each(targets)("authorization on $name", (target) => {
   });
 
   it("lets a configured admin who is not in the people table reset any device", async () => {
-    expect(await t.engine.stores.directory.person("root@example.com")).toBeNull();
+    expect(await t().engine.stores.directory.person("root@example.com")).toBeNull();
     const r = await reset("ROOT@example.com ", "dev-bob");
     expect(r.status).toBe("started");
     expect(r.status === "started" && r.request.requestedBy).toBe("root@example.com");
@@ -137,13 +129,13 @@ describe.each(targets)("authorization on $name", (target) => {
     return r.request.id;
   }
   const cancelAs = (actorEmail: string, requestId: string) =>
-    cancelReset(t.engine, { actorEmail, requestId, surface: "teams" });
+    cancelReset(t().engine, { actorEmail, requestId, surface: "teams" });
 
   it("lets an employee cancel their own lost-device report, and no one else's", async () => {
     const id = await reportedByAlice();
     expect((await cancelAs("bob@example.com", id)).status).toBe("not_allowed");
     expect((await cancelAs("alice@example.com", id)).status).toBe("cancelled");
-    const cancels = (await t.engine.stores.audit.list({})).filter((a) => a.action === "request.cancel");
+    const cancels = (await t().engine.stores.audit.list({})).filter((a) => a.action === "request.cancel");
     expect(cancels).toEqual([
       expect.objectContaining({ actor: "alice@example.com", outcome: "ok", requestId: id }),
     ]);
@@ -153,7 +145,7 @@ describe.each(targets)("authorization on $name", (target) => {
     const r = await reset("ada@example.com");
     if (r.status !== "started") throw new Error(r.status);
     expect((await cancelAs("alice@example.com", r.request.id)).status).toBe("not_allowed");
-    expect((await t.engine.stores.requests.get(r.request.id))?.state).toBe("pushed");
+    expect((await t().engine.stores.requests.get(r.request.id))?.state).toBe("pushed");
   });
 
   // The audit row of the decision must agree with what happened (a successful request.cancel).
@@ -184,6 +176,6 @@ describe.each(targets)("authorization on $name", (target) => {
       expect(row.detail.length).toBeGreaterThan(0);
     }
     // Only the two allowed, non-busy attempts created requests.
-    expect(await t.engine.stores.requests.list({ limit: 10 })).toHaveLength(2);
+    expect(await t().engine.stores.requests.list({ limit: 10 })).toHaveLength(2);
   });
 });

@@ -1,6 +1,6 @@
 // An auditor dumps every table after real use and looks for secrets: no passcode and no device
 // secret or enrollment code may appear in any column as plain text. On each real database.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { enrollDevice, issueEnrollmentCode } from "../../src/core/enrollment.ts";
 import { cancelReset } from "../../src/core/reset/cancel-reset.ts";
 import { deliverPending } from "../../src/core/reset/deliver.ts";
@@ -9,7 +9,7 @@ import { startReset } from "../../src/core/reset/start-reset.ts";
 import { sha256 } from "../../src/core/secrets.ts";
 import type { Device } from "../../src/core/types.ts";
 import { dbTargets } from "../support/databases.ts";
-import { deviceInput, people, type TestEngine, testEngine } from "../support/test-engine.ts";
+import { deviceInput, people, useTestEngine } from "../support/test-engine.ts";
 
 const targets = await dbTargets();
 
@@ -36,35 +36,27 @@ function cellText(v: unknown): string {
 }
 
 describe.each(targets)("no plaintext secrets at rest on $name", (target) => {
-  let t: TestEngine;
-  let drop: () => Promise<void>;
-  beforeEach(async () => {
-    const db = await target.fresh();
-    drop = db.drop;
-    t = await testEngine(db.url);
-    await t.engine.stores.directory.upsertInventory(people, [
-      deviceInput({ passcodePolicy: NUMERIC }),
-      deviceInput({
-        id: "dev-bob",
-        ownerEmail: "bob@example.com",
-        name: "Bob's Pixel 7",
-        passcodePolicy: ALNUM,
-      }),
-      deviceInput({ id: "dev-003", name: "Alice's work tablet", passcodePolicy: NUMERIC }),
-    ]);
-  });
-  afterEach(async () => {
-    await t.close();
-    await drop();
+  const t = useTestEngine(target, {
+    seed: ({ engine }) =>
+      engine.stores.directory.upsertInventory(people, [
+        deviceInput({ passcodePolicy: NUMERIC }),
+        deviceInput({
+          id: "dev-bob",
+          ownerEmail: "bob@example.com",
+          name: "Bob's Pixel 7",
+          passcodePolicy: ALNUM,
+        }),
+        deviceInput({ id: "dev-003", name: "Alice's work tablet", passcodePolicy: NUMERIC }),
+      ]),
   });
 
   async function device(id: string): Promise<Device> {
-    const d = await t.engine.stores.directory.device(id);
+    const d = await t().engine.stores.directory.device(id);
     if (!d) throw new Error(`device ${id} missing`);
     return d;
   }
   async function start(deviceId: string, notifyUser = true): Promise<string> {
-    const r = await startReset(t.engine, {
+    const r = await startReset(t().engine, {
       actorEmail: "ada@example.com",
       deviceId,
       notifyUser,
@@ -74,20 +66,20 @@ describe.each(targets)("no plaintext secrets at rest on $name", (target) => {
     return r.request.id;
   }
   async function pickUp(deviceId: string): Promise<string> {
-    const command = await fetchPendingCommand(t.engine, await device(deviceId));
+    const command = await fetchPendingCommand(t().engine, await device(deviceId));
     if (!command?.passcode) throw new Error("no reset command");
     return command.passcode;
   }
   async function finish(deviceId: string, requestId: string): Promise<void> {
     const d = await device(deviceId);
     for (const step of ["passcode_reset", "locked"] as const) {
-      expect(await reportDeviceStep(t.engine, d, requestId, { step })).toMatchObject({ ok: true });
+      expect(await reportDeviceStep(t().engine, d, requestId, { step })).toMatchObject({ ok: true });
     }
   }
   async function enroll(deviceId: string): Promise<string[]> {
-    const issued = await issueEnrollmentCode(t.engine, deviceId);
+    const issued = await issueEnrollmentCode(t().engine, deviceId);
     if (!issued.ok) throw new Error(issued.message);
-    const enrolled = await enrollDevice(t.engine, {
+    const enrolled = await enrollDevice(t().engine, {
       deviceId,
       code: issued.code,
       pushToken: `token-${deviceId}`,
@@ -98,15 +90,15 @@ describe.each(targets)("no plaintext secrets at rest on $name", (target) => {
 
   /** Raw SQL bypasses the client's schema option: name PostgreSQL's per-test schema explicitly. */
   function table(name: string): string {
-    const schema = /\(schema (.+)\)$/.exec(t.database.location)?.[1];
-    return t.database.kind === "postgresql" && schema ? `"${schema}"."${name}"` : `"${name}"`;
+    const schema = /\(schema (.+)\)$/.exec(t().database.location)?.[1];
+    return t().database.kind === "postgresql" && schema ? `"${schema}"."${name}"` : `"${name}"`;
   }
 
   /** Every cell of every table, as text, with where it came from. */
   async function dump(): Promise<{ where: string; text: string }[]> {
     const cells: { where: string; text: string }[] = [];
     for (const name of TABLES) {
-      const rows = await t.database.db.$queryRawUnsafe<Record<string, unknown>[]>(
+      const rows = await t().database.db.$queryRawUnsafe<Record<string, unknown>[]>(
         `SELECT * FROM ${table(name)}`,
       );
       expect(rows.length, `table ${name} should hold rows`).toBeGreaterThan(0);
@@ -125,42 +117,42 @@ describe.each(targets)("no plaintext secrets at rest on $name", (target) => {
     // 1. Full reset, the first delivery failing with an error that quotes the passcode.
     const first = await start("dev-001");
     passcodes.push(await pickUp("dev-001"));
-    t.sender.failures = [new Error(`mailbox rejected body with ${passcodes[0]}`)];
+    t().sender.failures = [new Error(`mailbox rejected body with ${passcodes[0]}`)];
     await finish("dev-001", first);
-    t.clock.advance(3_600_000);
-    await deliverPending(t.engine);
-    expect((await t.engine.stores.requests.get(first))?.state).toBe("completed");
+    t().clock.advance(3_600_000);
+    await deliverPending(t().engine);
+    expect((await t().engine.stores.requests.get(first))?.state).toBe("completed");
 
     // 2. Two full resets of an alphanumeric device (its passcode history gets two digests).
     for (let i = 0; i < 2; i++) {
       const id = await start("dev-bob", false);
       passcodes.push(await pickUp("dev-bob"));
       await finish("dev-bob", id);
-      expect((await t.engine.stores.requests.get(id))?.state).toBe("completed");
-      t.clock.advance(60_000);
+      expect((await t().engine.stores.requests.get(id))?.state).toBe("completed");
+      t().clock.advance(60_000);
     }
 
     // 3. The device fails and quotes the passcode in its reason.
     const failing = await start("dev-003");
     const failingPasscode = await pickUp("dev-003");
     passcodes.push(failingPasscode);
-    await reportDeviceStep(t.engine, await device("dev-003"), failing, {
+    await reportDeviceStep(t().engine, await device("dev-003"), failing, {
       step: "failed",
       reason: `could not apply ${failingPasscode}`,
     });
-    expect((await t.engine.stores.requests.get(failing))?.state).toBe("failed");
+    expect((await t().engine.stores.requests.get(failing))?.state).toBe("failed");
 
     // 4. A reset cancelled before pickup: its passcode was generated and stored, then erased.
     const cancelled = await start("dev-001");
-    const cipher = await t.engine.stores.requests.passcodeCipher(cancelled);
+    const cipher = await t().engine.stores.requests.passcodeCipher(cancelled);
     if (!cipher) throw new Error("no stored passcode");
-    passcodes.push(t.engine.secrets.open(cipher));
+    passcodes.push(t().engine.secrets.open(cipher));
     expect(
-      (await cancelReset(t.engine, { actorEmail: "ada@example.com", requestId: cancelled, surface: "cli" }))
+      (await cancelReset(t().engine, { actorEmail: "ada@example.com", requestId: cancelled, surface: "cli" }))
         .status,
     ).toBe("cancelled");
 
-    expect(await t.engine.stores.jobs.claim("sweep@2026-11-27T11:00", "sweep", "test-host")).toBe(true);
+    expect(await t().engine.stores.jobs.claim("sweep@2026-11-27T11:00", "sweep", "test-host")).toBe(true);
     expect(new Set(passcodes).size).toBe(passcodes.length);
     expect(passcodes.every((p) => p.length >= 10)).toBe(true);
 
@@ -176,12 +168,12 @@ describe.each(targets)("no plaintext secrets at rest on $name", (target) => {
     );
 
     // The completed requests still hold their passcode (retention window), but only encrypted.
-    const stored = await t.database.db.$queryRawUnsafe<{ passcodeCipher: string | null }[]>(
+    const stored = await t().database.db.$queryRawUnsafe<{ passcodeCipher: string | null }[]>(
       `SELECT "passcodeCipher" FROM ${table("ResetRequest")} WHERE "passcodeCipher" IS NOT NULL`,
     );
     expect(stored).toHaveLength(3);
     // Device secrets are kept only as their SHA-256 digest.
-    const secretHashes = await t.database.db.$queryRawUnsafe<{ secretHash: string | null }[]>(
+    const secretHashes = await t().database.db.$queryRawUnsafe<{ secretHash: string | null }[]>(
       `SELECT "secretHash" FROM ${table("Device")} WHERE "secretHash" IS NOT NULL ORDER BY "id"`,
     );
     expect(secretHashes.map((r) => r.secretHash).sort()).toEqual(

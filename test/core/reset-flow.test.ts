@@ -1,28 +1,19 @@
 // The whole reset-and-lock sequence through the core, on each real database.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { fetchPendingCommand, reportDeviceStep } from "../../src/core/reset/device-commands.ts";
 import { startReset } from "../../src/core/reset/start-reset.ts";
 import { dbTargets } from "../support/databases.ts";
-import { deviceInput, people, type TestEngine, testEngine } from "../support/test-engine.ts";
+import { deviceInput, people, testEngine, useTestEngine } from "../support/test-engine.ts";
 
 const targets = await dbTargets();
 
 describe.each(targets)("reset flow on $name", (target) => {
-  let t: TestEngine;
-  let drop: () => Promise<void>;
-  beforeEach(async () => {
-    const db = await target.fresh();
-    drop = db.drop;
-    t = await testEngine(db.url);
-    await t.engine.stores.directory.upsertInventory(people, [deviceInput()]);
-  });
-  afterEach(async () => {
-    await t.close();
-    await drop();
+  const t = useTestEngine(target, {
+    seed: ({ engine }) => engine.stores.directory.upsertInventory(people, [deviceInput()]),
   });
 
   it("resets, locks, delivers privately and completes, with every step in the timeline", async () => {
-    const { engine } = t;
+    const { engine } = t();
     const started = await startReset(engine, {
       actorEmail: "ada@example.com",
       deviceId: "dev-001",
@@ -32,8 +23,8 @@ describe.each(targets)("reset flow on $name", (target) => {
     expect(started.status).toBe("started");
     if (started.status !== "started") return;
     expect(started.request.state).toBe("pushed");
-    expect(t.push.sent).toHaveLength(1);
-    expect(t.push.sent[0]?.message).toEqual({ requestId: started.request.id });
+    expect(t().push.sent).toHaveLength(1);
+    expect(t().push.sent[0]?.message).toEqual({ requestId: started.request.id });
 
     const device = await engine.stores.directory.device("dev-001");
     if (!device) throw new Error("device missing");
@@ -48,11 +39,12 @@ describe.each(targets)("reset flow on $name", (target) => {
     }
     const done = await engine.stores.requests.get(started.request.id);
     expect(done?.state).toBe("completed");
-    expect(t.sender.letters.map((l) => l.recipient.email).sort()).toEqual([
-      "ada@example.com",
-      "alice@example.com",
-    ]);
-    expect(t.sender.letters.every((l) => l.passcode === passcode)).toBe(true);
+    expect(
+      t()
+        .sender.letters.map((l) => l.recipient.email)
+        .sort(),
+    ).toEqual(["ada@example.com", "alice@example.com"]);
+    expect(t().sender.letters.every((l) => l.passcode === passcode)).toBe(true);
 
     const events = await engine.stores.requests.events(started.request.id);
     expect(events.map((e) => e.type)).toEqual([
@@ -68,8 +60,8 @@ describe.each(targets)("reset flow on $name", (target) => {
       "completed",
     ]);
     for (const e of events) expect(e.detail).not.toContain(passcode);
-    expect(t.push.sent.every((s) => !s.raw.includes(passcode))).toBe(true);
-    expect(t.logs.join("")).not.toContain(passcode);
+    expect(t().push.sent.every((s) => !s.raw.includes(passcode))).toBe(true);
+    expect(t().logs.join("")).not.toContain(passcode);
   });
 });
 

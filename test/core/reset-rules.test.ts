@@ -1,13 +1,13 @@
 // The rules a reset request obeys from the start: refusals, one request per device, idempotency,
 // passcode history, and lock-only for devices that cannot be reset. On each real database.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cryptoRandom } from "../../src/adapters/system.ts";
 import type { DeviceInput } from "../../src/core/ports.ts";
 import { fetchPendingCommand, reportDeviceStep } from "../../src/core/reset/device-commands.ts";
 import { reportLostDevice, type StartResult, startReset } from "../../src/core/reset/start-reset.ts";
 import { ACTIVE_STATES, type Device } from "../../src/core/types.ts";
 import { dbTargets } from "../support/databases.ts";
-import { deviceInput, people, type TestEngine, testEngine } from "../support/test-engine.ts";
+import { deviceInput, people, useTestEngine } from "../support/test-engine.ts";
 
 const targets = await dbTargets();
 
@@ -31,28 +31,21 @@ const REFUSED_DEVICES: { name: string; device: Partial<DeviceInput>; reason: str
 ];
 
 describe.each(targets)("reset rules on $name", (target) => {
-  let t: TestEngine;
-  let drop: () => Promise<void>;
-  beforeEach(async () => {
-    const db = await target.fresh();
-    drop = db.drop;
-    t = await testEngine(db.url);
-    const devices = [deviceInput(), ...REFUSED_DEVICES.map((r) => deviceInput(r.device))];
-    await t.engine.stores.directory.upsertInventory(people, devices);
-  });
-  afterEach(async () => {
-    await t.close();
-    await drop();
+  const t = useTestEngine(target, {
+    seed: async ({ engine }) => {
+      const devices = [deviceInput(), ...REFUSED_DEVICES.map((r) => deviceInput(r.device))];
+      await engine.stores.directory.upsertInventory(people, devices);
+    },
   });
 
   async function device(id = "dev-001"): Promise<Device> {
-    const d = await t.engine.stores.directory.device(id);
+    const d = await t().engine.stores.directory.device(id);
     if (!d) throw new Error(`device ${id} missing`);
     return d;
   }
 
   function adminReset(extra: { actorEmail?: string; idempotencyKey?: string; deviceId?: string } = {}) {
-    return startReset(t.engine, {
+    return startReset(t().engine, {
       actorEmail: "ada@example.com",
       deviceId: "dev-001",
       notifyUser: false,
@@ -69,16 +62,16 @@ describe.each(targets)("reset rules on $name", (target) => {
   /** Device side of a full reset; returns the passcode it was given. */
   async function runToCompletion(requestId: string): Promise<string> {
     const d = await device();
-    const command = await fetchPendingCommand(t.engine, d);
+    const command = await fetchPendingCommand(t().engine, d);
     expect(command?.requestId).toBe(requestId);
     for (const step of ["passcode_reset", "locked"] as const) {
-      expect(await reportDeviceStep(t.engine, d, requestId, { step })).toMatchObject({ ok: true });
+      expect(await reportDeviceStep(t().engine, d, requestId, { step })).toMatchObject({ ok: true });
     }
-    expect((await t.engine.stores.requests.get(requestId))?.state).toBe("completed");
+    expect((await t().engine.stores.requests.get(requestId))?.state).toBe("completed");
     return command?.passcode ?? "";
   }
 
-  const requestsOf = (deviceId = "dev-001") => t.engine.stores.requests.list({ limit: 50, deviceId });
+  const requestsOf = (deviceId = "dev-001") => t().engine.stores.requests.list({ limit: 50, deviceId });
 
   it.each(REFUSED_DEVICES)("refuses $name with its reason, sends nothing, and audits it", async (row) => {
     const id = row.device.id ?? "";
@@ -91,14 +84,14 @@ describe.each(targets)("reset rules on $name", (target) => {
     expect(r.request.finishedAt).not.toBeNull();
     expect(r.request.hasPasscode).toBe(false);
 
-    const events = await t.engine.stores.requests.events(r.request.id);
+    const events = await t().engine.stores.requests.events(r.request.id);
     expect(events.map((e) => e.type)).toEqual(["requested", "refused"]);
     expect(events[1]?.detail).toContain(row.reason);
-    expect(t.push.sent).toHaveLength(0);
-    expect(await fetchPendingCommand(t.engine, await device(id))).toBeNull();
-    expect(await t.engine.stores.requests.activeForDevice(id)).toBeNull();
+    expect(t().push.sent).toHaveLength(0);
+    expect(await fetchPendingCommand(t().engine, await device(id))).toBeNull();
+    expect(await t().engine.stores.requests.activeForDevice(id)).toBeNull();
 
-    const audit = await t.engine.stores.audit.list({});
+    const audit = await t().engine.stores.audit.list({});
     const refusal = audit.find((a) => a.action === "reset" && a.requestId === r.request.id);
     expect(refusal).toMatchObject({
       actor: "ada@example.com",
@@ -119,8 +112,8 @@ describe.each(targets)("reset rules on $name", (target) => {
 
     const all = await requestsOf();
     expect(all.map((r) => r.id)).toEqual([firstId]);
-    expect(t.push.sent).toHaveLength(1);
-    const audit = await t.engine.stores.audit.list({});
+    expect(t().push.sent).toHaveLength(1);
+    const audit = await t().engine.stores.audit.list({});
     expect(audit.filter((a) => a.action === "reset" && a.outcome === "refused")).toEqual([
       expect.objectContaining({ actor: "root@example.com", requestId: firstId, detail: second.message }),
     ]);
@@ -133,7 +126,7 @@ describe.each(targets)("reset rules on $name", (target) => {
     expect(again.status).toBe("duplicate");
     expect(again.status === "duplicate" && again.request.id).toBe(firstId);
     expect((await requestsOf()).map((r) => r.id)).toEqual([firstId]);
-    expect(t.push.sent).toHaveLength(1);
+    expect(t().push.sent).toHaveLength(1);
   });
 
   it.each([
@@ -154,20 +147,20 @@ describe.each(targets)("reset rules on $name", (target) => {
     const all = await requestsOf();
     expect(all).toHaveLength(1);
     expect(all.filter((r) => (ACTIVE_STATES as readonly string[]).includes(r.state))).toHaveLength(1);
-    expect(t.push.sent).toHaveLength(1);
+    expect(t().push.sent).toHaveLength(1);
   });
 
   it("never gives a device one of its previous passcodes", async () => {
     // The random source offers the same first candidate every time; history must reject it.
     const favourite = "918273";
     let scripted: number[] = [];
-    t.engine.random = { ...cryptoRandom, int: (max) => scripted.shift() ?? cryptoRandom.int(max) };
+    t().engine.random = { ...cryptoRandom, int: (max) => scripted.shift() ?? cryptoRandom.int(max) };
     const passcodes: string[] = [];
     for (let i = 0; i < 4; i++) {
       scripted = [...favourite].map(Number);
       const id = startedId(await adminReset());
       passcodes.push(await runToCompletion(id));
-      t.clock.advance(60_000);
+      t().clock.advance(60_000);
     }
     expect(passcodes[0]).toBe(favourite);
     expect(new Set(passcodes).size).toBe(passcodes.length);
@@ -175,7 +168,7 @@ describe.each(targets)("reset rules on $name", (target) => {
   });
 
   it("locks an owner's lost iPhone without touching its passcode, and completes with no deliveries", async () => {
-    const r = await reportLostDevice(t.engine, {
+    const r = await reportLostDevice(t().engine, {
       actorEmail: "alice@example.com",
       deviceId: "ios-1",
       surface: "slack",
@@ -183,27 +176,27 @@ describe.each(targets)("reset rules on $name", (target) => {
     const id = startedId(r);
     expect(r.status === "started" && r.request.kind).toBe("lock");
     expect(r.status === "started" && r.request.hasPasscode).toBe(false);
-    expect(await t.engine.stores.requests.passcodeCipher(id)).toBeNull();
+    expect(await t().engine.stores.requests.passcodeCipher(id)).toBeNull();
 
     const d = await device("ios-1");
-    const command = await fetchPendingCommand(t.engine, d);
+    const command = await fetchPendingCommand(t().engine, d);
     expect(command).toEqual({ requestId: id, type: "lock", expiresAt: expect.any(String) });
     expect(command).not.toHaveProperty("passcode");
-    expect(await reportDeviceStep(t.engine, d, id, { step: "passcode_reset" })).toMatchObject({
+    expect(await reportDeviceStep(t().engine, d, id, { step: "passcode_reset" })).toMatchObject({
       ok: false,
       status: 409,
     });
-    expect(await reportDeviceStep(t.engine, d, id, { step: "locked" })).toMatchObject({
+    expect(await reportDeviceStep(t().engine, d, id, { step: "locked" })).toMatchObject({
       ok: true,
       changed: true,
     });
 
-    const done = await t.engine.stores.requests.get(id);
+    const done = await t().engine.stores.requests.get(id);
     expect(done?.state).toBe("completed");
     expect(done?.outcome).toBe("The device is locked.");
-    expect(await t.engine.stores.deliveries.forRequest(id)).toEqual([]);
-    expect(t.sender.letters).toEqual([]);
-    const types = (await t.engine.stores.requests.events(id)).map((e) => e.type);
+    expect(await t().engine.stores.deliveries.forRequest(id)).toEqual([]);
+    expect(t().sender.letters).toEqual([]);
+    const types = (await t().engine.stores.requests.events(id)).map((e) => e.type);
     expect(types).toEqual(["requested", "checked", "pushed", "received", "locked", "completed"]);
   });
 });

@@ -4,6 +4,7 @@
 
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
+import { afterEach, beforeEach } from "vitest";
 import type { Database } from "../../src/adapters/db/open-database.ts";
 import { openDatabase } from "../../src/adapters/db/open-database.ts";
 import { createStores } from "../../src/adapters/db/stores.ts";
@@ -21,6 +22,7 @@ import type {
 } from "../../src/core/ports.ts";
 import { createSecretBox } from "../../src/core/secrets.ts";
 import type { Device, Person } from "../../src/core/types.ts";
+import type { DbTarget } from "./databases.ts";
 
 export class FakeClock {
   constructor(public current = new Date("2026-11-27T10:00:00Z")) {}
@@ -89,6 +91,35 @@ export async function testEngine(url: string, settings: Partial<EngineSettings> 
     observers: [],
   };
   return { engine, database, clock, push, sender, logs, close: () => database.close() };
+}
+
+/**
+ * A fresh database and engine for every test of the enclosing describe block: `seed` fills it
+ * before each test, and the engine is closed and the database dropped after. Returns a getter
+ * for the current test's engine.
+ */
+export function useTestEngine(
+  target: DbTarget,
+  opts: { settings?: Partial<EngineSettings>; seed?: (t: TestEngine) => Promise<unknown> } = {},
+): () => TestEngine {
+  let current: TestEngine | undefined;
+  let drop: (() => Promise<void>) | undefined;
+  beforeEach(async () => {
+    const db = await target.fresh();
+    drop = db.drop;
+    current = await testEngine(db.url, opts.settings);
+    await opts.seed?.(current);
+  });
+  afterEach(async () => {
+    await current?.close();
+    await drop?.();
+    current = undefined;
+    drop = undefined;
+  });
+  return () => {
+    if (!current) throw new Error("useTestEngine: no engine outside a test");
+    return current;
+  };
 }
 
 export const people: PersonInput[] = [

@@ -55,7 +55,7 @@ async function recordSent(engine: Engine, request: ResetRequest, attempt: number
   const e: NewEvent = {
     type: "pushed",
     actor: "latchkey",
-    detail: `Sent to the device through ${via}; waiting for the device to pick up the command.`,
+    detail: `Sent to the device through ${via}; waiting for the device to pick up the command (the request expires at ${at(request.expiresAt)} if it does not).`,
   };
   const moved = await engine.stores.requests.transition(request.id, {
     from: [request.state],
