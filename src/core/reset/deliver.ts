@@ -121,7 +121,7 @@ async function personOrBare(engine: Engine, email: string): Promise<Person> {
 /** Completes a locked request once every delivery has settled. Safe to call any number of times. */
 export async function completeIfDelivered(engine: Engine, requestId: string): Promise<void> {
   const request = await engine.stores.requests.get(requestId);
-  if (!request || request.state !== "locked") return;
+  if (request?.state !== "locked") return;
   const all = await engine.stores.deliveries.forRequest(requestId);
   if (all.some((d) => d.status === "pending")) return;
   const sent = all
