@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fetchPendingCommand, reportDeviceStep } from "../../src/core/reset/device-commands.ts";
 import { startReset } from "../../src/core/reset/start-reset.ts";
 import { dbTargets } from "../support/databases.ts";
-import { deviceInput, people, testEngine, useTestEngine } from "../support/test-engine.ts";
+import { deviceInput, people, useTestEngine } from "../support/test-engine.ts";
 
 const targets = await dbTargets();
 
@@ -63,44 +63,33 @@ describe.each(targets)("reset flow on $name", (target) => {
     expect(t().push.sent.every((s) => !s.raw.includes(passcode))).toBe(true);
     expect(t().logs.join("")).not.toContain(passcode);
   });
-});
 
-describe("after a reset the inventory knows the device has a passcode", () => {
   it("refuses a second reset of an Android 9 device-admin phone that now has a passcode", async () => {
-    const [target] = await dbTargets();
-    if (!target) throw new Error("no database target");
-    const db = await target.fresh();
-    const t = await testEngine(db.url);
-    try {
-      const { engine } = t;
-      await engine.stores.directory.upsertInventory(people, [
-        deviceInput({ id: "a9", osVersion: "9", managementMode: "device_admin", passcodeSet: false }),
-      ]);
-      const first = await startReset(engine, {
-        actorEmail: "ada@example.com",
-        deviceId: "a9",
-        notifyUser: false,
-        surface: "cli",
-      });
-      expect(first.status).toBe("started");
-      const device = await engine.stores.directory.device("a9");
-      if (!device || first.status !== "started") throw new Error("not started");
-      await fetchPendingCommand(engine, device);
-      for (const step of ["passcode_reset", "locked"] as const) {
-        await reportDeviceStep(engine, device, first.request.id, { step });
-      }
-      expect((await engine.stores.directory.device("a9"))?.passcodeSet).toBe(true);
-      const second = await startReset(engine, {
-        actorEmail: "ada@example.com",
-        deviceId: "a9",
-        notifyUser: false,
-        surface: "cli",
-      });
-      expect(second.status).toBe("refused");
-      if (second.status === "refused") expect(second.request.outcome).toMatch(/Device Administrator/);
-    } finally {
-      await t.close();
-      await db.drop();
+    const { engine } = t();
+    await engine.stores.directory.upsertInventory(people, [
+      deviceInput({ id: "a9", osVersion: "9", managementMode: "device_admin", passcodeSet: false }),
+    ]);
+    const first = await startReset(engine, {
+      actorEmail: "ada@example.com",
+      deviceId: "a9",
+      notifyUser: false,
+      surface: "cli",
+    });
+    expect(first.status).toBe("started");
+    const device = await engine.stores.directory.device("a9");
+    if (!device || first.status !== "started") throw new Error("not started");
+    await fetchPendingCommand(engine, device);
+    for (const step of ["passcode_reset", "locked"] as const) {
+      await reportDeviceStep(engine, device, first.request.id, { step });
     }
+    expect((await engine.stores.directory.device("a9"))?.passcodeSet).toBe(true);
+    const second = await startReset(engine, {
+      actorEmail: "ada@example.com",
+      deviceId: "a9",
+      notifyUser: false,
+      surface: "cli",
+    });
+    expect(second.status).toBe("refused");
+    if (second.status === "refused") expect(second.request.outcome).toMatch(/Device Administrator/);
   });
 });
