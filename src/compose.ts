@@ -18,6 +18,7 @@ import { DEFAULT_SETTINGS, type Engine } from "./core/engine.ts";
 import { issueEnrollmentCode } from "./core/enrollment.ts";
 import type { Logger, PushChannel, TimelineObserver } from "./core/ports.ts";
 import { sweepAll } from "./core/reset/sweep.ts";
+import { threadObserver } from "./core/threads/follow-threads.ts";
 import { createSecretBox } from "./core/secrets.ts";
 import { createRouter, type Route } from "./http/router.ts";
 import { parseInventory } from "./inventory/parse-inventory.ts";
@@ -66,10 +67,13 @@ export async function composeCore(
       requestExpiryMs: config.requestExpiryMs,
       staleDeviceAfterMs: config.staleDeviceAfterMs,
       passcodeRetentionMs: config.passcodeRetentionMs,
+      chatRedactAfterMs: config.chatRedactAfterMs,
     },
     admins: new Set(config.admins),
-    observers: opts.observers ?? [],
+    observers: [...(opts.observers ?? [])],
+    timelines: [],
   };
+  engine.observers.push(threadObserver(engine));
   return {
     engine,
     database,

@@ -85,6 +85,7 @@ const envSchema = z.object({
   REQUEST_EXPIRY: duration("24h"),
   STALE_DEVICE_AFTER: duration("7d"),
   PASSCODE_RETENTION: duration("1h"),
+  DM_REDACT_AFTER: duration("1h"),
   DEMO_INVENTORY: bool("DEMO_INVENTORY", true),
   SIMULATOR_DELAY: duration("400ms"),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
@@ -113,6 +114,8 @@ export interface Config {
   requestExpiryMs: number;
   staleDeviceAfterMs: number;
   passcodeRetentionMs: number;
+  /** How long a chat DM shows a passcode before it is edited out. */
+  chatRedactAfterMs: number;
   demoInventory: boolean;
   simulatorDelayMs: number;
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
@@ -150,6 +153,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     requestExpiryMs: e.REQUEST_EXPIRY,
     staleDeviceAfterMs: e.STALE_DEVICE_AFTER,
     passcodeRetentionMs: e.PASSCODE_RETENTION,
+    chatRedactAfterMs: e.DM_REDACT_AFTER,
     demoInventory: e.DEMO_INVENTORY,
     simulatorDelayMs: e.SIMULATOR_DELAY,
     logLevel: e.LOG_LEVEL,

@@ -26,10 +26,13 @@ export async function authorize(
     requestId?: string;
     /** Who started the request acted on: they may cancel their own. */
     requestedBy?: string;
+    /** The person acted on, when no device is chosen yet (listing someone's devices). */
+    ownerEmail?: string;
   },
 ): Promise<Decision> {
   const actor = await resolveActor(engine, input.actorEmail);
-  const decision = decide(actor, input.action, input.device, input.requestedBy);
+  const owner = input.device?.ownerEmail ?? input.ownerEmail?.trim().toLowerCase() ?? null;
+  const decision = decide(actor, input.action, owner, input.requestedBy);
   await engine.stores.audit.append({
     actor: input.actorEmail.trim().toLowerCase(),
     surface: input.surface,
@@ -42,7 +45,7 @@ export async function authorize(
   return decision;
 }
 
-function decide(actor: Person | null, action: Action, device: Device | null, requestedBy?: string): Decision {
+function decide(actor: Person | null, action: Action, owner: string | null, requestedBy?: string): Decision {
   if (!actor) {
     return {
       allowed: false,
@@ -51,8 +54,8 @@ function decide(actor: Person | null, action: Action, device: Device | null, req
     };
   }
   if (actor.role === "admin") return { allowed: true, actor };
-  if (action === "cancel" && requestedBy === actor.email) return { allowed: true, actor };
-  const own = device !== null && device.ownerEmail === actor.email;
+  if ((action === "cancel" || action === "view") && requestedBy === actor.email) return { allowed: true, actor };
+  const own = owner !== null && owner === actor.email;
   if (own && (action === "report_lost" || action === "view")) return { allowed: true, actor };
   if (action === "reset" && own) {
     return {

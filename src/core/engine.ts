@@ -1,5 +1,6 @@
 // Everything the use cases need, built once by the composition root and passed in.
 import type {
+  ChatTimeline,
   Clock,
   Logger,
   NewEvent,
@@ -24,6 +25,8 @@ export interface EngineSettings {
   enrollmentCodeTtlMs: number;
   /** How many of a device's previous passcodes a new one must differ from. */
   passcodeHistory: number;
+  /** How long a chat DM shows the passcode before it is edited out. */
+  chatRedactAfterMs: number;
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {
@@ -35,6 +38,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   deliveryMaxAttempts: 6,
   enrollmentCodeTtlMs: 24 * 3_600_000,
   passcodeHistory: 5,
+  chatRedactAfterMs: 3_600_000,
 };
 
 export interface Engine {
@@ -51,6 +55,8 @@ export interface Engine {
   /** Admins named in configuration (LATCHKEY_ADMINS), lower-cased. */
   admins: ReadonlySet<string>;
   observers: TimelineObserver[];
+  /** Chat platforms that follow requests in threads (Slack, Teams); empty when none is configured. */
+  timelines: ChatTimeline[];
 }
 
 export function backoff(table: readonly number[], attempt: number): number {

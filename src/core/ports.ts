@@ -2,6 +2,8 @@
 // the core never imports an SDK.
 import type {
   AuditEntry,
+  ChatSurface,
+  ChatThread,
   Delivery,
   DeliveryChannel,
   Device,
@@ -11,6 +13,7 @@ import type {
   ResetRequest,
   Role,
   Surface,
+  ThreadTarget,
   TimelineEvent,
 } from "./types.ts";
 
@@ -64,6 +67,11 @@ export interface Directory {
   touchSeen(deviceId: string, at: Date): Promise<void>;
   /** The device confirmed a new passcode: from now on it has one (the capability rules depend on it). */
   markPasscodeSet(deviceId: string): Promise<void>;
+  /** The person a chat user was matched to before (the mapping is stored). */
+  personByChatUser(surface: ChatSurface, chatUserId: string): Promise<Person | null>;
+  /** Stores the match; a chat user id belongs to one person at most (moved if it changed hands). */
+  linkChatUser(surface: ChatSurface, chatUserId: string, email: string): Promise<void>;
+  chatUserOf(surface: ChatSurface, email: string): Promise<string | null>;
 }
 
 export interface NewEvent {
@@ -132,7 +140,7 @@ export interface RequestStore {
   create(
     request: NewRequest,
     events: NewEvent[],
-    extras: { passcodeDigest?: string; audit?: AuditInput },
+    extras: { passcodeDigest?: string; audit?: AuditInput; threads?: ThreadTarget[] },
   ): Promise<CreateResult>;
   get(id: string): Promise<ResetRequest | null>;
   byIdempotencyKeyHash(hash: string): Promise<ResetRequest | null>;
@@ -161,12 +169,40 @@ export interface DeliveryStore {
   /** Records the final outcome of one delivery with its timeline event and audit row, in one transaction. */
   settle(
     id: string,
-    outcome: { status: "sent" | "failed"; at: Date; error?: string },
+    outcome: {
+      status: "sent" | "failed";
+      at: Date;
+      error?: string;
+      /** Where a chat message landed, and when to remove the passcode from it. */
+      externalRef?: string;
+      redactAt?: Date;
+    },
     event: NewEvent,
     audit: AuditInput,
   ): Promise<void>;
   retryLater(id: string, error: string, event: NewEvent): Promise<void>;
   forRequest(requestId: string): Promise<Delivery[]>;
+  /** Sent chat deliveries whose passcode is due to be removed. */
+  dueRedactions(now: Date, limit: number): Promise<Delivery[]>;
+  /** Claims one redaction attempt (compare-and-set on redactAt), pushing the next attempt to `retryAt`. */
+  claimRedaction(id: string, seenRedactAt: Date, retryAt: Date): Promise<boolean>;
+  /** Records the removal with its timeline event and audit row, in one transaction. */
+  markRedacted(id: string, at: Date, event: NewEvent, audit: AuditInput): Promise<void>;
+}
+
+export interface ThreadStore {
+  forRequest(requestId: string): Promise<ChatThread[]>;
+  get(id: string): Promise<ChatThread | null>;
+  /** Threads still following a request (oldest first): the sweep resumes them after a restart. */
+  open(limit: number, surfaces: ChatSurface[]): Promise<ChatThread[]>;
+  /** Takes the thread's lease: true for the one worker (in any process) that may update it until `until`. */
+  claim(id: string, owner: string, now: Date, until: Date): Promise<boolean>;
+  release(id: string, owner: string): Promise<void>;
+  /** Records the posted status message; false when another worker already did. */
+  setRoot(id: string, messageId: string, conversation: string): Promise<boolean>;
+  /** Moves the cursor (compare-and-set on it) and closes the thread once the final state is shown. */
+  advance(id: string, fromEventId: number, toEventId: number, open: boolean): Promise<boolean>;
+  close(id: string): Promise<void>;
 }
 
 export interface AuditLog {
@@ -186,6 +222,7 @@ export interface Stores {
   deliveries: DeliveryStore;
   audit: AuditLog;
   jobs: JobClaims;
+  threads: ThreadStore;
 }
 
 /** Data-only push: tells the device agent that a command waits. Never carries the passcode. */
@@ -211,11 +248,43 @@ export interface PasscodeLetter {
   toDeviceUser: boolean;
 }
 
+/** Where a sent chat message is, so the passcode can be removed from it later. */
+export interface SentMessage {
+  ref: string;
+}
+
 /** One private channel a passcode can travel on (email, chat DM). Throws on failure. */
 export interface PasscodeSender {
   channel: DeliveryChannel;
+  /** Chat senders serve requests made on their own surface only; email serves all. */
+  surface?: Surface;
   reaches(person: Person): Promise<boolean>;
-  send(letter: PasscodeLetter): Promise<void>;
+  send(letter: PasscodeLetter): Promise<SentMessage | undefined>;
+  /** Edits a sent message so it no longer shows the passcode, leaving a note of when it was sent. */
+  redact?(ref: string, note: { sentAt: Date; device: Device | null }): Promise<void>;
+}
+
+/** What a chat thread shows: the request as it is now, and the events not shown yet. */
+export interface ThreadView {
+  thread: ChatThread;
+  request: ResetRequest;
+  device: Device | null;
+  owner: Person | null;
+  requester: Person | null;
+  /** The request can still be cancelled (a Cancel button makes sense). */
+  cancellable: boolean;
+}
+
+/** One chat platform's way of showing a request: a status message kept up to date, milestones in its thread. */
+export interface ChatTimeline {
+  surface: ChatSurface;
+  /** Posts the status message; returns where it landed (the conversation may be resolved, e.g. a DM). */
+  postStatus(view: ThreadView): Promise<{ messageId: string; conversation: string }>;
+  updateStatus(view: ThreadView & { thread: ChatThread & { messageId: string } }): Promise<void>;
+  postMilestones(
+    view: ThreadView & { thread: ChatThread & { messageId: string } },
+    events: TimelineEvent[],
+  ): Promise<void>;
 }
 
 /** Told after each committed timeline event, so chat adapters can follow a request live. */

@@ -119,6 +119,34 @@ export interface Delivery {
   nextAttemptAt: Date | null;
   lastError: string | null;
   sentAt: Date | null;
+  /** Where a chat delivery landed (opaque to the core), for removing the passcode later. */
+  externalRef: string | null;
+  redactAt: Date | null;
+  redactedAt: Date | null;
+}
+
+/** The chat platforms that follow a request in a thread and deliver by direct message. */
+export type ChatSurface = "slack" | "teams";
+
+/** Why a thread follows a request: the admin's channel, the security alert, the employee's own DM. */
+export type ThreadPurpose = "requester" | "security" | "owner";
+
+export interface ThreadTarget {
+  surface: ChatSurface;
+  purpose: ThreadPurpose;
+  /** A Slack channel id, a Teams conversation reference: opaque to the core. */
+  conversation: string;
+}
+
+export interface ChatThread extends ThreadTarget {
+  id: string;
+  requestId: string;
+  /** The status message (Slack ts, Teams activity id) once posted. */
+  messageId: string | null;
+  /** Last timeline event shown in the thread. */
+  syncedEventId: number;
+  /** False once the final state is shown. */
+  open: boolean;
 }
 
 export interface AuditEntry {

@@ -90,6 +90,7 @@ class FlakySender implements PasscodeSender {
     const failure = this.failures.shift();
     if (failure === "echo") throw new Error(`550 rejected: "Your new passcode is ${letter.passcode}"`);
     if (failure === "plain") throw new Error("421 try again later");
+    return undefined;
   }
 }
 

@@ -41,10 +41,16 @@ export class RecordingPush implements PushChannel {
   }
 }
 
+/** Records letters. As a chat channel it returns a message ref and records redactions, like a DM sender. */
 export class RecordingSender implements PasscodeSender {
   letters: PasscodeLetter[] = [];
   failures: Error[] = [];
-  constructor(readonly channel: PasscodeSender["channel"] = "email") {}
+  redactions: { ref: string; sentAt: Date }[] = [];
+  redactFailures: Error[] = [];
+  constructor(
+    readonly channel: PasscodeSender["channel"] = "email",
+    readonly surface?: PasscodeSender["surface"],
+  ) {}
   async reaches(person: Person) {
     return person.email.length > 0;
   }
@@ -52,6 +58,12 @@ export class RecordingSender implements PasscodeSender {
     const failure = this.failures.shift();
     if (failure) throw failure;
     this.letters.push(letter);
+    return this.channel === "email" ? undefined : { ref: `msg-${this.letters.length}` };
+  }
+  async redact(ref: string, note: { sentAt: Date }) {
+    const failure = this.redactFailures.shift();
+    if (failure) throw failure;
+    this.redactions.push({ ref, sentAt: note.sentAt });
   }
 }
 
@@ -89,6 +101,7 @@ export async function testEngine(url: string, settings: Partial<EngineSettings> 
     settings: { ...DEFAULT_SETTINGS, ...settings },
     admins: new Set(["root@example.com"]),
     observers: [],
+    timelines: [],
   };
   return { engine, database, clock, push, sender, logs, close: () => database.close() };
 }

@@ -31,6 +31,8 @@ export function createDeliveryStore(db: Db, clock: Clock): DeliveryStore {
             sentAt: outcome.status === "sent" ? outcome.at : null,
             lastError: outcome.error ?? null,
             nextAttemptAt: null,
+            externalRef: outcome.externalRef ?? null,
+            redactAt: outcome.status === "sent" ? (outcome.redactAt ?? null) : null,
           },
         });
         await writeEvents(tx, row.requestId, [event], now);
@@ -42,6 +44,29 @@ export function createDeliveryStore(db: Db, clock: Clock): DeliveryStore {
       await db.$transaction(async (tx) => {
         const row = await tx.delivery.update({ where: { id }, data: { lastError: error } });
         await writeEvents(tx, row.requestId, [event], now);
+      });
+    },
+    async dueRedactions(now, limit) {
+      const rows = await db.delivery.findMany({
+        where: { redactAt: { lte: now }, redactedAt: null, status: "sent" },
+        orderBy: { redactAt: "asc" },
+        take: limit,
+      });
+      return rows.map(toDelivery);
+    },
+    async claimRedaction(id, seenRedactAt, retryAt) {
+      const res = await db.delivery.updateMany({
+        where: { id, redactAt: seenRedactAt, redactedAt: null },
+        data: { redactAt: retryAt },
+      });
+      return res.count === 1;
+    },
+    async markRedacted(id, at, event, audit) {
+      const now = clock.now();
+      await db.$transaction(async (tx) => {
+        const row = await tx.delivery.update({ where: { id }, data: { redactedAt: at, redactAt: null } });
+        await writeEvents(tx, row.requestId, [event], now);
+        await writeAudit(tx, audit, now);
       });
     },
     async forRequest(requestId) {

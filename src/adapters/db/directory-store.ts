@@ -3,6 +3,8 @@ import type { Directory } from "../../core/ports.ts";
 import { deviceData, toDevice, toPerson } from "./mappers.ts";
 import type { Db } from "./open-database.ts";
 
+const CHAT_COLUMN = { slack: "slackUserId", teams: "teamsUserId" } as const;
+
 export function createDirectoryStore(db: Db): Directory {
   return {
     async person(email) {
@@ -76,6 +78,25 @@ export function createDirectoryStore(db: Db): Directory {
     },
     async touchSeen(deviceId, at) {
       await db.device.update({ where: { id: deviceId }, data: { lastSeenAt: at } });
+    },
+    async personByChatUser(surface, chatUserId) {
+      const row = await db.person.findUnique({ where: { [CHAT_COLUMN[surface]]: chatUserId } as never });
+      return row ? toPerson(row) : null;
+    },
+    async linkChatUser(surface, chatUserId, email) {
+      const column = CHAT_COLUMN[surface];
+      await db.$transaction(async (tx) => {
+        // A Slack or Teams account can move to another person (a reused mailbox): unlink it first.
+        await tx.person.updateMany({
+          where: { [column]: chatUserId, NOT: { email: email.toLowerCase() } },
+          data: { [column]: null },
+        });
+        await tx.person.update({ where: { email: email.toLowerCase() }, data: { [column]: chatUserId } });
+      });
+    },
+    async chatUserOf(surface, email) {
+      const row = await db.person.findUnique({ where: { email: email.toLowerCase() } });
+      return row?.[CHAT_COLUMN[surface]] ?? null;
     },
   };
 }

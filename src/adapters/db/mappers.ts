@@ -4,6 +4,7 @@
 import type { DeviceInput } from "../../core/ports.ts";
 import type {
   Complexity,
+  ChatThread,
   Delivery,
   Device,
   ManagementMode,
@@ -18,6 +19,7 @@ import type {
   Surface,
 } from "../../core/types.ts";
 import type {
+  ChatThread as DbChatThread,
   Delivery as DbDelivery,
   Device as DbDevice,
   Person as DbPerson,
@@ -101,5 +103,21 @@ export function toDelivery(row: DbDelivery): Delivery {
     nextAttemptAt: row.nextAttemptAt,
     lastError: row.lastError,
     sentAt: row.sentAt,
+    externalRef: row.externalRef,
+    redactAt: row.redactAt,
+    redactedAt: row.redactedAt,
+  };
+}
+
+export function toThread(row: DbChatThread): ChatThread {
+  return {
+    id: row.id,
+    requestId: row.requestId,
+    surface: row.surface as ChatThread["surface"],
+    purpose: row.purpose as ChatThread["purpose"],
+    conversation: row.conversation,
+    messageId: row.messageId,
+    syncedEventId: row.syncedEventId,
+    open: row.open,
   };
 }

@@ -19,6 +19,11 @@ export async function writeAudit(tx: Tx, entry: AuditInput | undefined, at: Date
   });
 }
 
+/** One thread per request, surface and purpose: the id says which, so a retry cannot add a second. */
+export function threadId(requestId: string, t: { surface: string; purpose: string }): string {
+  return `th_${requestId}_${t.surface}_${t.purpose}`;
+}
+
 function uniqueViolation(err: unknown): string | null {
   if (!(err instanceof Prisma.PrismaClientKnownRequestError) || err.code !== "P2002") return null;
   const target = JSON.stringify(err.meta ?? {});
@@ -47,6 +52,11 @@ export function createRequestStore(db: Db, clock: Clock): RequestStore {
           });
           await writeEvents(tx, request.id, events, now);
           await writeAudit(tx, extras.audit, now);
+          for (const t of extras.threads ?? []) {
+            await tx.chatThread.create({
+              data: { id: threadId(request.id, t), requestId: request.id, ...t, createdAt: now },
+            });
+          }
           if (extras.passcodeDigest) {
             await tx.passcodeHistory.create({
               data: { deviceId: request.deviceId, digest: extras.passcodeDigest, createdAt: now },

@@ -5,6 +5,7 @@ import { createDirectoryStore } from "./directory-store.ts";
 import { createJobClaims } from "./job-claims.ts";
 import type { Db } from "./open-database.ts";
 import { createRequestStore } from "./request-store.ts";
+import { createThreadStore } from "./thread-store.ts";
 
 export function createStores(db: Db, clock: Clock): Stores {
   return {
@@ -13,5 +14,6 @@ export function createStores(db: Db, clock: Clock): Stores {
     deliveries: createDeliveryStore(db, clock),
     audit: createAuditLog(db, clock),
     jobs: createJobClaims(db, clock),
+    threads: createThreadStore(db),
   };
 }

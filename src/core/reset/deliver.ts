@@ -1,10 +1,10 @@
 // Use case: send the new passcode privately (email, chat DM) once the device confirms the lock,
 // retrying with backoff, then complete the request. Each attempt is claimed in the database.
 import { announce, at, backoff, type Engine, errorText } from "../engine.ts";
-import type { NewEvent } from "../ports.ts";
+import type { NewEvent, SentMessage } from "../ports.ts";
 import type { Delivery, Person } from "../types.ts";
 
-const CHANNEL_NAMES: Record<Delivery["channel"], string> = {
+export const CHANNEL_NAMES: Record<Delivery["channel"], string> = {
   email: "email",
   slack_dm: "Slack direct message",
   teams_dm: "Teams chat",
@@ -63,8 +63,9 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
   const passcode = engine.secrets.open(cipher);
   const recipient = await personOrBare(engine, to);
   const requester = await personOrBare(engine, request.requestedBy);
+  let sent: SentMessage | undefined;
   try {
-    await sender.send({
+    sent = await sender.send({
       recipient,
       requester,
       device,
@@ -104,7 +105,16 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
     actor: "latchkey",
     detail: `The passcode was sent privately by ${channel} to ${to}.`,
   };
-  await deliveries.settle(delivery.id, { status: "sent", at: now }, e, {
+  const redactable = sent && sender.redact;
+  const outcome = redactable
+    ? {
+        status: "sent" as const,
+        at: now,
+        externalRef: sent?.ref,
+        redactAt: new Date(now.getTime() + engine.settings.chatRedactAfterMs),
+      }
+    : { status: "sent" as const, at: now };
+  await deliveries.settle(delivery.id, outcome, e, {
     ...auditBase,
     action: "passcode.delivery",
     outcome: "ok",

@@ -167,6 +167,8 @@ async function plannedDeliveries(engine: Engine, request: ResetRequest): Promise
   for (const email of recipients) {
     const person = (await directory.person(email)) ?? { email, name: email, role: "admin" as const };
     for (const sender of engine.senders) {
+      // A chat DM goes out on the surface the request came from; email always.
+      if (sender.surface && sender.surface !== request.surface) continue;
       if (await sender.reaches(person)) {
         deliveries.push({ id: engine.random.id("dl"), recipientEmail: email, channel: sender.channel });
       }

@@ -6,7 +6,7 @@ import { announce, type Engine } from "../engine.ts";
 import { generatePasscode, passcodeRulesFor } from "../passcode.ts";
 import type { AuditInput, NewEvent } from "../ports.ts";
 import { sha256 } from "../secrets.ts";
-import type { Device, RequestKind, ResetRequest, Surface } from "../types.ts";
+import type { Device, RequestKind, ResetRequest, Surface, ThreadTarget } from "../types.ts";
 import { pushRequest } from "./push-command.ts";
 
 export interface StartInput {
@@ -16,6 +16,8 @@ export interface StartInput {
   surface: Surface;
   /** Same key, same request: a retried command or double click never starts a second reset. */
   idempotencyKey?: string;
+  /** Chat threads to follow the request in, created in the same write as the request. */
+  threads?: ThreadTarget[];
 }
 
 export type StartResult =
@@ -99,7 +101,10 @@ async function start(
         finishedAt: now,
       },
       [requested, { type: "refused", actor: "latchkey", detail: refusal }],
-      { audit: audit(actorEmail, input.surface, action, "refused", device.id, base.id, refusal) },
+      {
+        audit: audit(actorEmail, input.surface, action, "refused", device.id, base.id, refusal),
+        threads: input.threads ?? [],
+      },
     );
     if (!created.created) return afterConflict(engine, created, actorEmail, input.surface);
     announce(engine, created.request, { type: "refused", actor: "latchkey", detail: refusal });
@@ -144,6 +149,7 @@ async function start(
     {
       passcodeDigest,
       audit: audit(actorEmail, input.surface, action, "ok", device.id, base.id, `${kind} request started`),
+      threads: input.threads ?? [],
     },
   );
   if (!created.created) return afterConflict(engine, created, actorEmail, input.surface);

@@ -1,15 +1,46 @@
-// One pass of every recurring duty. The scheduler runs these on its cron; start-up runs them
-// once, which is how a reset interrupted by a crash picks up where it was.
+// Every recurring duty, declared once as data. The scheduler runs each on its own cron (claimed
+// in the database so one process runs each fire); start-up runs them all once, which is how a
+// reset interrupted by a crash picks up where it was.
 import type { Engine } from "../engine.ts";
+import { syncOpenThreads } from "../threads/follow-threads.ts";
 import { completeSettled, deliverPending } from "./deliver.ts";
 import { expireDue } from "./expire.ts";
 import { purgeDelivered } from "./purge.ts";
 import { pushDue } from "./push-command.ts";
+import { redactDue } from "./redact.ts";
+
+export interface Duty {
+  name: string;
+  /** node-cron expression, with seconds. */
+  schedule: string;
+  run(engine: Engine): Promise<unknown>;
+  /** Also run once at start-up, before the scheduler starts. */
+  atStartup: boolean;
+}
+
+export const DUTIES: readonly Duty[] = [
+  { name: "expire-requests", schedule: "*/30 * * * * *", atStartup: true, run: (e) => expireDue(e) },
+  { name: "push-pending-commands", schedule: "*/10 * * * * *", atStartup: true, run: (e) => pushDue(e) },
+  {
+    name: "deliver-passcodes",
+    schedule: "*/10 * * * * *",
+    atStartup: true,
+    run: async (e) => {
+      await deliverPending(e);
+      await completeSettled(e);
+    },
+  },
+  { name: "purge-passcodes", schedule: "0 * * * * *", atStartup: true, run: (e) => purgeDelivered(e) },
+  { name: "redact-chat-passcodes", schedule: "15 * * * * *", atStartup: true, run: (e) => redactDue(e) },
+  { name: "sync-chat-threads", schedule: "*/15 * * * * *", atStartup: true, run: (e) => syncOpenThreads(e) },
+  {
+    name: "prune-job-runs",
+    schedule: "0 17 * * * *",
+    atStartup: false,
+    run: (e) => e.stores.jobs.prune(new Date(e.clock.now().getTime() - 86_400_000)),
+  },
+];
 
 export async function sweepAll(engine: Engine): Promise<void> {
-  await expireDue(engine);
-  await pushDue(engine);
-  await deliverPending(engine);
-  await completeSettled(engine);
-  await purgeDelivered(engine);
+  for (const duty of DUTIES) if (duty.atStartup) await duty.run(engine);
 }

@@ -1,0 +1,32 @@
+
+-- AlterTable
+ALTER TABLE "Delivery" ADD COLUMN "externalRef" TEXT;
+ALTER TABLE "Delivery" ADD COLUMN "redactAt" DATETIME;
+ALTER TABLE "Delivery" ADD COLUMN "redactedAt" DATETIME;
+
+-- CreateTable
+CREATE TABLE "ChatThread" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "requestId" TEXT NOT NULL,
+    "surface" TEXT NOT NULL,
+    "purpose" TEXT NOT NULL,
+    "conversation" TEXT NOT NULL,
+    "messageId" TEXT,
+    "syncedEventId" INTEGER NOT NULL DEFAULT 0,
+    "open" BOOLEAN NOT NULL DEFAULT true,
+    "leaseOwner" TEXT,
+    "leaseUntil" DATETIME,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL,
+    CONSTRAINT "ChatThread_requestId_fkey" FOREIGN KEY ("requestId") REFERENCES "ResetRequest" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+
+-- CreateIndex
+CREATE INDEX "ChatThread_open_updatedAt_idx" ON "ChatThread"("open", "updatedAt");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "ChatThread_requestId_surface_purpose_key" ON "ChatThread"("requestId", "surface", "purpose");
+
+-- CreateIndex
+CREATE INDEX "Delivery_redactAt_idx" ON "Delivery"("redactAt");
+

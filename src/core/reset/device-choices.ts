@@ -1,0 +1,71 @@
+// Use case: what the reset form shows. The devices of one person, each with what the capability
+// check says now (a refused device with its reason; warnings), for an admin resetting a device
+// or an employee reporting one of their own lost. Slack and Teams render the same answer.
+import { authorize } from "../authorization.ts";
+import { type Capability, checkCapability } from "../capability.ts";
+import type { Engine } from "../engine.ts";
+import type { Device, Person, ResetRequest, Surface } from "../types.ts";
+
+export interface DeviceChoice {
+  device: Device;
+  capability: Capability;
+  /** What would be done: reset and lock, lock only (a lost report the rules refuse to reset), nothing. */
+  action: "reset_and_lock" | "lock" | "none";
+  /** Why the device cannot be chosen (null when it can). */
+  refusal: string | null;
+  active: ResetRequest | null;
+}
+
+export type ChoicesResult =
+  | { status: "ok"; owner: Person; choices: DeviceChoice[] }
+  | { status: "not_allowed"; message: string }
+  | { status: "unknown_person"; message: string }
+  | { status: "no_devices"; owner: Person; message: string };
+
+export async function deviceChoices(
+  engine: Engine,
+  input: { actorEmail: string; ownerEmail: string; surface: Surface; purpose: "reset" | "report_lost" },
+): Promise<ChoicesResult> {
+  const { directory, requests } = engine.stores;
+  const ownerEmail = input.ownerEmail.trim().toLowerCase();
+  const decision = await authorize(engine, {
+    actorEmail: input.actorEmail,
+    action: input.purpose === "reset" ? "reset" : "report_lost",
+    device: null,
+    ownerEmail,
+    surface: input.surface,
+  });
+  if (!decision.allowed) return { status: "not_allowed", message: decision.message };
+  const owner = await directory.person(ownerEmail);
+  if (!owner) {
+    return {
+      status: "unknown_person",
+      message: `${ownerEmail} is not in Latchkey's inventory. Import their devices first (latchkey import).`,
+    };
+  }
+  const devices = await directory.devicesOf(owner.email);
+  if (devices.length === 0) {
+    return { status: "no_devices", owner, message: `${owner.name} has no devices in the inventory.` };
+  }
+  const now = engine.clock.now();
+  const expiresAt = new Date(now.getTime() + engine.settings.requestExpiryMs);
+  const choices: DeviceChoice[] = [];
+  for (const device of devices) {
+    const active = await requests.activeForDevice(device.id);
+    const capability = checkCapability(device, {
+      now,
+      staleAfterMs: engine.settings.staleDeviceAfterMs,
+      expiresAt,
+      activeRequest: active ? { id: active.id, state: active.state } : null,
+    });
+    const verdict =
+      input.purpose === "report_lost" && !capability.reset.allowed ? capability.lock : capability.reset;
+    const action = !verdict.allowed
+      ? "none"
+      : input.purpose === "report_lost" && !capability.reset.allowed
+        ? "lock"
+        : "reset_and_lock";
+    choices.push({ device, capability, action, refusal: verdict.allowed ? null : verdict.reason, active });
+  }
+  return { status: "ok", owner, choices };
+}

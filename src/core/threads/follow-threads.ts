@@ -1,0 +1,119 @@
+// Use case: keep every chat thread that follows a request up to date: the status message shows
+// the current state, each new timeline event becomes a milestone in its thread. Driven from the
+// database (a cursor per thread), so a restart resumes where it stopped, and leased, so one
+// worker of any process updates a thread at a time. Events that pile up while a worker is busy
+// are shown together: a burst of device events costs one status update, not one per event.
+import { type Engine, errorText } from "../engine.ts";
+import { CANCELLABLE } from "../lifecycle.ts";
+import type { ChatTimeline, ThreadView, TimelineObserver } from "../ports.ts";
+import { type ChatThread, isFinal, type ResetRequest } from "../types.ts";
+
+/** Longer than a chat call can take with its own retries, so a live lease is never stolen. */
+const LEASE_MS = 120_000;
+/** A thread that could not catch up for this long after its request ended is given up. */
+const GIVE_UP_MS = 86_400_000;
+
+/** Tells the follower about every committed event: the threads of that request catch up. */
+export function threadObserver(engine: Engine): TimelineObserver {
+  return { onEvent: (request) => followRequest(engine, request.id) };
+}
+
+export async function followRequest(engine: Engine, requestId: string): Promise<void> {
+  if (engine.timelines.length === 0) return;
+  const threads = await engine.stores.threads.forRequest(requestId);
+  await Promise.all(threads.map((t) => syncThread(engine, t.id)));
+}
+
+/** Sweep: threads left behind (a restart, a chat outage) catch up. */
+export async function syncOpenThreads(engine: Engine, limit = 100): Promise<number> {
+  if (engine.timelines.length === 0) return 0;
+  const surfaces = engine.timelines.map((t) => t.surface);
+  const open = await engine.stores.threads.open(limit, surfaces);
+  for (const t of open) await syncThread(engine, t.id);
+  return open.length;
+}
+
+export async function syncThread(engine: Engine, threadId: string): Promise<void> {
+  const { threads, requests } = engine.stores;
+  const owner = engine.random.id("lease");
+  for (;;) {
+    const now = engine.clock.now();
+    if (!(await threads.claim(threadId, owner, now, new Date(now.getTime() + LEASE_MS)))) return;
+    let ok = false;
+    try {
+      ok = await syncOnce(engine, threadId);
+    } finally {
+      await threads.release(threadId, owner);
+    }
+    if (!ok) return;
+    // An event committed while the lease was held found it taken; its worker gave up, so look
+    // once more now that the lease is free (no event is left unshown until the next sweep).
+    const thread = await threads.get(threadId);
+    if (!thread) return;
+    if ((await requests.events(thread.requestId, thread.syncedEventId)).length === 0) return;
+  }
+}
+
+async function syncOnce(engine: Engine, threadId: string): Promise<boolean> {
+  const { threads, requests } = engine.stores;
+  const thread = await threads.get(threadId);
+  const timeline = thread && engine.timelines.find((t) => t.surface === thread.surface);
+  if (!thread || !timeline) return true;
+  const request = await requests.get(thread.requestId);
+  if (!request) {
+    await threads.close(thread.id);
+    return true;
+  }
+  try {
+    await show(engine, timeline, thread, request);
+    return true;
+  } catch (err) {
+    engine.log.warn(
+      { requestId: request.id, threadId: thread.id, surface: thread.surface, err: errorText(err) },
+      "chat thread update failed; the sweep retries",
+    );
+    const ended = request.finishedAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    if (engine.clock.now().getTime() - ended > GIVE_UP_MS) await threads.close(thread.id);
+    return false;
+  }
+}
+
+async function show(
+  engine: Engine,
+  timeline: ChatTimeline,
+  thread: ChatThread,
+  request: ResetRequest,
+): Promise<void> {
+  const events = await engine.stores.requests.events(request.id, thread.syncedEventId);
+  const view = await threadView(engine, thread, request);
+  let messageId = thread.messageId;
+  let conversation = thread.conversation;
+  let statusCurrent = false;
+  if (!messageId) {
+    // The status message is posted showing the current state; the events still go in its thread.
+    const posted = await timeline.postStatus(view);
+    await engine.stores.threads.setRoot(thread.id, posted.messageId, posted.conversation);
+    ({ messageId, conversation } = posted);
+    statusCurrent = true;
+  }
+  const rooted = { ...view, thread: { ...thread, messageId, conversation } };
+  if (events.length > 0) {
+    await timeline.postMilestones(rooted, events);
+    if (!statusCurrent) await timeline.updateStatus(rooted);
+  }
+  const last = events.at(-1)?.id ?? thread.syncedEventId;
+  await engine.stores.threads.advance(thread.id, thread.syncedEventId, last, !isFinal(request.state));
+}
+
+export async function threadView(engine: Engine, thread: ChatThread, request: ResetRequest): Promise<ThreadView> {
+  const { directory } = engine.stores;
+  const device = await directory.device(request.deviceId);
+  return {
+    thread,
+    request,
+    device,
+    owner: device ? await directory.person(device.ownerEmail) : null,
+    requester: await directory.person(request.requestedBy),
+    cancellable: CANCELLABLE.includes(request.state),
+  };
+}
