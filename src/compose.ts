@@ -12,14 +12,20 @@ import { createEmailPasscodeSender } from "./adapters/mail/email-passcode-sender
 import { createMailTransport, type MailTransport } from "./adapters/mail/mail-transport.ts";
 import { createFcmPushChannel } from "./adapters/push/fcm-push-channel.ts";
 import { createLocalPushChannel } from "./adapters/push/local-push-channel.ts";
+import {
+  createSlackAdapter,
+  SLACK_EVENTS_PATH,
+  type SlackAdapter,
+  type SlackAdapterOptions,
+} from "./adapters/slack/slack-adapter.ts";
 import { cryptoRandom, systemClock } from "./adapters/system.ts";
 import type { Config } from "./config.ts";
 import { DEFAULT_SETTINGS, type Engine } from "./core/engine.ts";
 import { issueEnrollmentCode } from "./core/enrollment.ts";
 import type { Logger, PushChannel, TimelineObserver } from "./core/ports.ts";
 import { sweepAll } from "./core/reset/sweep.ts";
-import { threadObserver } from "./core/threads/follow-threads.ts";
 import { createSecretBox } from "./core/secrets.ts";
+import { threadObserver } from "./core/threads/follow-threads.ts";
 import { createRouter, type Route } from "./http/router.ts";
 import { parseInventory } from "./inventory/parse-inventory.ts";
 import { JOBS } from "./scheduler/jobs.ts";
@@ -97,6 +103,7 @@ export async function loadDemoInventory(engine: Engine): Promise<number> {
 
 export interface Running {
   core: Core;
+  slack: SlackAdapter | null;
   server: Server;
   url: string;
   simulator: DeviceSimulator | null;
@@ -105,8 +112,13 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Slack pacing and retries (tests shorten them). */
+  slack?: Omit<SlackAdapterOptions, "config" | "log">;
+}
+
 /** Starts everything `npm start` runs. Port 0 picks a free port (tests). */
-export async function startLatchkey(config: Config, log: Logger): Promise<Running> {
+export async function startLatchkey(config: Config, log: Logger, opts: StartOptions = {}): Promise<Running> {
   // Bound first so the port is known (port 0 in tests); until the routes are ready every
   // request gets a quick 503 rather than hanging (health checks hit it during migrations).
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
@@ -153,7 +165,19 @@ export async function startLatchkey(config: Config, log: Logger): Promise<Runnin
       ...simulatorRoutes(simulator, async (id) => (await engine.stores.directory.device(id)) !== null),
     );
   }
-  handler = createRouter(routes, log);
+  const slack = config.slack
+    ? createSlackAdapter(engine, { ...opts.slack, config: config.slack, log })
+    : null;
+  if (slack) {
+    engine.timelines.push(slack.timeline);
+    engine.senders.push(slack.sender);
+  }
+  handler = createRouter(
+    routes,
+    log,
+    slack?.listener ? [{ prefix: SLACK_EVENTS_PATH, listener: slack.listener }] : [],
+  );
+  await slack?.start();
 
   // Resume whatever a previous run left unfinished: the sequence is driven from the database.
   await sweepAll(engine);
@@ -162,6 +186,7 @@ export async function startLatchkey(config: Config, log: Logger): Promise<Runnin
 
   return {
     core,
+    slack,
     server,
     url: localUrl,
     simulator,
@@ -169,6 +194,7 @@ export async function startLatchkey(config: Config, log: Logger): Promise<Runnin
     demoDevices,
     async stop() {
       await scheduler.stop();
+      await slack?.stop();
       await simulator?.stop();
       const closed = new Promise<void>((ok) => server.close(() => ok()));
       server.closeAllConnections();

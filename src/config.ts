@@ -88,6 +88,24 @@ const envSchema = z.object({
   DM_REDACT_AFTER: duration("1h"),
   DEMO_INVENTORY: bool("DEMO_INVENTORY", true),
   SIMULATOR_DELAY: duration("400ms"),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v.startsWith("xoxb-"), { message: "must be a bot token (xoxb-...)" }),
+  SLACK_SIGNING_SECRET: z.string().optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v.startsWith("xapp-"), {
+      message: "must be an app-level token (xapp-...)",
+    }),
+  SLACK_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SLACK_SECURITY_CHANNEL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || /^[CGD][A-Z0-9]{2,}$/.test(v), {
+      message: "must be a channel id such as C0123456789 (channel details > About), not a #name",
+    }),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 
@@ -119,6 +137,19 @@ export interface Config {
   demoInventory: boolean;
   simulatorDelayMs: number;
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
+  /** Null when Slack is not configured (the bot runs without it). */
+  slack: SlackConfig | null;
+}
+
+export interface SlackConfig {
+  botToken: string;
+  /** HTTP mode (POST /slack/events) verifies requests with it; Socket Mode does not need it. */
+  signingSecret: string | null;
+  /** Socket Mode when set. */
+  appToken: string | null;
+  /** Web API base URL, ending in "/" (https://slack.com/api/ by default). */
+  apiUrl: string | null;
+  securityChannel: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -135,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  const slack = slackConfig(e);
   const dataDir = e.DATA_DIR;
   const dbUrl = e.DATABASE_URL || `file:${dataDir.replace(/\/$/, "")}/latchkey.db`;
   return {
@@ -157,5 +189,26 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     demoInventory: e.DEMO_INVENTORY,
     simulatorDelayMs: e.SIMULATOR_DELAY,
     logLevel: e.LOG_LEVEL,
+    slack,
+  };
+}
+
+function slackConfig(e: z.infer<typeof envSchema>): SlackConfig | null {
+  const any = e.SLACK_BOT_TOKEN || e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN || e.SLACK_SECURITY_CHANNEL;
+  if (!any) return null;
+  const missing: string[] = [];
+  if (!e.SLACK_BOT_TOKEN) missing.push("  SLACK_BOT_TOKEN: required when any SLACK_ setting is given");
+  if (!e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+    missing.push("  SLACK_SIGNING_SECRET: required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)");
+  }
+  if (missing.length > 0 || !e.SLACK_BOT_TOKEN)
+    throw new ConfigError(`Invalid configuration:\n${missing.join("\n")}`);
+  const apiUrl = e.SLACK_API_URL ? e.SLACK_API_URL.replace(/\/?$/, "/") : null;
+  return {
+    botToken: e.SLACK_BOT_TOKEN,
+    signingSecret: e.SLACK_SIGNING_SECRET || null,
+    appToken: e.SLACK_APP_TOKEN || null,
+    apiUrl,
+    securityChannel: e.SLACK_SECURITY_CHANNEL || null,
   };
 }

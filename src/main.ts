@@ -35,7 +35,8 @@ async function main(): Promise<void> {
     `  mail        ${core.mail.kind === "smtp" ? "SMTP (SMTP_URL)" : `outbox folder ${config.outboxDir}/*.eml`}`,
     `  inventory   ${running.demoDevices > 0 ? `demo inventory loaded (${running.demoDevices} devices)` : "as stored"}; list it with \`npm run latchkey -- devices\``,
     `  device API  ${publicUrl}/device/v1/...`,
-    "  Slack, Teams: not configured in this version",
+    `  Slack       ${slackLine(config, running)}`,
+    "  Teams       not configured in this version",
     "",
     "Try: npm run latchkey -- reset demo-pixel-8-owner --as ada.admin@example.com",
     "",
@@ -51,6 +52,21 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+function slackLine(
+  config: ReturnType<typeof loadConfig>,
+  running: Awaited<ReturnType<typeof startLatchkey>>,
+): string {
+  if (!config.slack || !running.slack) {
+    return "off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)";
+  }
+  const where =
+    running.slack.mode === "socket" ? "Socket Mode" : `HTTP, request URL ${config.publicUrl}/slack/events`;
+  const security = config.slack.securityChannel
+    ? `lost-device alerts in ${config.slack.securityChannel}`
+    : "no SLACK_SECURITY_CHANNEL: lost-device alerts go nowhere";
+  return `${where}; ${security}`;
 }
 
 await main();

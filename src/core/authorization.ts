@@ -54,7 +54,8 @@ function decide(actor: Person | null, action: Action, owner: string | null, requ
     };
   }
   if (actor.role === "admin") return { allowed: true, actor };
-  if ((action === "cancel" || action === "view") && requestedBy === actor.email) return { allowed: true, actor };
+  if ((action === "cancel" || action === "view") && requestedBy === actor.email)
+    return { allowed: true, actor };
   const own = owner !== null && owner === actor.email;
   if (own && (action === "report_lost" || action === "view")) return { allowed: true, actor };
   if (action === "reset" && own) {

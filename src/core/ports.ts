@@ -72,6 +72,8 @@ export interface Directory {
   /** Stores the match; a chat user id belongs to one person at most (moved if it changed hands). */
   linkChatUser(surface: ChatSurface, chatUserId: string, email: string): Promise<void>;
   chatUserOf(surface: ChatSurface, email: string): Promise<string | null>;
+  /** People whose email starts with, or whose name contains, `text` (case-insensitive), at most `limit`. */
+  findPeople(text: string, limit: number): Promise<Person[]>;
 }
 
 export interface NewEvent {

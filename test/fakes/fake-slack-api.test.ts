@@ -4,7 +4,7 @@
 import type { AddressInfo } from "node:net";
 import { App, LogLevel, webApi } from "@slack/bolt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createSlackClient, stateValues } from "../support/slack-requests.ts";
+import { createSlackClient, signSlack, stateValues } from "../support/slack-requests.ts";
 import { type FakeSlack, startFakeSlack } from "./fake-slack-api.ts";
 
 const QUICK_RETRIES = { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 50 };
@@ -74,7 +74,11 @@ describe("fake Slack Web API through WebClient", () => {
     });
 
     const id = opened.view?.id ?? "";
-    const updated = await client.views.update({ view_id: id, hash: opened.view?.hash, view: modal("Step 2") });
+    const updated = await client.views.update({
+      view_id: id,
+      hash: opened.view?.hash,
+      view: modal("Step 2"),
+    });
     expect(fake.views.get(id)?.hash).toBe(updated.view?.hash);
     await expect(
       client.views.update({ view_id: id, hash: opened.view?.hash, view: modal("Stale") }),
@@ -84,8 +88,15 @@ describe("fake Slack Web API through WebClient", () => {
   it("refuses what Slack refuses in a modal: long titles, inputs without submit", async () => {
     const long = client.views.open({ trigger_id: fake.issueTriggerId(), view: modal("x".repeat(25)) });
     await expect(long).rejects.toMatchObject({ data: { error: "invalid_arguments" } });
-    const input = { type: "input", label: { type: "plain_text", text: "Device" }, element: { type: "plain_text_input" } };
-    const noSubmit = client.views.open({ trigger_id: fake.issueTriggerId(), view: modal("Form", { blocks: [input] }) });
+    const input = {
+      type: "input",
+      label: { type: "plain_text", text: "Device" },
+      element: { type: "plain_text_input" },
+    };
+    const noSubmit = client.views.open({
+      trigger_id: fake.issueTriggerId(),
+      view: modal("Form", { blocks: [input] }),
+    });
     await expect(noSubmit).rejects.toMatchObject({ data: { error: "invalid_arguments" } });
   });
 
@@ -117,7 +128,9 @@ describe("fake Slack Web API through WebClient", () => {
     expect(alice.user?.profile?.email).toBe("alice@example.com");
     const bob = await client.users.info({ user: "U2" });
     expect(bob.user?.profile && "email" in bob.user.profile).toBe(false);
-    await expect(client.users.info({ user: "U404" })).rejects.toMatchObject({ data: { error: "user_not_found" } });
+    await expect(client.users.info({ user: "U404" })).rejects.toMatchObject({
+      data: { error: "user_not_found" },
+    });
 
     expect((await client.users.lookupByEmail({ email: "ALICE@example.com" })).user?.id).toBe("U1");
     await expect(client.users.lookupByEmail({ email: "nobody@example.com" })).rejects.toMatchObject({
@@ -132,7 +145,9 @@ describe("fake Slack Web API through WebClient", () => {
     expect(fake.ephemerals()).toMatchObject([{ user: "U1", text: "only you" }]);
     expect(fake.messages("C1")).toEqual([]);
 
-    await expect(fake.waitFor((c) => c.method === "views.publish", 50)).rejects.toThrow(/chat\.postEphemeral/);
+    await expect(fake.waitFor((c) => c.method === "views.publish", 50)).rejects.toThrow(
+      /chat\.postEphemeral/,
+    );
   });
 });
 
@@ -179,7 +194,9 @@ describe("a real Bolt app driven by signed requests", () => {
     const viewId = [...fake.views.keys()][0] ?? "";
     const empty = await slack.viewSubmission({ userId: "U1", view: { id: viewId } });
     expect(empty.json()).toEqual({ response_action: "errors", errors: { device_block: "Pick one" } });
-    const values = stateValues({ device_block: { device: { type: "static_select", selected_option: { value: "d1" } } } });
+    const values = stateValues({
+      device_block: { device: { type: "static_select", selected_option: { value: "d1" } } },
+    });
     const chosen = await slack.viewSubmission({ userId: "U1", view: { id: viewId, state: { values } } });
     expect([chosen.status, chosen.body]).toEqual([200, ""]);
 
@@ -191,10 +208,13 @@ describe("a real Bolt app driven by signed requests", () => {
   it("is refused with a wrong signature or a stale timestamp", async () => {
     const body = "command=%2Freset-passcode&text=help";
     const form = { "content-type": "application/x-www-form-urlencoded" };
-    const wrong = await slack.raw(body, { ...form, "x-slack-signature": "v0=00", "x-slack-request-timestamp": "1" });
+    const wrong = await slack.raw(body, {
+      ...form,
+      "x-slack-signature": "v0=00",
+      "x-slack-request-timestamp": "1",
+    });
     expect(wrong.status).toBe(401);
     const stale = Math.floor(Date.now() / 1000) - 6 * 60;
-    const { signSlack } = await import("../support/slack-requests.ts");
     expect((await slack.raw(body, { ...form, ...signSlack(secret, body, stale) })).status).toBe(401);
     expect((await slack.raw(body, { ...form, ...signSlack("other-secret", body) })).status).toBe(401);
   });

@@ -380,7 +380,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     if (fault && "status" in fault) {
       status = fault.status;
       reply = fail(fault.status === 429 ? "ratelimited" : "fatal_error");
-      if (fault.status === 429) 
+      if (fault.status === 429) headers["retry-after"] = String(fault.retryAfterSec);
     } else if (fault) {
       reply = fail(fault.error);
     } else {

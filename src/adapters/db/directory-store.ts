@@ -94,6 +94,21 @@ export function createDirectoryStore(db: Db): Directory {
         await tx.person.update({ where: { email: email.toLowerCase() }, data: { [column]: chatUserId } });
       });
     },
+    async findPeople(text, limit) {
+      const q = text.trim().toLowerCase();
+      if (!q) return [];
+      // PostgreSQL's contains is case-sensitive and SQLite's is not (and takes no mode option):
+      // asking for the lower-case and the capitalised form covers how names are written.
+      const capitalised = q.charAt(0).toUpperCase() + q.slice(1);
+      const rows = await db.person.findMany({
+        where: {
+          OR: [{ email: { startsWith: q } }, { name: { contains: q } }, { name: { contains: capitalised } }],
+        },
+        orderBy: { email: "asc" },
+        take: limit,
+      });
+      return rows.map(toPerson);
+    },
     async chatUserOf(surface, email) {
       const row = await db.person.findUnique({ where: { email: email.toLowerCase() } });
       return row?.[CHAT_COLUMN[surface]] ?? null;

@@ -3,8 +3,8 @@
 
 import type { DeviceInput } from "../../core/ports.ts";
 import type {
-  Complexity,
   ChatThread,
+  Complexity,
   Delivery,
   Device,
   ManagementMode,

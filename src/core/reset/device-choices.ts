@@ -26,7 +26,7 @@ export async function deviceChoices(
   engine: Engine,
   input: { actorEmail: string; ownerEmail: string; surface: Surface; purpose: "reset" | "report_lost" },
 ): Promise<ChoicesResult> {
-  const { directory, requests } = engine.stores;
+  const { directory } = engine.stores;
   const ownerEmail = input.ownerEmail.trim().toLowerCase();
   const decision = await authorize(engine, {
     actorEmail: input.actorEmail,
@@ -47,25 +47,46 @@ export async function deviceChoices(
   if (devices.length === 0) {
     return { status: "no_devices", owner, message: `${owner.name} has no devices in the inventory.` };
   }
+  return { status: "ok", owner, choices: await choicesFor(engine, devices, input.purpose) };
+}
+
+/** A person's own devices as the lost-device report sees them (App Home): no one else's, nothing to authorize. */
+export async function ownDevices(engine: Engine, email: string): Promise<DeviceChoice[]> {
+  const devices = await engine.stores.directory.devicesOf(email.trim().toLowerCase());
+  return choicesFor(engine, devices, "report_lost");
+}
+
+/** One device as the form sees it now (the confirmation step re-checks what the form showed). */
+export async function choiceFor(
+  engine: Engine,
+  device: Device,
+  purpose: "reset" | "report_lost",
+): Promise<DeviceChoice> {
+  const [choice] = await choicesFor(engine, [device], purpose);
+  if (!choice) throw new Error("unreachable: one device in, one choice out");
+  return choice;
+}
+
+async function choicesFor(
+  engine: Engine,
+  devices: Device[],
+  purpose: "reset" | "report_lost",
+): Promise<DeviceChoice[]> {
   const now = engine.clock.now();
   const expiresAt = new Date(now.getTime() + engine.settings.requestExpiryMs);
   const choices: DeviceChoice[] = [];
   for (const device of devices) {
-    const active = await requests.activeForDevice(device.id);
+    const active = await engine.stores.requests.activeForDevice(device.id);
     const capability = checkCapability(device, {
       now,
       staleAfterMs: engine.settings.staleDeviceAfterMs,
       expiresAt,
       activeRequest: active ? { id: active.id, state: active.state } : null,
     });
-    const verdict =
-      input.purpose === "report_lost" && !capability.reset.allowed ? capability.lock : capability.reset;
-    const action = !verdict.allowed
-      ? "none"
-      : input.purpose === "report_lost" && !capability.reset.allowed
-        ? "lock"
-        : "reset_and_lock";
+    const lockOnly = purpose === "report_lost" && !capability.reset.allowed;
+    const verdict = lockOnly ? capability.lock : capability.reset;
+    const action = !verdict.allowed ? "none" : lockOnly ? "lock" : "reset_and_lock";
     choices.push({ device, capability, action, refusal: verdict.allowed ? null : verdict.reason, active });
   }
-  return { status: "ok", owner, choices };
+  return choices;
 }

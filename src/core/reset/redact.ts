@@ -38,7 +38,10 @@ async function redactOne(engine: Engine, delivery: Delivery): Promise<void> {
     await sender.redact(delivery.externalRef, { sentAt, device });
   } catch (err) {
     const reason = errorText(err);
-    engine.log.warn({ requestId: delivery.requestId, deliveryId: delivery.id, err: reason }, "redaction failed");
+    engine.log.warn(
+      { requestId: delivery.requestId, deliveryId: delivery.id, err: reason },
+      "redaction failed",
+    );
     if (now.getTime() - sentAt.getTime() < GIVE_UP_AFTER_MS + engine.settings.chatRedactAfterMs) return;
     const e: NewEvent = {
       type: "redaction_failed",

@@ -2,7 +2,7 @@
 // request's full timeline. Admins see every request; an employee sees the ones they started.
 import { authorize, resolveActor } from "../authorization.ts";
 import type { Engine } from "../engine.ts";
-import type { Device, Delivery, ResetRequest, Surface, TimelineEvent } from "../types.ts";
+import type { Delivery, Device, ResetRequest, Surface, TimelineEvent } from "../types.ts";
 
 export interface RequestSummary {
   request: ResetRequest;

@@ -105,7 +105,11 @@ async function show(
   await engine.stores.threads.advance(thread.id, thread.syncedEventId, last, !isFinal(request.state));
 }
 
-export async function threadView(engine: Engine, thread: ChatThread, request: ResetRequest): Promise<ThreadView> {
+export async function threadView(
+  engine: Engine,
+  thread: ChatThread,
+  request: ResetRequest,
+): Promise<ThreadView> {
   const { directory } = engine.stores;
   const device = await directory.device(request.deviceId);
   return {

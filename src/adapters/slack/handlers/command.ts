@@ -1,0 +1,150 @@
+// `/reset-passcode`: acknowledged at once. A person opens the reset modal (a loading view first,
+// because the trigger is only valid for 3 s); status, cancel and help answer privately.
+import type { App } from "@slack/bolt";
+import { STATE_LABELS } from "../../../core/lifecycle.ts";
+import { cancelReset } from "../../../core/reset/cancel-reset.ts";
+import { deviceChoices } from "../../../core/reset/device-choices.ts";
+import { recentRequests, requestDetails } from "../../../core/reset/request-status.ts";
+import { SLACK_COMMAND } from "../ids.ts";
+import { type ParsedCommand, parseCommand, USAGE } from "../parse-command.ts";
+import { esc, STATE_EMOJI, slackDate } from "../text.ts";
+import { loadingView, type Modal, messageView } from "../views/modal.ts";
+import { resetFormView } from "../views/reset-views.ts";
+import { guarded, type SlackDeps } from "./deps.ts";
+
+const HELP = [
+  "*Latchkey* resets a lost or stolen phone's passcode and locks it.",
+  "• `/reset-passcode @alice` (or `alice@example.com`): choose one of Alice's devices, confirm, and follow the reset in a thread here. The new passcode comes to you by DM and email, never in the channel.",
+  "• `/reset-passcode status` lists the latest requests; `/reset-passcode status rq_…` shows one.",
+  "• `/reset-passcode cancel rq_…` withdraws a request the device has not picked up yet.",
+  "• Lost your own device? Use the *Report a lost device* shortcut or the *Report lost* button in Latchkey's Home tab.",
+].join("\n");
+
+export function registerCommand(app: App, deps: SlackDeps): void {
+  app.command(SLACK_COMMAND, async ({ command, ack, respond }) => {
+    const parsed = parseCommand(command.text ?? "");
+    if (parsed.kind === "help") return void (await ack({ response_type: "ephemeral", text: HELP }));
+    if (parsed.kind === "invalid")
+      return void (await ack({ response_type: "ephemeral", text: parsed.message }));
+    await ack();
+    const reply = (text: string) => respond({ response_type: "ephemeral", text });
+    if (parsed.kind === "reset") {
+      await guarded(deps, "open reset form", () => openResetForm(deps, command, parsed.target), reply);
+      return;
+    }
+    await guarded(
+      deps,
+      `command ${parsed.kind}`,
+      async () => void (await reply(await answer(deps, command.user_id, parsed))),
+      reply,
+    );
+  });
+}
+
+async function openResetForm(
+  deps: SlackDeps,
+  command: { trigger_id: string; user_id: string; channel_id: string },
+  target: Extract<ParsedCommand, { kind: "reset" }>["target"],
+): Promise<void> {
+  // The loading view goes out while the devices are looked up: the trigger expires in 3 s.
+  const [opened, view] = await Promise.all([
+    deps.client.views.open({ trigger_id: command.trigger_id, view: loadingView("Reset passcode") as never }),
+    resetForm(deps, command.user_id, command.channel_id, target),
+  ]);
+  const id = opened.view?.id;
+  if (!id) throw new Error("Slack did not return the opened view");
+  await deps.client.views.update({
+    view_id: id,
+    view: view as never,
+    ...(opened.view?.hash ? { hash: opened.view.hash } : {}),
+  });
+}
+
+async function resetForm(
+  deps: SlackDeps,
+  actorId: string,
+  channelId: string,
+  target: Extract<ParsedCommand, { kind: "reset" }>["target"],
+): Promise<Modal> {
+  const title = "Reset passcode";
+  const actor = await deps.identity.resolve(actorId);
+  if (!actor.ok) return messageView(title, `:no_entry: ${esc(actor.message)}`);
+  const owner = await targetEmail(deps, target);
+  if (!owner.ok) return messageView(title, owner.message);
+  const result = await deviceChoices(deps.engine, {
+    actorEmail: actor.email,
+    ownerEmail: owner.email,
+    surface: "slack",
+    purpose: "reset",
+  });
+  if (result.status !== "ok") return messageView(title, `:no_entry: ${esc(result.message)}`);
+  return resetFormView(result.owner, result.choices, { c: channelId, o: result.owner.email });
+}
+
+async function targetEmail(
+  deps: SlackDeps,
+  target: Extract<ParsedCommand, { kind: "reset" }>["target"],
+): Promise<{ ok: true; email: string } | { ok: false; message: string }> {
+  if ("email" in target) return { ok: true, email: target.email };
+  if ("slackUserId" in target) {
+    const who = await deps.identity.resolve(target.slackUserId);
+    return who.ok ? { ok: true, email: who.email } : { ok: false, message: `:no_entry: ${esc(who.message)}` };
+  }
+  const found = await deps.engine.stores.directory.findPeople(target.name, 6);
+  const [only] = found;
+  if (found.length === 1 && only) return { ok: true, email: only.email };
+  if (found.length === 0) {
+    return {
+      ok: false,
+      message: `:mag: No one in the inventory matches *${esc(target.name)}*. Mention them (so Slack links the name) or give their email.`,
+    };
+  }
+  const list = found
+    .slice(0, 5)
+    .map((p) => `• ${esc(p.name)} (${esc(p.email)})`)
+    .join("\n");
+  return {
+    ok: false,
+    message: `:busts_in_silhouette: Several people match *${esc(target.name)}*:\n${list}\nRun the command again with their email or a mention.`,
+  };
+}
+
+async function answer(
+  deps: SlackDeps,
+  userId: string,
+  parsed: Extract<ParsedCommand, { kind: "status" | "cancel" }>,
+): Promise<string> {
+  const who = await deps.identity.resolve(userId);
+  if (!who.ok) return `:no_entry: ${who.message}`;
+  if (parsed.kind === "cancel") {
+    const r = await cancelReset(deps.engine, {
+      actorEmail: who.email,
+      requestId: parsed.requestId,
+      surface: "slack",
+      reason: parsed.reason,
+    });
+    return r.status === "cancelled"
+      ? `:heavy_multiplication_x: Request \`${r.request.id}\` is cancelled.`
+      : `:no_entry: ${r.message}`;
+  }
+  if (parsed.requestId) {
+    const d = await requestDetails(deps.engine, {
+      actorEmail: who.email,
+      requestId: parsed.requestId,
+      surface: "slack",
+    });
+    if (d.status !== "ok") return `:no_entry: ${d.message}`;
+    const lines = d.events.slice(-10).map((e) => `${slackDate(e.at)} · *${e.type}* · ${esc(e.detail)}`);
+    const head = `${STATE_EMOJI[d.request.state]} \`${d.request.id}\` · *${esc(d.device?.name ?? d.request.deviceId)}* · ${STATE_LABELS[d.request.state]}`;
+    return [head, d.request.outcome ? esc(d.request.outcome) : "", ...lines].filter(Boolean).join("\n");
+  }
+  const list = await recentRequests(deps.engine, { actorEmail: who.email, limit: 10 });
+  if (list.length === 0) return `No requests yet. ${USAGE}`;
+  return [
+    "*Latest requests*",
+    ...list.map(
+      (r) =>
+        `${STATE_EMOJI[r.request.state]} \`${r.request.id}\` · *${esc(r.device?.name ?? r.request.deviceId)}* (${esc(r.device?.ownerEmail ?? "")}) · ${STATE_LABELS[r.request.state]} · ${slackDate(r.request.createdAt)}`,
+    ),
+  ].join("\n");
+}

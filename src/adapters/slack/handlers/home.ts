@@ -1,0 +1,33 @@
+// The App Home tab: published when the user opens it, and again after they report a device.
+import type { App } from "@slack/bolt";
+import { resolveActor } from "../../../core/authorization.ts";
+import { ownDevices } from "../../../core/reset/device-choices.ts";
+import { recentRequests } from "../../../core/reset/request-status.ts";
+import { homeView } from "../views/home-view.ts";
+import { guarded, type SlackDeps } from "./deps.ts";
+
+export function registerHome(app: App, deps: SlackDeps): void {
+  app.event("app_home_opened", async ({ event }) => {
+    if (event.tab !== "home") return;
+    // Republishing is idempotent, so Slack's redeliveries (X-Slack-Retry-Num) are harmless.
+    await guarded(
+      deps,
+      "publish home",
+      () => publishHome(deps, event.user),
+      async () => undefined,
+    );
+  });
+}
+
+export async function publishHome(deps: SlackDeps, userId: string): Promise<void> {
+  const who = await deps.identity.resolve(userId);
+  const person = who.ok ? await resolveActor(deps.engine, who.email) : null;
+  const isAdmin = person?.role === "admin";
+  const devices = who.ok ? await ownDevices(deps.engine, who.email) : [];
+  const recent =
+    who.ok && isAdmin ? await recentRequests(deps.engine, { actorEmail: who.email, limit: 10 }) : [];
+  await deps.client.views.publish({
+    user_id: userId,
+    view: homeView(who, devices, recent, isAdmin) as never,
+  });
+}

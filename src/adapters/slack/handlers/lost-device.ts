@@ -1,0 +1,129 @@
+// An employee reports one of their own devices lost: from the global shortcut (pick a device,
+// then confirm) or from the Home tab's "Report lost" button (straight to the confirmation). The
+// device is locked at once; the security channel gets a threaded alert that follows it live.
+import type { App } from "@slack/bolt";
+import { choiceFor, deviceChoices } from "../../../core/reset/device-choices.ts";
+import { reportLostDevice } from "../../../core/reset/start-reset.ts";
+import type { ThreadTarget } from "../../../core/types.ts";
+import { ACTIONS, BLOCKS, REPORT_LOST_SHORTCUT, VIEWS } from "../ids.ts";
+import { cut, esc } from "../text.ts";
+import { type LostConfirmMeta, lostConfirmView, lostFormView } from "../views/lost-views.ts";
+import { loadingView, type Modal, messageView } from "../views/modal.ts";
+import { guarded, type SlackDeps, tell } from "./deps.ts";
+import { publishHome } from "./home.ts";
+import { readMeta, selectedDevice } from "./reset-modal.ts";
+
+const TITLE = "Report a lost device";
+
+export function registerLostDevice(app: App, deps: SlackDeps): void {
+  const { engine } = deps;
+  const dm = (userId: string) => (text: string) => tell(deps, { userId }, text);
+
+  app.shortcut(REPORT_LOST_SHORTCUT, async ({ ack, shortcut }) => {
+    await ack();
+    const userId = shortcut.user.id;
+    await guarded(
+      deps,
+      "open lost-device form",
+      async () => {
+        const [opened, view] = await Promise.all([
+          deps.client.views.open({ trigger_id: shortcut.trigger_id, view: loadingView(TITLE) as never }),
+          lostForm(deps, userId),
+        ]);
+        if (!opened.view?.id) throw new Error("Slack did not return the opened view");
+        await deps.client.views.update({ view_id: opened.view.id, view: view as never });
+      },
+      dm(userId),
+    );
+  });
+
+  app.action(ACTIONS.reportLost, async ({ ack, body, action }) => {
+    await ack();
+    const userId = body.user.id;
+    const deviceId = "value" in action && typeof action.value === "string" ? action.value : "";
+    const triggerId = "trigger_id" in body ? body.trigger_id : undefined;
+    await guarded(
+      deps,
+      "open lost-device confirmation",
+      async () => {
+        const view = await confirmFor(deps, userId, deviceId);
+        if (!triggerId) throw new Error("block action without a trigger id");
+        await deps.client.views.open({ trigger_id: triggerId, view: view as never });
+      },
+      dm(userId),
+    );
+  });
+
+  app.view(VIEWS.lostForm, async ({ ack, view, body }) => {
+    const deviceId = selectedDevice(view.state.values as never);
+    if (!deviceId)
+      return void (await ack({ response_action: "errors", errors: { [BLOCKS.device]: "Choose a device." } }));
+    const confirm = await confirmFor(deps, body.user.id, deviceId);
+    if (confirm.callback_id !== VIEWS.lostConfirm) {
+      const text = String((confirm.blocks[0] as { text?: { text?: string } })?.text?.text ?? "");
+      return void (await ack({ response_action: "errors", errors: { [BLOCKS.device]: cut(text, 150) } }));
+    }
+    await ack({ response_action: "push", view: confirm as never });
+  });
+
+  app.view(VIEWS.lostConfirm, async ({ ack, view, body }) => {
+    await ack({ response_action: "clear" });
+    const userId = body.user.id;
+    await guarded(
+      deps,
+      "report lost device",
+      async () => {
+        const meta = readMeta<LostConfirmMeta>(view.private_metadata);
+        if (!meta) throw new Error("confirmation without its metadata");
+        const who = await deps.identity.resolve(userId);
+        if (!who.ok) return void (await dm(userId)(`:no_entry: ${who.message}`));
+        const threads: ThreadTarget[] = [{ surface: "slack", purpose: "owner", conversation: `@${userId}` }];
+        if (deps.securityChannel) {
+          threads.push({ surface: "slack", purpose: "security", conversation: deps.securityChannel });
+        }
+        const result = await reportLostDevice(engine, {
+          actorEmail: who.email,
+          deviceId: meta.d,
+          surface: "slack",
+          idempotencyKey: `slack-view:${view.id}`,
+          threads,
+        });
+        if (result.status === "busy" || result.status === "not_allowed" || result.status === "not_found") {
+          await dm(userId)(`:no_entry: ${result.message}`);
+        }
+        await publishHome(deps, userId);
+      },
+      dm(userId),
+    );
+  });
+}
+
+async function lostForm(deps: SlackDeps, userId: string): Promise<Modal> {
+  const who = await deps.identity.resolve(userId);
+  if (!who.ok) return messageView(TITLE, `:no_entry: ${esc(who.message)}`);
+  const result = await deviceChoices(deps.engine, {
+    actorEmail: who.email,
+    ownerEmail: who.email,
+    surface: "slack",
+    purpose: "report_lost",
+  });
+  if (result.status !== "ok") return messageView(TITLE, `:no_entry: ${esc(result.message)}`);
+  return lostFormView(result.choices);
+}
+
+/** The confirmation for one device, or a message saying why it cannot be reported from here. */
+async function confirmFor(deps: SlackDeps, userId: string, deviceId: string): Promise<Modal> {
+  const who = await deps.identity.resolve(userId);
+  if (!who.ok) return messageView(TITLE, `:no_entry: ${esc(who.message)}`);
+  const device = await deps.engine.stores.directory.device(deviceId);
+  if (!device || device.ownerEmail !== who.email) {
+    return messageView(
+      TITLE,
+      ":no_entry: You can only report your own devices. Ask IT about any other device.",
+    );
+  }
+  const choice = await choiceFor(deps.engine, device, "report_lost");
+  if (choice.refusal || choice.action === "none")
+    return messageView(TITLE, `:no_entry: ${esc(choice.refusal ?? "")}`);
+  return lostConfirmView(device, choice.action, who.email, deps.securityChannel);
+}

@@ -1,0 +1,98 @@
+// The reset wizard's two submissions. "Next" re-checks the chosen device and pushes the
+// confirmation naming device and owner; "Reset and lock" closes the modal and starts the reset,
+// keyed by the confirmation view's id, so a double click or a redelivery never starts a second one.
+import type { App } from "@slack/bolt";
+import { choiceFor } from "../../../core/reset/device-choices.ts";
+import { startReset } from "../../../core/reset/start-reset.ts";
+import { ACTIONS, BLOCKS, VIEWS } from "../ids.ts";
+import { cut } from "../text.ts";
+import { type ResetConfirmMeta, type ResetFormMeta, resetConfirmView } from "../views/reset-views.ts";
+import { channelLabel, guarded, type SlackDeps, tell } from "./deps.ts";
+
+type Values = Record<
+  string,
+  Record<string, { selected_option?: { value?: string } | null; selected_options?: unknown[] }>
+>;
+
+export function selectedDevice(values: Values): string | null {
+  return values[BLOCKS.device]?.[ACTIONS.device]?.selected_option?.value ?? null;
+}
+
+export function readMeta<T>(text: string | undefined): T | null {
+  try {
+    return text ? (JSON.parse(text) as T) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function registerResetModal(app: App, deps: SlackDeps): void {
+  const { engine } = deps;
+
+  app.view(VIEWS.resetForm, async ({ ack, view }) => {
+    const meta = readMeta<ResetFormMeta>(view.private_metadata);
+    const deviceId = selectedDevice(view.state.values as Values);
+    if (!meta || !deviceId) {
+      await ack({ response_action: "errors", errors: { [BLOCKS.device]: "Choose a device." } });
+      return;
+    }
+    const notify =
+      ((view.state.values as Values)[BLOCKS.notifyUser]?.[ACTIONS.notifyUser]?.selected_options?.length ??
+        0) > 0;
+    const device = await engine.stores.directory.device(deviceId);
+    const owner = device ? await engine.stores.directory.person(device.ownerEmail) : null;
+    if (!device || !owner || device.ownerEmail !== meta.o) {
+      await ack({
+        response_action: "errors",
+        errors: { [BLOCKS.device]: "This device is no longer in the inventory." },
+      });
+      return;
+    }
+    // The form may have been open for a while: the device's situation is checked again.
+    const choice = await choiceFor(engine, device, "reset");
+    if (choice.refusal) {
+      await ack({ response_action: "errors", errors: { [BLOCKS.device]: cut(choice.refusal, 150) } });
+      return;
+    }
+    const confirm: ResetConfirmMeta = { ...meta, d: device.id, n: notify };
+    await ack({
+      response_action: "push",
+      view: resetConfirmView(
+        device,
+        owner,
+        choice.capability.warnings,
+        confirm,
+        channelLabel(meta.c),
+      ) as never,
+    });
+  });
+
+  app.view(VIEWS.resetConfirm, async ({ ack, view, body }) => {
+    await ack({ response_action: "clear" });
+    const meta = readMeta<ResetConfirmMeta>(view.private_metadata);
+    const userId = body.user.id;
+    const say = (text: string) => tell(deps, { userId, channelId: meta?.c ?? null }, text);
+    await guarded(
+      deps,
+      "start reset",
+      async () => {
+        if (!meta) throw new Error("confirmation without its metadata");
+        const who = await deps.identity.resolve(userId);
+        if (!who.ok) return void (await say(`:no_entry: ${who.message}`));
+        const result = await startReset(engine, {
+          actorEmail: who.email,
+          deviceId: meta.d,
+          notifyUser: meta.n,
+          surface: "slack",
+          idempotencyKey: `slack-view:${view.id}`,
+          threads: [{ surface: "slack", purpose: "requester", conversation: meta.c }],
+        });
+        // Started, refused and duplicate requests are shown by their thread; the rest is said privately.
+        if (result.status === "busy" || result.status === "not_allowed" || result.status === "not_found") {
+          await say(`:no_entry: ${result.message}`);
+        }
+      },
+      say,
+    );
+  });
+}

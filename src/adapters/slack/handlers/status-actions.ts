@@ -1,0 +1,70 @@
+// The buttons on a status message: Cancel (authorized and audited by the core; the thread shows
+// the outcome) and Details (the whole timeline in a modal for whoever clicked).
+import type { App } from "@slack/bolt";
+import { cancelReset } from "../../../core/reset/cancel-reset.ts";
+import { requestDetails } from "../../../core/reset/request-status.ts";
+import { ACTIONS } from "../ids.ts";
+import { esc } from "../text.ts";
+import { detailsView } from "../views/details-view.ts";
+import { messageView } from "../views/modal.ts";
+import { guarded, type SlackDeps, tell } from "./deps.ts";
+
+function clicked(body: unknown, action: unknown) {
+  const b = body as { user: { id: string }; channel?: { id?: string }; trigger_id?: string };
+  const value = (action as { value?: unknown }).value;
+  return {
+    userId: b.user.id,
+    channelId: b.channel?.id ?? null,
+    triggerId: b.trigger_id ?? null,
+    requestId: typeof value === "string" ? value : "",
+  };
+}
+
+export function registerStatusActions(app: App, deps: SlackDeps): void {
+  app.action(ACTIONS.cancelRequest, async ({ ack, body, action }) => {
+    await ack();
+    const c = clicked(body, action);
+    const say = (text: string) => tell(deps, c, text);
+    await guarded(
+      deps,
+      "cancel from button",
+      async () => {
+        const who = await deps.identity.resolve(c.userId);
+        if (!who.ok) return void (await say(`:no_entry: ${who.message}`));
+        const r = await cancelReset(deps.engine, {
+          actorEmail: who.email,
+          requestId: c.requestId,
+          surface: "slack",
+        });
+        if (r.status !== "cancelled") await say(`:no_entry: ${r.message}`);
+      },
+      say,
+    );
+  });
+
+  app.action(ACTIONS.requestDetails, async ({ ack, body, action }) => {
+    await ack();
+    const c = clicked(body, action);
+    await guarded(
+      deps,
+      "details",
+      async () => {
+        const who = await deps.identity.resolve(c.userId);
+        const d = who.ok
+          ? await requestDetails(deps.engine, {
+              actorEmail: who.email,
+              requestId: c.requestId,
+              surface: "slack",
+            })
+          : { status: "not_allowed" as const, message: who.message };
+        const view =
+          d.status === "ok"
+            ? detailsView(d.request, d.device, d.events, d.deliveries)
+            : messageView("Request details", `:no_entry: ${esc(d.message)}`);
+        if (!c.triggerId) throw new Error("block action without a trigger id");
+        await deps.client.views.open({ trigger_id: c.triggerId, view: view as never });
+      },
+      (text) => tell(deps, c, text),
+    );
+  });
+}

@@ -1,0 +1,101 @@
+// The Slack adapter: a Bolt app whose receiver verifies every request's signature (HTTP mode at
+// POST /slack/events) or holds a Socket Mode connection, its handlers, the timeline that follows
+// requests in threads, and the DM channel for passcodes. Everything Slack-specific lives in this
+// folder; the handlers parse, call one core use case, and render.
+import { App, HTTPReceiver, type Receiver, SocketModeReceiver } from "@slack/bolt";
+import type { SlackConfig } from "../../config.ts";
+import type { Engine } from "../../core/engine.ts";
+import type { ChatTimeline, Logger, PasscodeSender } from "../../core/ports.ts";
+import type { RawListener } from "../../http/router.ts";
+import { boltLogger } from "./bolt-logger.ts";
+import { createSlackDmSender } from "./dm-sender.ts";
+import { registerCommand } from "./handlers/command.ts";
+import type { SlackDeps } from "./handlers/deps.ts";
+import { registerHome } from "./handlers/home.ts";
+import { registerLostDevice } from "./handlers/lost-device.ts";
+import { registerResetModal } from "./handlers/reset-modal.ts";
+import { registerStatusActions } from "./handlers/status-actions.ts";
+import { createSlackIdentity } from "./identity.ts";
+import { createRateGate } from "./rate-gate.ts";
+import { createSlackTimeline } from "./slack-timeline.ts";
+
+export const SLACK_EVENTS_PATH = "/slack/events";
+
+export interface SlackAdapterOptions {
+  config: SlackConfig;
+  log: Logger;
+  /** Pacing (defaults follow Slack's published rates); tests shorten them. */
+  postIntervalMs?: number;
+  updateIntervalMs?: number;
+  /** Web API retries on 5xx and network errors; a 429 is retried after its Retry-After. */
+  retries?: { retries: number; minTimeout: number; maxTimeout: number };
+}
+
+export interface SlackAdapter {
+  mode: "http" | "socket";
+  /** Mounted at /slack/events in HTTP mode; null in Socket Mode. */
+  listener: RawListener | null;
+  timeline: ChatTimeline;
+  sender: PasscodeSender;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): SlackAdapter {
+  const { config, log } = opts;
+  const logger = boltLogger(log);
+  const retries = opts.retries ?? { retries: 4, minTimeout: 1000, maxTimeout: 20_000 };
+  const clientOptions = {
+    ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}),
+    // Bounded well under the thread lease (2 min): a stuck call must not outlive its lease.
+    retryConfig: { ...retries, factor: 2 },
+    timeout: 10_000,
+    logger,
+  };
+  let receiver: Receiver;
+  let listener: RawListener | null = null;
+  if (config.appToken) {
+    receiver = new SocketModeReceiver({ appToken: config.appToken, logger });
+  } else {
+    if (!config.signingSecret) throw new Error("SLACK_SIGNING_SECRET is required for HTTP mode");
+    const http = new HTTPReceiver({
+      signingSecret: config.signingSecret,
+      endpoints: SLACK_EVENTS_PATH,
+      logger,
+      processBeforeResponse: false,
+      bodyLimit: 1024 * 1024,
+    });
+    listener = http.requestListener;
+    receiver = http;
+  }
+  const app = new App({ token: config.botToken, receiver, clientOptions, logger, ignoreSelf: true });
+  const identity = createSlackIdentity(engine, app.client);
+  const postGate = createRateGate(opts.postIntervalMs ?? 1100);
+  const updateGate = createRateGate(opts.updateIntervalMs ?? 1200);
+  const deps: SlackDeps = { engine, client: app.client, identity, securityChannel: config.securityChannel };
+
+  registerCommand(app, deps);
+  registerResetModal(app, deps);
+  registerLostDevice(app, deps);
+  registerStatusActions(app, deps);
+  registerHome(app, deps);
+  app.error(async (err) => {
+    log.error(
+      { component: "slack", err: err.message, code: (err as { code?: string }).code },
+      "Slack request failed",
+    );
+  });
+
+  return {
+    mode: config.appToken ? "socket" : "http",
+    listener,
+    timeline: createSlackTimeline(engine, app.client, identity, { post: postGate, update: updateGate }),
+    sender: createSlackDmSender(engine, app.client, identity, postGate),
+    async start() {
+      if (config.appToken) await app.start();
+    },
+    async stop() {
+      if (config.appToken) await app.stop();
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// The Slack side of a followed request: post the status message, reply with milestones in its
+// thread, keep the status message current. Calls are paced per channel (chat.postMessage) and
+// per app (chat.update) so a burst of resets stays under Slack's rates instead of collecting 429s.
+import type { webApi } from "@slack/bolt";
+import type { Engine } from "../../core/engine.ts";
+import type { ChatTimeline, ThreadView } from "../../core/ports.ts";
+import type { SlackIdentity } from "./identity.ts";
+import type { RateGate } from "./rate-gate.ts";
+import { esc } from "./text.ts";
+import { milestoneMessages, statusMessage } from "./views/status-message.ts";
+
+export interface SlackGates {
+  /** Per channel, for chat.postMessage. */
+  post: RateGate;
+  /** Per app, for chat.update. */
+  update: RateGate;
+}
+
+/** Slack's answers meaning "the bot cannot post in that conversation". */
+const CANNOT_POST = new Set(["channel_not_found", "not_in_channel", "is_archived", "restricted_action"]);
+
+export function slackErrorCode(err: unknown): string | null {
+  const data = (err as { data?: { error?: unknown } } | null)?.data;
+  return typeof data?.error === "string" ? data.error : null;
+}
+
+export function createSlackTimeline(
+  engine: Engine,
+  client: webApi.WebClient,
+  identity: SlackIdentity,
+  gates: SlackGates,
+): ChatTimeline {
+  /** "@U123" stands for "the DM between the bot and U123", opened when first needed. */
+  async function resolve(conversation: string): Promise<string> {
+    if (!conversation.startsWith("@")) return conversation;
+    const opened = await client.conversations.open({ users: conversation.slice(1) });
+    const id = opened.channel?.id;
+    if (!id) throw new Error("Slack did not return a DM channel");
+    return id;
+  }
+
+  async function post(channel: string, message: { text: string; blocks: unknown[] }, threadTs?: string) {
+    await gates.post.wait(channel);
+    const res = await client.chat.postMessage({
+      channel,
+      text: message.text,
+      blocks: message.blocks as never,
+      unfurl_links: false,
+      unfurl_media: false,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    });
+    if (!res.ts) throw new Error("Slack did not return a message timestamp");
+    return res.ts;
+  }
+
+  async function requesterLabel(view: ThreadView): Promise<string> {
+    const id = await engine.stores.directory.chatUserOf("slack", view.request.requestedBy);
+    return id ? `<@${id}>` : esc(view.request.requestedBy);
+  }
+
+  return {
+    surface: "slack",
+    async postStatus(view) {
+      const message = statusMessage(view, await requesterLabel(view));
+      const channel = await resolve(view.thread.conversation);
+      try {
+        return { messageId: await post(channel, message), conversation: channel };
+      } catch (err) {
+        const code = slackErrorCode(err);
+        if (!code || !CANNOT_POST.has(code) || view.thread.purpose !== "requester") throw err;
+        // The command ran where the bot cannot post (a private channel it is not in, a DM between
+        // two people): follow the request in the admin's DM with the bot instead, and say why.
+        const admin = await identity.slackIdOf(view.request.requestedBy);
+        if (!admin) throw err;
+        const dm = await resolve(`@${admin}`);
+        const note = {
+          text: `I could not post in <#${channel}> (${code}); invite me there with /invite, or run the command in a channel I am in. I will follow this request here.`,
+          blocks: [],
+        };
+        note.blocks = [{ type: "section", text: { type: "mrkdwn", text: note.text } }] as never;
+        await post(dm, note);
+        return { messageId: await post(dm, message), conversation: dm };
+      }
+    },
+    async updateStatus(view) {
+      const message = statusMessage(view, await requesterLabel(view));
+      await gates.update.wait("chat.update");
+      await client.chat.update({
+        channel: view.thread.conversation,
+        ts: view.thread.messageId,
+        text: message.text,
+        blocks: message.blocks as never,
+      });
+    },
+    async postMilestones(view, events) {
+      for (const message of milestoneMessages(events)) {
+        await post(view.thread.conversation, message, view.thread.messageId);
+      }
+    },
+  };
+}

@@ -1,0 +1,78 @@
+// Block Kit text helpers: Slack's length limits and mrkdwn escaping in one place, so every
+// view stays within what Slack accepts (a too-long field makes the whole call fail).
+import type { Device, RequestState } from "../../core/types.ts";
+
+export interface PlainText {
+  type: "plain_text";
+  text: string;
+  emoji?: boolean;
+}
+export interface Mrkdwn {
+  type: "mrkdwn";
+  text: string;
+}
+export type Block = Record<string, unknown>;
+
+/** Slack's own escaping for mrkdwn: user-supplied names must not turn into mentions or links. */
+export function esc(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+export function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+export const plain = (text: string, max = 150): PlainText => ({
+  type: "plain_text",
+  text: cut(text, max),
+  emoji: true,
+});
+export const md = (text: string, max = 3000): Mrkdwn => ({ type: "mrkdwn", text: cut(text, max) });
+
+export const section = (text: string): Block => ({ type: "section", text: md(text) });
+export const context = (...texts: string[]): Block => ({
+  type: "context",
+  elements: texts.slice(0, 10).map((t) => md(t, 2000)),
+});
+export const header = (text: string): Block => ({ type: "header", text: plain(text, 150) });
+export const divider = (): Block => ({ type: "divider" });
+
+export function deviceLabel(device: Pick<Device, "name" | "platform" | "osVersion">): string {
+  return `${device.name} · ${platformLabel(device)}`;
+}
+
+/** "Android 14", "iOS 17.4". */
+export function platformLabel(device: Pick<Device, "platform" | "osVersion">): string {
+  return `${PLATFORM_NAMES[device.platform] ?? device.platform} ${device.osVersion}`;
+}
+
+const PLATFORM_NAMES: Record<string, string> = {
+  android: "Android",
+  ios: "iOS",
+  ipados: "iPadOS",
+  macos: "macOS",
+  windows_phone: "Windows Phone",
+  windows_mobile: "Windows Mobile",
+  windows: "Windows",
+};
+
+export const STATE_EMOJI: Record<RequestState, string> = {
+  requested: ":hourglass_flowing_sand:",
+  checked: ":mag:",
+  passcode_generated: ":key:",
+  pushed: ":satellite_antenna:",
+  received: ":iphone:",
+  passcode_reset: ":key:",
+  locked: ":lock:",
+  completed: ":white_check_mark:",
+  refused: ":no_entry:",
+  failed: ":x:",
+  expired: ":alarm_clock:",
+  cancelled: ":heavy_multiplication_x:",
+};
+
+/** A date Slack shows in each reader's own time zone, with a plain fallback. */
+export function slackDate(date: Date): string {
+  const iso = date.toISOString().replace(/\.\d{3}Z$/, "Z");
+  return `<!date^${Math.floor(date.getTime() / 1000)}^{date_short_pretty} {time}|${iso}>`;
+}

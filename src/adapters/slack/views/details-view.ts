@@ -1,0 +1,42 @@
+// "Details": the whole timeline of one request, with who got the passcode and how (never the
+// passcode itself), in a modal only the person who clicked sees.
+import { STATE_LABELS } from "../../../core/lifecycle.ts";
+import type { Delivery, Device, ResetRequest, TimelineEvent } from "../../../core/types.ts";
+import { VIEWS } from "../ids.ts";
+import { type Block, context, deviceLabel, divider, esc, STATE_EMOJI, section, slackDate } from "../text.ts";
+import { type Modal, modal } from "./modal.ts";
+
+const MAX_EVENTS = 80;
+
+export function detailsView(
+  request: ResetRequest,
+  device: Device | null,
+  events: TimelineEvent[],
+  deliveries: Delivery[],
+): Modal {
+  const blocks: Block[] = [
+    section(
+      `*${esc(device ? deviceLabel(device) : request.deviceId)}* · owner ${esc(device?.ownerEmail ?? "unknown")}\n` +
+        `${STATE_EMOJI[request.state]} *${STATE_LABELS[request.state]}*${request.outcome ? ` · ${esc(request.outcome)}` : ""}`,
+    ),
+    context(
+      `Request \`${request.id}\` · ${request.kind === "lock" ? "lock only" : "reset and lock"} · requested by ${esc(request.requestedBy)} from ${request.surface} · expires ${slackDate(request.expiresAt)}`,
+    ),
+  ];
+  if (deliveries.length > 0) {
+    const lines = deliveries.map(
+      (d) =>
+        `• ${esc(d.recipientEmail)} by ${d.channel === "email" ? "email" : "direct message"}: ${d.status}` +
+        (d.redactedAt ? " (removed from chat since)" : ""),
+    );
+    blocks.push(section(`*Passcode delivery*\n${lines.join("\n")}`));
+  }
+  blocks.push(divider());
+  const shown = events.slice(-MAX_EVENTS);
+  if (shown.length < events.length)
+    blocks.push(
+      context(`${events.length - shown.length} earlier events are in \`latchkey timeline ${request.id}\`.`),
+    );
+  for (const e of shown) blocks.push(context(`${slackDate(e.at)} · *${esc(e.type)}* · ${esc(e.detail)}`));
+  return modal(VIEWS.details, "Request details", blocks);
+}

@@ -1,0 +1,83 @@
+// The employee's lost-device report: pick one of your own devices, confirm, and it is locked at
+// once (its passcode reset too when the rules allow; the new passcode goes to your email).
+import type { DeviceChoice } from "../../../core/reset/device-choices.ts";
+import type { Device } from "../../../core/types.ts";
+import { ACTIONS, BLOCKS, VIEWS } from "../ids.ts";
+import { type Block, context, deviceLabel, divider, esc, plain, platformLabel, section } from "../text.ts";
+import { type Modal, modal } from "./modal.ts";
+
+export interface LostConfirmMeta {
+  d: string;
+  /** What will happen: reset and lock, or lock only. */
+  a: "reset_and_lock" | "lock";
+}
+
+export function lostFormView(choices: DeviceChoice[]): Modal {
+  const selectable = choices.filter((c) => c.refusal === null);
+  const refused = choices.filter((c) => c.refusal !== null);
+  const blocks: Block[] = [
+    section("Which of your devices is lost or stolen? It will be locked at once and the security team told."),
+  ];
+  if (selectable.length > 0) {
+    blocks.push({
+      type: "input",
+      block_id: BLOCKS.device,
+      label: plain("Device", 2000),
+      element: {
+        type: "radio_buttons",
+        action_id: ACTIONS.device,
+        options: selectable.slice(0, 10).map((c) => ({
+          text: plain(deviceLabel(c.device), 75),
+          value: c.device.id,
+          description: plain(
+            c.action === "lock"
+              ? "Will be locked (its passcode cannot be reset remotely)"
+              : "Will be locked with a new passcode",
+            75,
+          ),
+        })),
+      },
+    });
+  } else {
+    blocks.push(
+      section(":no_entry: None of your devices can be locked from here. Call the IT service desk."),
+    );
+  }
+  if (refused.length > 0) {
+    blocks.push(divider());
+    for (const c of refused.slice(0, 20)) {
+      blocks.push(section(`*${esc(deviceLabel(c.device))}*\n${esc(c.refusal ?? "")}`));
+    }
+  }
+  return modal(VIEWS.lostForm, "Report a lost device", blocks, {
+    ...(selectable.length > 0 ? { submit: "Next" } : {}),
+    close: "Cancel",
+  });
+}
+
+export function lostConfirmView(
+  device: Device,
+  action: LostConfirmMeta["a"],
+  email: string,
+  securityChannel: string | null,
+): Modal {
+  const what =
+    action === "lock"
+      ? "It will be locked. Its passcode cannot be reset remotely, so unlock it with your current passcode once you find it."
+      : `It will be locked with a new passcode, which is sent to your email (${esc(email)}).`;
+  const blocks: Block[] = [
+    section(`Report *${esc(device.name)}* (${esc(platformLabel(device))}) as lost and lock it now?`),
+    section(what),
+    context(
+      securityChannel
+        ? `The security team is alerted in <#${securityChannel}>. You can follow progress in your DM with Latchkey.`
+        : "You can follow progress in your DM with Latchkey.",
+    ),
+  ];
+  const meta: LostConfirmMeta = { d: device.id, a: action };
+  return modal(VIEWS.lostConfirm, "Report a lost device", blocks, {
+    submit: "Lock it now",
+    close: "Back",
+    metadata: meta,
+  });
+}

@@ -1,0 +1,154 @@
+// The issue's acceptance, as a new user would do it: Latchkey on its embedded defaults with
+// Slack pointed at a Slack-compatible API; an admin runs `/reset-passcode @felix`, picks a device
+// in the modal, confirms, and the thread follows the reset to "locked". The DM and the email carry
+// the same passcode, which unlocks the simulated phone; no message outside a DM carries it.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FakeSlackView } from "../../fakes/fake-slack-api.ts";
+import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.ts";
+
+const CHANNEL = "C0ITOPS";
+
+function viewText(view: unknown): string {
+  return JSON.stringify(view);
+}
+
+describe("Slack: /reset-passcode end to end", () => {
+  let h: SlackHarness;
+  beforeAll(async () => {
+    h = await startSlackHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  async function openForm(text: string, userId = "UADA"): Promise<FakeSlackView> {
+    const before = h.fake.callsTo("views.update").length;
+    const res = await h.slack.command({ userId, text, channelId: CHANNEL });
+    expect(res.status).toBe(200);
+    expect(res.body).toBe("");
+    const update = await h.fake.waitFor(
+      (c) => c.method === "views.update" && h.fake.callsTo("views.update").indexOf(c) >= before,
+    );
+    return update.args.view as FakeSlackView;
+  }
+
+  it("resets and locks a device chosen in the modal; the thread follows it; DM and email carry the passcode", async () => {
+    const form = await openForm("<@UFELIX|felix>");
+    expect(form.callback_id).toBe("reset_form");
+    const text = viewText(form);
+    expect(text).toContain("Felix Field");
+    // Refused devices are listed with their reason and are not options.
+    expect(text).toContain("Cannot be reset");
+    const options = JSON.stringify(
+      (form.blocks as { block_id?: string }[]).find((b) => b.block_id === "device_block"),
+    );
+    expect(options).toContain("demo-pixel-xl-android7-owner");
+    expect(options).not.toContain("demo-lumia-920-wp80");
+
+    const formId = String(h.fake.callsTo("views.update").at(-1)?.args.view_id);
+    const next = await h.slack.viewSubmission({
+      userId: "UADA",
+      view: {
+        id: formId,
+        callback_id: "reset_form",
+        private_metadata: String(form.private_metadata),
+        state: {
+          values: {
+            device_block: {
+              device: { type: "radio_buttons", selected_option: { value: "demo-pixel-xl-android7-owner" } },
+            },
+            notify_block: { notify_user: { type: "checkboxes", selected_options: [] } },
+          },
+        },
+      },
+    });
+    expect(next.status).toBe(200);
+    const pushed = next.json() as { response_action: string; view: FakeSlackView };
+    expect(pushed.response_action).toBe("push");
+    expect(pushed.view.callback_id).toBe("reset_confirm");
+    expect(viewText(pushed.view)).toContain("Felix Field");
+    expect(viewText(pushed.view)).toContain("demo-pixel-xl-android7-owner");
+
+    const done = await h.slack.viewSubmission({
+      userId: "UADA",
+      view: { ...pushed.view, id: "VCONFIRM1" },
+    });
+    expect(done.status).toBe(200);
+    expect(done.json()).toEqual({ response_action: "clear" });
+
+    const status = await h.fake.waitForMessage(
+      CHANNEL,
+      (m) => !m.thread_ts && m.text.includes("Passcode reset"),
+    );
+    await h.fake.waitForMessage(
+      CHANNEL,
+      (m) => m.thread_ts === status.ts && m.text.includes("Completed"),
+      10_000,
+    );
+    const thread = h.fake.messages(CHANNEL).filter((m) => m.thread_ts === status.ts);
+    const replies = thread.map((m) => m.text).join("\n");
+    for (const step of [
+      "Checked",
+      "Sent to the device",
+      "Received by the device",
+      "Passcode reset",
+      "Locked",
+      "Completed",
+    ]) {
+      expect(replies).toContain(step);
+    }
+    await expect
+      .poll(() => h.fake.messages(CHANNEL).find((m) => m.ts === status.ts)?.text)
+      .toContain("Completed");
+    const finalStatus = JSON.stringify(h.fake.messages(CHANNEL).find((m) => m.ts === status.ts)?.blocks);
+    expect(finalStatus).not.toContain("cancel_request");
+
+    // The passcode: by DM to the admin and by email, the same.
+    const dm = await h.fake.waitForMessage("DUADA", (m) => JSON.stringify(m.blocks).includes("New passcode"));
+    const passcode =
+      /New passcode:\*\s*`([^`]+)`/.exec(JSON.stringify(dm.blocks).replace(/\\"/g, '"'))?.[1] ?? "";
+    expect(passcode).toMatch(/^\d{6,}$/);
+    expect(dm.text).not.toContain(passcode);
+    await expect.poll(async () => (await h.outbox()).length).toBeGreaterThan(0);
+    const mail = (await h.outbox()).find((m) => m.to.includes("ada.admin@example.com"));
+    expect(mail?.text).toContain(passcode);
+
+    // It unlocks the simulated phone.
+    const unlock = await fetch(`${h.running.url}/simulator/devices/demo-pixel-xl-android7-owner/unlock`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ passcode }),
+    });
+    expect(unlock.status).toBe(200);
+
+    // Nowhere but the DM: no channel message, thread reply, edit, ephemeral, response or view.
+    const outsideDms = h.fake
+      .allMessages()
+      .filter((m) => !m.channel.startsWith("D"))
+      .map((m) => JSON.stringify(m));
+    expect(outsideDms.length).toBeGreaterThan(3);
+    for (const m of outsideDms) expect(m).not.toContain(passcode);
+    expect(JSON.stringify(h.fake.ephemerals())).not.toContain(passcode);
+    expect(JSON.stringify(h.fake.responses)).not.toContain(passcode);
+    expect(JSON.stringify([...h.fake.views.values()])).not.toContain(passcode);
+    expect(h.logs.join("")).not.toContain(passcode);
+  });
+
+  it("a device the rules refuse: the modal says why, it cannot be chosen, nothing is pushed", async () => {
+    const form = await openForm("omar.ops@example.com");
+    expect(form.callback_id).toBe("reset_form");
+    const refused = JSON.stringify(form.blocks);
+    // Android 7 in device-admin mode cannot take a new passcode once one is set: the reason is shown.
+    expect(refused).toContain("Moto G5");
+    expect(refused).toMatch(/Android 7/);
+    const deviceBlock = JSON.stringify(
+      (form.blocks as { block_id?: string }[]).find((b) => b.block_id === "device_block") ?? {},
+    );
+    expect(deviceBlock).not.toContain("demo-moto-g5-android7-admin-passcode");
+    const requests = await h.running.core.engine.stores.requests.list({
+      limit: 10,
+      deviceId: "demo-moto-g5-android7-admin-passcode",
+    });
+    expect(requests).toEqual([]);
+  });
+});
