@@ -106,6 +106,12 @@ const envSchema = z.object({
     .refine((v) => v === undefined || /^[CGD][A-Z0-9]{2,}$/.test(v), {
       message: "must be a channel id such as C0123456789 (channel details > About), not a #name",
     }),
+  MICROSOFT_APP_ID: z.string().optional(),
+  MICROSOFT_APP_PASSWORD: z.string().optional(),
+  MICROSOFT_APP_TYPE: z.enum(["SingleTenant", "MultiTenant", "UserAssignedMSI"]).default("SingleTenant"),
+  MICROSOFT_APP_TENANT_ID: z.string().optional(),
+  TEAMS_ENABLED: bool("TEAMS_ENABLED", true),
+  TEAMS_SECURITY_CONVERSATION: z.string().optional(),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 
@@ -139,6 +145,18 @@ export interface Config {
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
   /** Null when Slack is not configured (the bot runs without it). */
   slack: SlackConfig | null;
+  /** Null when Teams is switched off (TEAMS_ENABLED=false). */
+  teams: TeamsConfig | null;
+}
+
+export interface TeamsConfig {
+  /** Null: local unauthenticated mode (Bot Framework Emulator, Agents Playground, tests). */
+  appId: string | null;
+  appPassword: string | null;
+  appType: "SingleTenant" | "MultiTenant" | "UserAssignedMSI";
+  tenantId: string | null;
+  /** Conversation id of the channel that gets lost-device alerts. */
+  securityConversation: string | null;
 }
 
 export interface SlackConfig {
@@ -190,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     simulatorDelayMs: e.SIMULATOR_DELAY,
     logLevel: e.LOG_LEVEL,
     slack,
+    teams: teamsConfig(e),
   };
 }
 
@@ -210,5 +229,28 @@ function slackConfig(e: z.infer<typeof envSchema>): SlackConfig | null {
     appToken: e.SLACK_APP_TOKEN || null,
     apiUrl,
     securityChannel: e.SLACK_SECURITY_CHANNEL || null,
+  };
+}
+
+function teamsConfig(e: z.infer<typeof envSchema>): TeamsConfig | null {
+  if (!e.TEAMS_ENABLED) return null;
+  // Without an app id, /api/messages accepts unsigned activities (local mode, for the Emulator and
+  // the Agents Playground): anyone could claim to be an admin. That is only acceptable with
+  // simulated devices; with real push (FIREBASE_SERVICE_ACCOUNT) Teams needs its app id.
+  if (!e.MICROSOFT_APP_ID && e.FIREBASE_SERVICE_ACCOUNT) return null;
+  const problems: string[] = [];
+  if (e.MICROSOFT_APP_ID && !e.MICROSOFT_APP_PASSWORD && e.MICROSOFT_APP_TYPE !== "UserAssignedMSI") {
+    problems.push("  MICROSOFT_APP_PASSWORD: required with MICROSOFT_APP_ID (the bot's client secret)");
+  }
+  if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== "MultiTenant" && !e.MICROSOFT_APP_TENANT_ID) {
+    problems.push(`  MICROSOFT_APP_TENANT_ID: required for a ${e.MICROSOFT_APP_TYPE} bot`);
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
+  return {
+    appId: e.MICROSOFT_APP_ID || null,
+    appPassword: e.MICROSOFT_APP_PASSWORD || null,
+    appType: e.MICROSOFT_APP_TYPE,
+    tenantId: e.MICROSOFT_APP_TENANT_ID || null,
+    securityConversation: e.TEAMS_SECURITY_CONVERSATION || null,
   };
 }

@@ -192,6 +192,20 @@ export interface DeliveryStore {
   markRedacted(id: string, at: Date, event: NewEvent, audit: AuditInput): Promise<void>;
 }
 
+/** How to reach a chat user privately (a Teams conversation reference), opaque to the core. */
+export interface ChatContact {
+  chatUserId: string;
+  email: string | null;
+  reference: string;
+}
+
+export interface ChatContacts {
+  save(surface: ChatSurface, contact: ChatContact): Promise<void>;
+  get(surface: ChatSurface, chatUserId: string): Promise<ChatContact | null>;
+  /** The most recently seen contact of a person on that surface. */
+  byEmail(surface: ChatSurface, email: string): Promise<ChatContact | null>;
+}
+
 export interface ThreadStore {
   forRequest(requestId: string): Promise<ChatThread[]>;
   get(id: string): Promise<ChatThread | null>;
@@ -225,6 +239,7 @@ export interface Stores {
   audit: AuditLog;
   jobs: JobClaims;
   threads: ThreadStore;
+  contacts: ChatContacts;
 }
 
 /** Data-only push: tells the device agent that a command waits. Never carries the passcode. */

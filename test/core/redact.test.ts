@@ -165,6 +165,23 @@ describe.each(targets)("redacting chat DMs on $name", (target) => {
     expect((await types(id)).filter((x) => x === "redaction_failed")).toHaveLength(1);
   });
 
+  it("does not record a message it gave up on as redacted", async () => {
+    const { engine, clock } = t();
+    const sentAt = clock.now();
+    const id = await completedReset("slack");
+    slack.redactFailures.push(...Array.from({ length: 5 }, () => new Error("channel_not_found")));
+    clock.advance(HOUR);
+    await redactDue(engine);
+    clock.current = new Date(sentAt.getTime() + HOUR + DAY);
+    await redactDue(engine);
+    expect(await types(id)).toContain("redaction_failed");
+    // Whoever reads the delivery (the Slack details view says "removed from chat since" when
+    // redactedAt is set) must not be told the passcode is gone: it is still in that DM.
+    const dm = (await engine.stores.deliveries.forRequest(id)).find((d) => d.channel === "slack_dm");
+    expect(dm?.redactAt).toBeNull();
+    expect(dm?.redactedAt).toBeNull();
+  });
+
   it("never touches an email", async () => {
     const { engine, clock, sender } = t();
     const id = await completedReset("cli", true);

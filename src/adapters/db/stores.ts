@@ -1,5 +1,6 @@
 import type { Clock, Stores } from "../../core/ports.ts";
 import { createAuditLog } from "./audit-store.ts";
+import { createContactStore } from "./contact-store.ts";
 import { createDeliveryStore } from "./delivery-store.ts";
 import { createDirectoryStore } from "./directory-store.ts";
 import { createJobClaims } from "./job-claims.ts";
@@ -15,5 +16,6 @@ export function createStores(db: Db, clock: Clock): Stores {
     audit: createAuditLog(db, clock),
     jobs: createJobClaims(db, clock),
     threads: createThreadStore(db),
+    contacts: createContactStore(db),
   };
 }

@@ -2,7 +2,7 @@
 // POST /slack/events) or holds a Socket Mode connection, its handlers, the timeline that follows
 // requests in threads, and the DM channel for passcodes. Everything Slack-specific lives in this
 // folder; the handlers parse, call one core use case, and render.
-import { App, HTTPReceiver, type Receiver, SocketModeReceiver } from "@slack/bolt";
+import { App, HTTPReceiver, type Receiver } from "@slack/bolt";
 import type { SlackConfig } from "../../config.ts";
 import type { Engine } from "../../core/engine.ts";
 import type { ChatTimeline, Logger, PasscodeSender } from "../../core/ports.ts";
@@ -18,6 +18,7 @@ import { registerStatusActions } from "./handlers/status-actions.ts";
 import { createSlackIdentity } from "./identity.ts";
 import { createRateGate } from "./rate-gate.ts";
 import { createSlackTimeline } from "./slack-timeline.ts";
+import { LatchkeySocketModeReceiver } from "./socket-mode-receiver.ts";
 
 export const SLACK_EVENTS_PATH = "/slack/events";
 
@@ -55,7 +56,11 @@ export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): S
   let receiver: Receiver;
   let listener: RawListener | null = null;
   if (config.appToken) {
-    receiver = new SocketModeReceiver({ appToken: config.appToken, logger });
+    receiver = new LatchkeySocketModeReceiver({
+      appToken: config.appToken,
+      logger,
+      ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}),
+    });
   } else {
     if (!config.signingSecret) throw new Error("SLACK_SIGNING_SECRET is required for HTTP mode");
     const http = new HTTPReceiver({

@@ -21,6 +21,7 @@ import { type DbTarget, dbTargets, PG_URL } from "../../support/databases.ts";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const TABLES = [
   "AuditEntry",
+  "ChatContact",
   "ChatThread",
   "Delivery",
   "Device",

@@ -22,11 +22,25 @@ CREATE TABLE "ChatThread" (
     CONSTRAINT "ChatThread_pkey" PRIMARY KEY ("id")
 );
 
+-- CreateTable
+CREATE TABLE "ChatContact" (
+    "surface" TEXT NOT NULL,
+    "chatUserId" TEXT NOT NULL,
+    "email" TEXT,
+    "reference" TEXT NOT NULL,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "ChatContact_pkey" PRIMARY KEY ("surface","chatUserId")
+);
+
 -- CreateIndex
 CREATE INDEX "ChatThread_open_updatedAt_idx" ON "ChatThread"("open", "updatedAt");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "ChatThread_requestId_surface_purpose_key" ON "ChatThread"("requestId", "surface", "purpose");
+
+-- CreateIndex
+CREATE INDEX "ChatContact_email_idx" ON "ChatContact"("email");
 
 -- CreateIndex
 CREATE INDEX "Delivery_redactAt_idx" ON "Delivery"("redactAt");

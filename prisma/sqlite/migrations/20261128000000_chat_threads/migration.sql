@@ -21,11 +21,25 @@ CREATE TABLE "ChatThread" (
     CONSTRAINT "ChatThread_requestId_fkey" FOREIGN KEY ("requestId") REFERENCES "ResetRequest" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
 );
 
+-- CreateTable
+CREATE TABLE "ChatContact" (
+    "surface" TEXT NOT NULL,
+    "chatUserId" TEXT NOT NULL,
+    "email" TEXT,
+    "reference" TEXT NOT NULL,
+    "updatedAt" DATETIME NOT NULL,
+
+    PRIMARY KEY ("surface", "chatUserId")
+);
+
 -- CreateIndex
 CREATE INDEX "ChatThread_open_updatedAt_idx" ON "ChatThread"("open", "updatedAt");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "ChatThread_requestId_surface_purpose_key" ON "ChatThread"("requestId", "surface", "purpose");
+
+-- CreateIndex
+CREATE INDEX "ChatContact_email_idx" ON "ChatContact"("email");
 
 -- CreateIndex
 CREATE INDEX "Delivery_redactAt_idx" ON "Delivery"("redactAt");
