@@ -1,6 +1,7 @@
 // Pre-check: can Latchkey reset (and lock) this device right now, and why not?
 // Pure: no I/O. Rules follow docs/domain.md "Capability rules". Reasons are plain sentences for an
 // IT admin, always naming what to do instead; platform API names stay in these comments only.
+import { passcodeRulesFor } from "./passcode.ts";
 import type { Device, RequestState } from "./types.ts";
 
 export interface CapabilityContext {
@@ -243,5 +244,24 @@ export function checkCapability(device: Device, ctx: CapabilityContext): Capabil
     reset: v.reset,
     lock: v.lock,
     scope,
+  };
+}
+
+/**
+ * The reset verdict also depends on the passcode rules (a policy Latchkey cannot meet refuses the
+ * reset, not the lock): the form, the lost-device report and the start of a reset all use this,
+ * so what the form offers is what starting it does.
+ */
+export function withPasscodeRules(capability: Capability, device: Device): Capability {
+  if (!capability.reset.allowed) return capability;
+  const rules = passcodeRulesFor(device);
+  if (rules.ok) return capability;
+  const reset = { allowed: false, reason: rules.reason };
+  return {
+    ...capability,
+    reset,
+    capable: false,
+    reason: rules.reason,
+    warnings: capability.lock.allowed ? capability.warnings : [],
   };
 }

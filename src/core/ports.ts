@@ -190,6 +190,8 @@ export interface DeliveryStore {
   claimRedaction(id: string, seenRedactAt: Date, retryAt: Date): Promise<boolean>;
   /** Records the removal with its timeline event and audit row, in one transaction. */
   markRedacted(id: string, at: Date, event: NewEvent, audit: AuditInput): Promise<void>;
+  /** Stops trying to redact (the message could not be edited); it is not marked as redacted. */
+  abandonRedaction(id: string, error: string, event: NewEvent, audit: AuditInput): Promise<void>;
 }
 
 /** How to reach a chat user privately (a Teams conversation reference), opaque to the core. */
@@ -214,10 +216,12 @@ export interface ThreadStore {
   /** Takes the thread's lease: true for the one worker (in any process) that may update it until `until`. */
   claim(id: string, owner: string, now: Date, until: Date): Promise<boolean>;
   release(id: string, owner: string): Promise<void>;
-  /** Records the posted status message; false when another worker already did. */
-  setRoot(id: string, messageId: string, conversation: string): Promise<boolean>;
-  /** Moves the cursor (compare-and-set on it) and closes the thread once the final state is shown. */
-  advance(id: string, fromEventId: number, toEventId: number, open: boolean): Promise<boolean>;
+  /** Records the posted status message and the state it shows; false when another worker already did. */
+  setRoot(id: string, messageId: string, conversation: string, shownState: RequestState): Promise<boolean>;
+  /** Moves the milestone cursor (compare-and-set on it). */
+  advance(id: string, fromEventId: number, toEventId: number): Promise<boolean>;
+  /** Records the state the status message shows now, and whether the thread still follows the request. */
+  shown(id: string, state: RequestState, open: boolean): Promise<void>;
   close(id: string): Promise<void>;
 }
 

@@ -143,6 +143,8 @@ export interface ChatThread extends ThreadTarget {
   requestId: string;
   /** The status message (Slack ts, Teams activity id) once posted. */
   messageId: string | null;
+  /** The request state the status message shows. */
+  shownState: RequestState | null;
   /** Last timeline event shown in the thread. */
   syncedEventId: number;
   /** False once the final state is shown. */

@@ -69,6 +69,14 @@ export function createDeliveryStore(db: Db, clock: Clock): DeliveryStore {
         await writeAudit(tx, audit, now);
       });
     },
+    async abandonRedaction(id, error, event, audit) {
+      const now = clock.now();
+      await db.$transaction(async (tx) => {
+        const row = await tx.delivery.update({ where: { id }, data: { redactAt: null, lastError: error } });
+        await writeEvents(tx, row.requestId, [event], now);
+        await writeAudit(tx, audit, now);
+      });
+    },
     async forRequest(requestId) {
       const rows = await db.delivery.findMany({ where: { requestId }, orderBy: { createdAt: "asc" } });
       return rows.map(toDelivery);

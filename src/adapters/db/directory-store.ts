@@ -88,10 +88,13 @@ export function createDirectoryStore(db: Db): Directory {
       await db.$transaction(async (tx) => {
         // A Slack or Teams account can move to another person (a reused mailbox): unlink it first.
         await tx.person.updateMany({
-          where: { [column]: chatUserId, NOT: { email: email.toLowerCase() } },
+          where: { [column]: chatUserId, NOT: { email: email.trim().toLowerCase() } },
           data: { [column]: null },
         });
-        await tx.person.update({ where: { email: email.toLowerCase() }, data: { [column]: chatUserId } });
+        await tx.person.update({
+          where: { email: email.trim().toLowerCase() },
+          data: { [column]: chatUserId },
+        });
       });
     },
     async findPeople(text, limit) {
@@ -110,7 +113,7 @@ export function createDirectoryStore(db: Db): Directory {
       return rows.map(toPerson);
     },
     async chatUserOf(surface, email) {
-      const row = await db.person.findUnique({ where: { email: email.toLowerCase() } });
+      const row = await db.person.findUnique({ where: { email: email.trim().toLowerCase() } });
       return row?.[CHAT_COLUMN[surface]] ?? null;
     },
   };

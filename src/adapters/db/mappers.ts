@@ -117,6 +117,7 @@ export function toThread(row: DbChatThread): ChatThread {
     purpose: row.purpose as ChatThread["purpose"],
     conversation: row.conversation,
     messageId: row.messageId,
+    shownState: row.shownState as RequestState | null,
     syncedEventId: row.syncedEventId,
     open: row.open,
   };

@@ -35,19 +35,22 @@ export function createThreadStore(db: Db): ThreadStore {
         data: { leaseOwner: null, leaseUntil: null },
       });
     },
-    async setRoot(id, messageId, conversation) {
+    async setRoot(id, messageId, conversation, shownState) {
       const res = await db.chatThread.updateMany({
         where: { id, messageId: null },
-        data: { messageId, conversation },
+        data: { messageId, conversation, shownState },
       });
       return res.count === 1;
     },
-    async advance(id, fromEventId, toEventId, open) {
+    async advance(id, fromEventId, toEventId) {
       const res = await db.chatThread.updateMany({
         where: { id, syncedEventId: fromEventId },
-        data: { syncedEventId: toEventId, open },
+        data: { syncedEventId: toEventId },
       });
       return res.count === 1;
+    },
+    async shown(id, state, open) {
+      await db.chatThread.update({ where: { id }, data: { shownState: state, open } });
     },
     async close(id) {
       await db.chatThread.update({ where: { id }, data: { open: false } });

@@ -2,7 +2,7 @@
 // check says now (a refused device with its reason; warnings), for an admin resetting a device
 // or an employee reporting one of their own lost. Slack and Teams render the same answer.
 import { authorize } from "../authorization.ts";
-import { type Capability, checkCapability } from "../capability.ts";
+import { type Capability, checkCapability, withPasscodeRules } from "../capability.ts";
 import type { Engine } from "../engine.ts";
 import type { Device, Person, ResetRequest, Surface } from "../types.ts";
 
@@ -77,12 +77,15 @@ async function choicesFor(
   const choices: DeviceChoice[] = [];
   for (const device of devices) {
     const active = await engine.stores.requests.activeForDevice(device.id);
-    const capability = checkCapability(device, {
-      now,
-      staleAfterMs: engine.settings.staleDeviceAfterMs,
-      expiresAt,
-      activeRequest: active ? { id: active.id, state: active.state } : null,
-    });
+    const capability = withPasscodeRules(
+      checkCapability(device, {
+        now,
+        staleAfterMs: engine.settings.staleDeviceAfterMs,
+        expiresAt,
+        activeRequest: active ? { id: active.id, state: active.state } : null,
+      }),
+      device,
+    );
     const lockOnly = purpose === "report_lost" && !capability.reset.allowed;
     const verdict = lockOnly ? capability.lock : capability.reset;
     const action = !verdict.allowed ? "none" : lockOnly ? "lock" : "reset_and_lock";

@@ -48,7 +48,7 @@ async function redactOne(engine: Engine, delivery: Delivery): Promise<void> {
       actor: "latchkey",
       detail: `Could not remove the passcode from the ${channel} to ${delivery.recipientEmail} (sent ${at(sentAt)}): ${reason} Delete that message by hand.`,
     };
-    await deliveries.markRedacted(delivery.id, now, e, {
+    await deliveries.abandonRedaction(delivery.id, reason, e, {
       ...auditBase,
       action: "passcode.redact",
       outcome: "failed",

@@ -42,17 +42,18 @@ export async function requestDetails(
   input: { actorEmail: string; requestId: string; surface: Surface },
 ): Promise<DetailsResult> {
   const { requests, directory, deliveries } = engine.stores;
-  const request = await requests.get(input.requestId.trim());
+  const requestId = input.requestId.trim();
+  const request = await requests.get(requestId);
   const device = request ? await directory.device(request.deviceId) : null;
   const decision = await authorize(engine, {
     actorEmail: input.actorEmail,
     action: "view",
     device,
     surface: input.surface,
-    requestId: input.requestId,
+    requestId,
     ...(request ? { requestedBy: request.requestedBy } : {}),
   });
-  if (!request) return { status: "not_found", message: `No request "${input.requestId}".` };
+  if (!request) return { status: "not_found", message: `No request "${requestId}".` };
   if (!decision.allowed) return { status: "not_allowed", message: decision.message };
   return {
     status: "ok",

@@ -1,7 +1,7 @@
 // Use case: an admin (or an employee reporting their own device lost) starts a reset-and-lock
 // or lock-only request. Check -> generate -> store encrypted -> push, each step in the timeline.
 import { authorize } from "../authorization.ts";
-import { type Capability, checkCapability } from "../capability.ts";
+import { type Capability, checkCapability, withPasscodeRules } from "../capability.ts";
 import { announce, type Engine } from "../engine.ts";
 import { generatePasscode, passcodeRulesFor } from "../passcode.ts";
 import type { AuditInput, NewEvent } from "../ports.ts";
@@ -64,12 +64,15 @@ async function start(
 
   const now = engine.clock.now();
   const expiresAt = new Date(now.getTime() + engine.settings.requestExpiryMs);
-  const capability = checkCapability(device, {
-    now,
-    staleAfterMs: engine.settings.staleDeviceAfterMs,
-    expiresAt,
-    activeRequest: null,
-  });
+  const capability = withPasscodeRules(
+    checkCapability(device, {
+      now,
+      staleAfterMs: engine.settings.staleDeviceAfterMs,
+      expiresAt,
+      activeRequest: null,
+    }),
+    device,
+  );
   const kind: RequestKind = action === "report_lost" && !capability.reset.allowed ? "lock" : "reset_and_lock";
   const verdict = kind === "lock" ? capability.lock : capability.reset;
   const base = {

@@ -19,9 +19,10 @@ export function threadObserver(engine: Engine): TimelineObserver {
 }
 
 export async function followRequest(engine: Engine, requestId: string): Promise<void> {
-  if (engine.timelines.length === 0) return;
+  const surfaces = new Set(engine.timelines.map((t) => t.surface));
+  if (surfaces.size === 0) return;
   const threads = await engine.stores.threads.forRequest(requestId);
-  await Promise.all(threads.map((t) => syncThread(engine, t.id)));
+  await Promise.all(threads.filter((t) => surfaces.has(t.surface)).map((t) => syncThread(engine, t.id)));
 }
 
 /** Sweep: threads left behind (a restart, a chat outage) catch up. */
@@ -34,7 +35,7 @@ export async function syncOpenThreads(engine: Engine, limit = 100): Promise<numb
 }
 
 export async function syncThread(engine: Engine, threadId: string): Promise<void> {
-  const { threads, requests } = engine.stores;
+  const { threads } = engine.stores;
   const owner = engine.random.id("lease");
   for (;;) {
     const now = engine.clock.now();
@@ -45,64 +46,81 @@ export async function syncThread(engine: Engine, threadId: string): Promise<void
     } finally {
       await threads.release(threadId, owner);
     }
-    if (!ok) return;
     // An event committed while the lease was held found it taken; its worker gave up, so look
     // once more now that the lease is free (no event is left unshown until the next sweep).
-    const thread = await threads.get(threadId);
-    if (!thread) return;
-    if ((await requests.events(thread.requestId, thread.syncedEventId)).length === 0) return;
+    if (!ok || !(await behind(engine, threadId))) return;
   }
+}
+
+/** Something is not shown yet: a milestone after the cursor, or a state the status message lacks. */
+async function behind(engine: Engine, threadId: string): Promise<boolean> {
+  const thread = await engine.stores.threads.get(threadId);
+  if (!thread) return false;
+  const request = await engine.stores.requests.get(thread.requestId);
+  if (request && request.state !== thread.shownState) return true;
+  return (await engine.stores.requests.events(thread.requestId, thread.syncedEventId)).length > 0;
 }
 
 async function syncOnce(engine: Engine, threadId: string): Promise<boolean> {
   const { threads, requests } = engine.stores;
   const thread = await threads.get(threadId);
   const timeline = thread && engine.timelines.find((t) => t.surface === thread.surface);
-  if (!thread || !timeline) return true;
-  const request = await requests.get(thread.requestId);
-  if (!request) {
-    await threads.close(thread.id);
-    return true;
-  }
+  if (!thread || !timeline) return false;
   try {
-    await show(engine, timeline, thread, request);
+    await show(engine, timeline, thread);
     return true;
   } catch (err) {
+    const request = await requests.get(thread.requestId);
     engine.log.warn(
-      { requestId: request.id, threadId: thread.id, surface: thread.surface, err: errorText(err) },
+      { requestId: thread.requestId, threadId: thread.id, surface: thread.surface, err: errorText(err) },
       "chat thread update failed; the sweep retries",
     );
-    const ended = request.finishedAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    const ended = request?.finishedAt?.getTime() ?? Number.POSITIVE_INFINITY;
     if (engine.clock.now().getTime() - ended > GIVE_UP_MS) await threads.close(thread.id);
     return false;
   }
 }
 
-async function show(
-  engine: Engine,
-  timeline: ChatTimeline,
-  thread: ChatThread,
-  request: ResetRequest,
-): Promise<void> {
-  const events = await engine.stores.requests.events(request.id, thread.syncedEventId);
+async function show(engine: Engine, timeline: ChatTimeline, thread: ChatThread): Promise<void> {
+  const { threads, requests } = engine.stores;
+  // Events first, then the request: the state read is never older than the last event shown.
+  const events = await requests.events(thread.requestId, thread.syncedEventId);
+  const request = await requests.get(thread.requestId);
+  if (!request) {
+    await threads.close(thread.id);
+    return;
+  }
   const view = await threadView(engine, thread, request);
-  let messageId = thread.messageId;
-  let conversation = thread.conversation;
-  let statusCurrent = false;
+  let { messageId, conversation, shownState } = thread;
   if (!messageId) {
     // The status message is posted showing the current state; the events still go in its thread.
     const posted = await timeline.postStatus(view);
-    await engine.stores.threads.setRoot(thread.id, posted.messageId, posted.conversation);
+    await threads.setRoot(thread.id, posted.messageId, posted.conversation, request.state);
     ({ messageId, conversation } = posted);
-    statusCurrent = true;
+    shownState = request.state;
   }
-  const rooted = { ...view, thread: { ...thread, messageId, conversation } };
+  const rooted = { ...view, thread: { ...thread, messageId, conversation, shownState } };
+  let cursor = thread.syncedEventId;
   if (events.length > 0) {
     await timeline.postMilestones(rooted, events);
-    if (!statusCurrent) await timeline.updateStatus(rooted);
+    // Moved as soon as the milestones are out: a failed status update must not repost them.
+    cursor = events.at(-1)?.id ?? cursor;
+    await threads.advance(thread.id, thread.syncedEventId, cursor);
   }
-  const last = events.at(-1)?.id ?? thread.syncedEventId;
-  await engine.stores.threads.advance(thread.id, thread.syncedEventId, last, !isFinal(request.state));
+  if (shownState !== request.state) {
+    await timeline.updateStatus(rooted);
+    shownState = request.state;
+  }
+  // The thread stops following once the final state is on the status message and its event in
+  // the thread (later events, such as a redaction, still reach it through the observer).
+  const open = !(isFinal(request.state) && (await finalEventShown(engine, request, cursor)));
+  if (shownState !== thread.shownState || open !== thread.open)
+    await threads.shown(thread.id, shownState, open);
+}
+
+async function finalEventShown(engine: Engine, request: ResetRequest, cursor: number): Promise<boolean> {
+  const later = await engine.stores.requests.events(request.id, cursor);
+  return !later.some((e) => e.type === request.state);
 }
 
 export async function threadView(

@@ -102,6 +102,7 @@ describe.each(targets)("migrations on $name", (target) => {
       db.passcodeHistory.count(),
       db.jobRun.count(),
       db.chatThread.count(),
+      db.chatContact.count(),
     ]);
     expect(counts).toEqual(TABLES.map(() => 0));
   });

@@ -12,6 +12,7 @@ CREATE TABLE "ChatThread" (
     "purpose" TEXT NOT NULL,
     "conversation" TEXT NOT NULL,
     "messageId" TEXT,
+    "shownState" TEXT,
     "syncedEventId" INTEGER NOT NULL DEFAULT 0,
     "open" BOOLEAN NOT NULL DEFAULT true,
     "leaseOwner" TEXT,

@@ -1,0 +1,438 @@
+// An employee reports one of their own devices lost, as they would in Slack: the global shortcut
+// (pick a device, confirm) or the Home tab's "Report lost" button (straight to the confirmation).
+// The device is locked at once, the security channel gets an alert whose thread follows it live,
+// the employee follows it in their DM, and a new passcode (when the rules allow one) goes to the
+// employee's email and never to the security channel.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FakeSlackMessage, FakeSlackView } from "../../fakes/fake-slack-api.ts";
+import { SECURITY_CHANNEL, type SlackHarness, startSlackHarness } from "../../support/slack-harness.ts";
+
+const SHORTCUT = "report_lost_device";
+const PIXEL = "demo-pixel-xl-android7-owner";
+const PIXEL_NAME = "Felix's Pixel XL";
+const GALAXY = "demo-galaxy-s7-android6-admin";
+const GALAXY_NAME = "Felix's Galaxy S7";
+const LUMIA = "demo-lumia-920-wp80";
+const IPHONE = "demo-iphone-15-ios17";
+const IPHONE_NAME = "Sam's iPhone 15";
+const ERIN_WORK_PHONE = "demo-galaxy-s22-work-profile";
+
+const json = (x: unknown) => JSON.stringify(x);
+
+/** The block listing the radio options of the lost-device form. */
+function deviceBlock(view: { blocks: unknown[] }): { element: { options: { value: string }[] } } | undefined {
+  return (view.blocks as { block_id?: string }[]).find((b) => b.block_id === "device_block") as never;
+}
+
+/** The Home tab section showing one device, found by its name. */
+function homeSection(view: FakeSlackView | undefined, deviceName: string) {
+  return (view?.blocks as { type: string; text?: { text: string }; accessory?: { value?: string } }[]).find(
+    (b) => b.type === "section" && b.text?.text.includes(deviceName),
+  );
+}
+
+/** The status message (thread root) of one conversation whose text starts with `title`. */
+function statusIn(h: SlackHarness, channel: string, title: string): FakeSlackMessage | undefined {
+  return h.fake.messages(channel).find((m) => !m.thread_ts && m.text.startsWith(title));
+}
+
+function threadText(h: SlackHarness, channel: string, root: FakeSlackMessage): string {
+  return h.fake
+    .messages(channel)
+    .filter((m) => m.thread_ts === root.ts)
+    .map((m) => m.text)
+    .join("\n");
+}
+
+async function requestsFor(h: SlackHarness, deviceId: string) {
+  return h.running.core.engine.stores.requests.list({ limit: 10, deviceId });
+}
+
+async function phone(h: SlackHarness, deviceId: string): Promise<{ locked: boolean }> {
+  const res = await fetch(`${h.running.url}/simulator/devices/${deviceId}`);
+  return res.status === 200 ? ((await res.json()) as { locked: boolean }) : { locked: false };
+}
+
+/** Runs the shortcut and returns the form the loading modal was replaced with. */
+async function openLostForm(h: SlackHarness, userId: string): Promise<FakeSlackView> {
+  const opens = h.fake.callsTo("views.open").length;
+  const updates = h.fake.callsTo("views.update").length;
+  const res = await h.slack.shortcut({ userId, callbackId: SHORTCUT });
+  expect(res.status).toBe(200);
+  // A modal is opened at once (the trigger id lives 3 s), then filled.
+  const opened = await h.fake.waitFor(
+    (c) => c.method === "views.open" && h.fake.callsTo("views.open").indexOf(c) >= opens,
+  );
+  expect(opened.error).toBeUndefined();
+  const update = await h.fake.waitFor(
+    (c) => c.method === "views.update" && h.fake.callsTo("views.update").indexOf(c) >= updates,
+  );
+  expect(update.error).toBeUndefined();
+  const id = String(update.args.view_id);
+  const view = h.fake.views.get(id);
+  if (!view) throw new Error("the form is not in the fake");
+  return view;
+}
+
+/** Chooses a device on the form and presses Next: the pushed confirmation. */
+async function chooseDevice(h: SlackHarness, userId: string, form: FakeSlackView, deviceId: string) {
+  const res = await h.slack.viewSubmission({
+    userId,
+    view: {
+      id: form.id,
+      state: {
+        values: { device_block: { device: { type: "radio_buttons", selected_option: { value: deviceId } } } },
+      },
+    },
+  });
+  expect(res.status).toBe(200);
+  const body = res.json() as { response_action: string; view: FakeSlackView };
+  expect(body.response_action).toBe("push");
+  return body.view;
+}
+
+/** Presses "Lock it now" on a confirmation; `viewId` stands for the id Slack gave the pushed view. */
+async function confirmLost(h: SlackHarness, userId: string, confirm: Record<string, unknown>, viewId: string) {
+  const res = await h.slack.viewSubmission({ userId, view: { ...confirm, id: viewId } });
+  expect(res.status).toBe(200);
+  expect(res.json()).toEqual({ response_action: "clear" });
+}
+
+/** Waits for the next home tab publication for `userId` after `since` publications. */
+async function nextHome(h: SlackHarness, userId: string, since: number) {
+  const call = await h.fake.waitFor(
+    (c) =>
+      c.method === "views.publish" &&
+      c.args.user_id === userId &&
+      h.fake.callsTo("views.publish").indexOf(c) >= since,
+  );
+  expect(call.error).toBeUndefined();
+  return call.args.view as { type: string; blocks: unknown[] };
+}
+
+describe("Slack: an employee reports a lost device", () => {
+  let h: SlackHarness;
+  beforeAll(async () => {
+    h = await startSlackHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("shortcut: pick one of your devices, confirm, it is locked; security and the employee follow it; the passcode goes by email only to the employee", async () => {
+    const form = await openLostForm(h, "UFELIX");
+    expect(form.callback_id).toBe("lost_form");
+    // Only Felix's own devices, each with what will happen; the one that cannot be locked says why.
+    const options = deviceBlock(form)?.element.options ?? [];
+    expect(options.map((o) => o.value).sort()).toEqual([GALAXY, PIXEL]);
+    expect(json(deviceBlock(form))).toContain("Will be locked with a new passcode");
+    const formText = json(form.blocks);
+    expect(formText).toContain("Felix's Lumia 920");
+    expect(formText).toMatch(/Windows Phone 8\.1 or later is needed/);
+    for (const other of ["Sam's", "Erin's", "Omar's", IPHONE, ERIN_WORK_PHONE]) {
+      expect(formText).not.toContain(other);
+    }
+
+    const confirm = await chooseDevice(h, "UFELIX", form, PIXEL);
+    expect(confirm.callback_id).toBe("lost_confirm");
+    const confirmText = json(confirm.blocks);
+    expect(confirmText).toContain(PIXEL_NAME);
+    expect(confirmText).toMatch(/locked/);
+    expect(confirmText).toContain("new passcode");
+    expect(confirmText).toContain("felix.field@example.com");
+    expect(confirmText).toContain(`<#${SECURITY_CHANNEL}>`);
+    // Nothing happens before the employee confirms.
+    expect(await requestsFor(h, PIXEL)).toEqual([]);
+
+    await confirmLost(h, "UFELIX", confirm, "VLOSTPIXEL1");
+
+    // The security channel: a status message whose thread follows the device to Completed.
+    const alert = await h.fake.waitForMessage(
+      SECURITY_CHANNEL,
+      (m) => !m.thread_ts && m.text.startsWith(`Lost device reported: ${PIXEL_NAME}`),
+    );
+    expect(json(alert.blocks)).toContain(`"text":"Lost device reported: ${PIXEL_NAME}`);
+    expect(json(alert.blocks)).toContain("<@UFELIX>");
+    await h.fake.waitForMessage(
+      SECURITY_CHANNEL,
+      (m) => m.thread_ts === alert.ts && m.text.includes("Completed"),
+      10_000,
+    );
+    const securityThread = threadText(h, SECURITY_CHANNEL, alert);
+    for (const step of ["Sent to the device", "Received by the device", "Passcode reset", "Locked", "Completed"]) {
+      expect(securityThread).toContain(step);
+    }
+    await expect.poll(() => statusIn(h, SECURITY_CHANNEL, "Lost device reported")?.text).toContain("Completed");
+
+    // The employee's own DM follows it too.
+    const own = await h.fake.waitForMessage("DUFELIX", (m) => !m.thread_ts && m.text.includes(PIXEL_NAME));
+    await h.fake.waitForMessage("DUFELIX", (m) => m.thread_ts === own.ts && m.text.includes("Completed"), 10_000);
+    await expect.poll(() => h.fake.messages("DUFELIX").find((m) => m.ts === own.ts)?.text).toContain("Completed");
+
+    // The phone is locked, and the request is a reset-and-lock asked by Felix himself.
+    expect((await phone(h, PIXEL)).locked).toBe(true);
+    const [request] = await requestsFor(h, PIXEL);
+    expect(request).toMatchObject({ kind: "reset_and_lock", state: "completed", requestedBy: "felix.field@example.com" });
+
+    // The new passcode is in Felix's mailbox, it unlocks the phone, and it never reaches the channel.
+    await expect
+      .poll(async () => (await h.outbox()).filter((m) => m.to.includes("felix.field@example.com")).length)
+      .toBeGreaterThan(0);
+    const mail = (await h.outbox()).find((m) => m.to.includes("felix.field@example.com"));
+    const passcode = /New passcode:\s+(\S+)/.exec(mail?.text ?? "")?.[1] ?? "";
+    expect(passcode).toMatch(/^\d{6,}$/);
+    const unlock = await fetch(`${h.running.url}/simulator/devices/${PIXEL}/unlock`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ passcode }),
+    });
+    expect(unlock.status).toBe(200);
+    const inSecurity = h.fake.messages(SECURITY_CHANNEL);
+    expect(inSecurity.length).toBeGreaterThan(1);
+    expect(json(inSecurity)).not.toContain(passcode);
+    expect(json(h.fake.ephemerals())).not.toContain(passcode);
+    expect(json([...h.fake.views.values()])).not.toContain(passcode);
+  });
+
+  it("an iPhone is locked only: the form and the thread say so, no passcode is made or emailed", async () => {
+    const mailsBefore = (await h.outbox()).length;
+    const form = await openLostForm(h, "USAM");
+    expect(deviceBlock(form)?.element.options.map((o) => o.value)).toEqual([IPHONE]);
+    expect(json(deviceBlock(form))).toContain("Will be locked (its passcode cannot be reset remotely)");
+    // The Windows laptop cannot even be locked: shown with its reason, not offered.
+    expect(json(form.blocks)).toContain("Remote lock is not supported on Windows desktops");
+
+    const confirm = await chooseDevice(h, "USAM", form, IPHONE);
+    const confirmText = json(confirm.blocks);
+    expect(confirmText).toContain(IPHONE_NAME);
+    expect(confirmText).toContain("It will be locked");
+    expect(confirmText).toContain("cannot be reset remotely");
+    expect(confirmText).not.toContain("sam.security@example.com");
+    await confirmLost(h, "USAM", confirm, "VLOSTIPHONE1");
+
+    const alert = await h.fake.waitForMessage(
+      SECURITY_CHANNEL,
+      (m) => !m.thread_ts && m.text.startsWith(`Lost device reported: ${IPHONE_NAME}`),
+    );
+    await h.fake.waitForMessage(
+      SECURITY_CHANNEL,
+      (m) => m.thread_ts === alert.ts && m.text.includes("Completed"),
+      10_000,
+    );
+    const thread = threadText(h, SECURITY_CHANNEL, alert);
+    expect(thread).toContain("Locked");
+    expect(thread).toMatch(/Lock requested|The device is locked/);
+    expect(thread).not.toContain("Passcode generated");
+    expect(thread).not.toContain("Passcode delivered");
+    await expect
+      .poll(() => json(h.fake.messages(SECURITY_CHANNEL).find((m) => m.ts === alert.ts)?.blocks))
+      .toContain("The device is locked.");
+
+    const [request] = await requestsFor(h, IPHONE);
+    expect(request).toMatchObject({ kind: "lock", state: "completed" });
+    expect((await phone(h, IPHONE)).locked).toBe(true);
+    const events = await h.running.core.engine.stores.requests.events(request?.id ?? "");
+    expect(events.map((e) => e.type)).not.toContain("passcode_generated");
+    expect(await h.running.core.engine.stores.deliveries.forRequest(request?.id ?? "")).toEqual([]);
+    expect((await h.outbox()).length).toBe(mailsBefore);
+    expect(json(h.fake.messages("DUSAM"))).not.toContain("New passcode");
+  });
+
+  it("a work-profile phone: the form and the confirmation say only the work profile gets the new passcode", async () => {
+    const form = await openLostForm(h, "UERIN");
+    const option = deviceBlock(form)?.element.options.find((o) => o.value === ERIN_WORK_PHONE) as
+      | { description?: { text: string } }
+      | undefined;
+    expect(option).toBeDefined();
+    const confirm = await chooseDevice(h, "UERIN", form, ERIN_WORK_PHONE);
+    // domain.md: a Profile Owner reset changes the work-profile passcode, not the screen lock;
+    // the person who clicks must be told before they click. (The demo device's name itself says
+    // "work profile", so the explanation is looked for outside the name.)
+    const confirmWords = json(confirm.blocks).split("Erin's Galaxy S22 (Android 12, work profile, token active: resets the work-profile passcode only)").join("");
+    expect(confirmWords).toMatch(/work[- ]profile/i);
+    expect(confirmWords).toMatch(/screen lock/i);
+    expect(option?.description?.text).toMatch(/work[- ]profile/i);
+  });
+
+  it("Home tab: lists my devices with Report lost; the button opens the confirmation; the home shows the request afterwards", async () => {
+    const publishes = h.fake.callsTo("views.publish").length;
+    const res = await h.slack.event({ type: "app_home_opened", user: "UFELIX", tab: "home", channel: "DUFELIX" });
+    expect(res.status).toBe(200);
+    const home = await nextHome(h, "UFELIX", publishes);
+    expect(home.type).toBe("home");
+    const text = json(home.blocks);
+    expect(text).toContain("My devices");
+    for (const id of [GALAXY, PIXEL]) {
+      expect(text).toContain(`"action_id":"report_lost"`);
+      expect(text).toContain(`"value":"${id}"`);
+    }
+    expect(text).toContain("Felix's Lumia 920");
+    expect(homeSection(h.fake.homeView("UFELIX"), "Felix's Lumia 920")?.accessory).toBeUndefined();
+    expect(text).not.toContain("Sam's");
+    // Felix is not an admin: no list of everyone's requests.
+    expect(text).not.toContain("Latest requests");
+
+    const opens = h.fake.callsTo("views.open").length;
+    const clicked = await h.slack.blockAction({
+      userId: "UFELIX",
+      actionId: "report_lost",
+      value: GALAXY,
+      view: { id: h.fake.homeView("UFELIX")?.id ?? "", type: "home" },
+    });
+    expect(clicked.status).toBe(200);
+    const opened = await h.fake.waitFor(
+      (c) => c.method === "views.open" && h.fake.callsTo("views.open").indexOf(c) >= opens,
+    );
+    expect(opened.error).toBeUndefined();
+    const confirm = opened.args.view as FakeSlackView;
+    expect(confirm.callback_id).toBe("lost_confirm");
+    expect(json(confirm.blocks)).toContain(GALAXY_NAME);
+    expect(json(confirm.blocks)).toContain("felix.field@example.com");
+
+    const before = h.fake.callsTo("views.publish").length;
+    await confirmLost(h, "UFELIX", confirm, "VLOSTGALAXY1");
+    const after = await nextHome(h, "UFELIX", before);
+    const [request] = await requestsFor(h, GALAXY);
+    expect(request).toBeDefined();
+    const section = (after.blocks as { type: string; text?: { text: string }; accessory?: unknown }[]).find(
+      (b) => b.type === "section" && b.text?.text.includes(GALAXY_NAME),
+    );
+    // The reported device shows its request and has no button to report it again.
+    expect(section?.text?.text).toContain(request?.id ?? "missing");
+    expect(section?.text?.text).not.toContain("Managed");
+    expect(section?.accessory).toBeUndefined();
+
+    await h.fake.waitForMessage(
+      SECURITY_CHANNEL,
+      (m) => !m.thread_ts && m.text.startsWith(`Lost device reported: ${GALAXY_NAME}`),
+    );
+    await expect.poll(async () => (await requestsFor(h, GALAXY))[0]?.state, { timeout: 10_000 }).toBe("completed");
+    expect((await phone(h, GALAXY)).locked).toBe(true);
+  });
+
+  it("cannot report someone else's device: a refusal, nothing started", async () => {
+    const opens = h.fake.callsTo("views.open").length;
+    const res = await h.slack.blockAction({
+      userId: "UFELIX",
+      actionId: "report_lost",
+      value: ERIN_WORK_PHONE,
+      view: { id: h.fake.homeView("UFELIX")?.id ?? "", type: "home" },
+    });
+    expect(res.status).toBe(200);
+    const opened = await h.fake.waitFor(
+      (c) => c.method === "views.open" && h.fake.callsTo("views.open").indexOf(c) >= opens,
+    );
+    const refusal = opened.args.view as FakeSlackView;
+    expect(refusal.callback_id).not.toBe("lost_confirm");
+    expect(refusal.submit).toBeUndefined();
+    expect(json(refusal.blocks)).toContain("You can only report your own devices");
+
+    // Even a forged confirmation naming Erin's phone starts nothing; Felix is told why.
+    const forged = {
+      type: "modal",
+      callback_id: "lost_confirm",
+      private_metadata: JSON.stringify({ d: ERIN_WORK_PHONE, a: "reset_and_lock" }),
+      blocks: [],
+    };
+    await confirmLost(h, "UFELIX", forged, "VFORGED1");
+    await h.fake.waitForMessage("DUFELIX", (m) => m.text.includes("someone else's device"));
+    expect(await requestsFor(h, ERIN_WORK_PHONE)).toEqual([]);
+    expect(h.fake.messages(SECURITY_CHANNEL).some((m) => m.text.includes("Erin's"))).toBe(false);
+  });
+
+  it("a person Slack knows but the inventory does not: the Home tab says they are not in the inventory", async () => {
+    const publishes = h.fake.callsTo("views.publish").length;
+    await h.slack.event({ type: "app_home_opened", user: "USTRANGER", tab: "home", channel: "DUSTRANGER" });
+    const home = await nextHome(h, "USTRANGER", publishes);
+    const text = json(home.blocks);
+    expect(text).not.toContain(`"action_id":"report_lost"`);
+    expect(text).toMatch(/not (known to Latchkey|in (Latchkey's|the) inventory)/i);
+  });
+});
+
+describe("Slack: reporting a device that already has a request in progress", () => {
+  let h: SlackHarness;
+  beforeAll(async () => {
+    // A phone that takes a second per step, so the first request is still running.
+    h = await startSlackHarness({ SIMULATOR_DELAY: "1s" });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("the second report is refused with a clear message; the device is locked once", async () => {
+    const publishes = h.fake.callsTo("views.publish").length;
+    await h.slack.event({ type: "app_home_opened", user: "UFELIX", tab: "home", channel: "DUFELIX" });
+    const home = await nextHome(h, "UFELIX", publishes);
+    const homeId = h.fake.homeView("UFELIX")?.id ?? "";
+    expect(json(home.blocks)).toContain(`"value":"${GALAXY}"`);
+
+    // Two confirmations opened from the same button (two tabs, a double click), both submitted.
+    const confirms: FakeSlackView[] = [];
+    for (let i = 0; i < 2; i++) {
+      const opens = h.fake.callsTo("views.open").length;
+      await h.slack.blockAction({ userId: "UFELIX", actionId: "report_lost", value: GALAXY, view: { id: homeId, type: "home" } });
+      const opened = await h.fake.waitFor(
+        (c) => c.method === "views.open" && h.fake.callsTo("views.open").indexOf(c) >= opens,
+      );
+      confirms.push(opened.args.view as FakeSlackView);
+    }
+    expect(confirms.map((c) => c.callback_id)).toEqual(["lost_confirm", "lost_confirm"]);
+    const before = h.fake.callsTo("views.publish").length;
+    await confirmLost(h, "UFELIX", confirms[0] as FakeSlackView, "VFIRST1");
+    const after = await nextHome(h, "UFELIX", before);
+    const [first] = await requestsFor(h, GALAXY);
+    expect(first?.state).toBe("pushed");
+    // The home tab shows the request's state in words.
+    expect(json(after.blocks)).toContain(`Sent to device (request \`${first?.id}\`)`);
+
+    await confirmLost(h, "UFELIX", confirms[1] as FakeSlackView, "VSECOND1");
+    const told = await h.fake.waitForMessage("DUFELIX", (m) => m.text.includes("already in progress"));
+    expect(told.text).toContain(first?.id ?? "missing");
+    expect(await requestsFor(h, GALAXY)).toHaveLength(1);
+
+    // The button, pressed again meanwhile, says why instead of opening a confirmation.
+    const opens = h.fake.callsTo("views.open").length;
+    await h.slack.blockAction({ userId: "UFELIX", actionId: "report_lost", value: GALAXY, view: { id: homeId, type: "home" } });
+    const opened = await h.fake.waitFor(
+      (c) => c.method === "views.open" && h.fake.callsTo("views.open").indexOf(c) >= opens,
+    );
+    expect((opened.args.view as FakeSlackView).callback_id).not.toBe("lost_confirm");
+    expect(json((opened.args.view as FakeSlackView).blocks)).toMatch(/already|in progress|pending/i);
+
+    // The shortcut's form does not offer it either.
+    const form = await openLostForm(h, "UFELIX");
+    expect(deviceBlock(form)?.element.options.map((o) => o.value)).not.toContain(GALAXY);
+
+    // Only one alert in the security channel for it.
+    expect(h.fake.messages(SECURITY_CHANNEL).filter((m) => !m.thread_ts && m.text.includes(GALAXY_NAME))).toHaveLength(1);
+  });
+});
+
+describe("Slack: lost-device report without a security channel", () => {
+  let h: SlackHarness;
+  beforeAll(async () => {
+    h = await startSlackHarness({ SLACK_SECURITY_CHANNEL: "" });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("still locks the device; only the employee's DM follows it", async () => {
+    const form = await openLostForm(h, "UFELIX");
+    const confirm = await chooseDevice(h, "UFELIX", form, PIXEL);
+    const confirmText = json(confirm.blocks);
+    expect(confirmText).not.toContain("<#");
+    expect(confirmText).toContain("DM with Latchkey");
+    await confirmLost(h, "UFELIX", confirm, "VNOSEC1");
+
+    const own = await h.fake.waitForMessage("DUFELIX", (m) => !m.thread_ts && m.text.includes(PIXEL_NAME));
+    await h.fake.waitForMessage("DUFELIX", (m) => m.thread_ts === own.ts && m.text.includes("Completed"), 10_000);
+    expect((await phone(h, PIXEL)).locked).toBe(true);
+    const [request] = await requestsFor(h, PIXEL);
+    const threads = await h.running.core.engine.stores.threads.forRequest(request?.id ?? "");
+    expect(threads.map((t) => [t.purpose, t.conversation])).toEqual([["owner", "DUFELIX"]]);
+    // Nothing was posted anywhere but DMs.
+    expect(h.fake.allMessages().filter((m) => !m.channel.startsWith("D"))).toEqual([]);
+  });
+});

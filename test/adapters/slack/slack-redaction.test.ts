@@ -1,0 +1,245 @@
+// A passcode sent by Slack DM does not stay there: once DM_REDACT_AFTER has passed, the DM is
+// edited so it no longer shows the passcode (saying when it was sent), the timeline and the audit
+// log record it, and the request's thread says so. A DM that cannot be edited is tried again
+// later instead of being recorded as done.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Engine } from "../../../src/core/engine.ts";
+import { redactDue } from "../../../src/core/reset/redact.ts";
+import type { FakeSlackMessage, FakeSlackView } from "../../fakes/fake-slack-api.ts";
+import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.ts";
+
+const CHANNEL = "C0ITOPS";
+const PIXEL = "demo-pixel-xl-android7-owner";
+const GALAXY = "demo-galaxy-s7-android6-admin";
+
+const json = (x: unknown) => JSON.stringify(x);
+
+/** The passcode shown in a passcode DM ("*New passcode:* `12345678`"). */
+function passcodeIn(message: FakeSlackMessage | undefined): string {
+  return /New passcode:\*\s*`([^`]+)`/.exec(json(message?.blocks ?? []).replace(/\\"/g, '"'))?.[1] ?? "";
+}
+
+/**
+ * An admin (Ada) resets one of Felix's devices from a channel, as slack-reset.test.ts does; with
+ * `notifyUser` the "Also send the new passcode to the device user" box is ticked. Resolves once
+ * the thread shows the request completed, with the request id and the status message.
+ */
+async function resetThroughSlack(
+  h: SlackHarness,
+  deviceId: string,
+  notifyUser: boolean,
+  confirmViewId: string,
+): Promise<{ requestId: string; status: FakeSlackMessage }> {
+  const updates = h.fake.callsTo("views.update").length;
+  const res = await h.slack.command({ userId: "UADA", text: "<@UFELIX|felix>", channelId: CHANNEL });
+  expect(res.status).toBe(200);
+  const update = await h.fake.waitFor(
+    (c) => c.method === "views.update" && h.fake.callsTo("views.update").indexOf(c) >= updates,
+  );
+  const form = update.args.view as FakeSlackView;
+  expect(form.callback_id).toBe("reset_form");
+  expect(json(form.blocks)).toContain("Also send the new passcode to the device user");
+  const next = await h.slack.viewSubmission({
+    userId: "UADA",
+    view: {
+      id: String(update.args.view_id),
+      callback_id: "reset_form",
+      private_metadata: String(form.private_metadata),
+      state: {
+        values: {
+          device_block: { device: { type: "radio_buttons", selected_option: { value: deviceId } } },
+          notify_block: {
+            notify_user: { type: "checkboxes", selected_options: notifyUser ? [{ value: "yes" }] : [] },
+          },
+        },
+      },
+    },
+  });
+  const pushed = next.json() as { response_action: string; view: FakeSlackView };
+  expect(pushed.response_action).toBe("push");
+  const done = await h.slack.viewSubmission({ userId: "UADA", view: { ...pushed.view, id: confirmViewId } });
+  expect(done.json()).toEqual({ response_action: "clear" });
+
+  const [request] = await h.running.core.engine.stores.requests.list({ limit: 1, deviceId });
+  if (!request) throw new Error("no request was started");
+  const status = await h.fake.waitForMessage(
+    CHANNEL,
+    (m) => !m.thread_ts && json(m.blocks).includes(request.id),
+  );
+  await h.fake.waitForMessage(CHANNEL, (m) => m.thread_ts === status.ts && m.text.includes("Completed"), 10_000);
+  await expect.poll(() => h.fake.messages(CHANNEL).find((m) => m.ts === status.ts)?.text).toContain("Completed");
+  return { requestId: request.id, status };
+}
+
+async function slackDeliveries(h: SlackHarness, requestId: string) {
+  const all = await h.running.core.engine.stores.deliveries.forRequest(requestId);
+  return all.filter((d) => d.channel === "slack_dm");
+}
+
+async function redactionAudit(h: SlackHarness, requestId: string) {
+  const rows = await h.running.core.engine.stores.audit.list({});
+  return rows.filter((r) => r.action === "passcode.redact" && r.requestId === requestId);
+}
+
+async function eventsOf(h: SlackHarness, requestId: string, type: string) {
+  const events = await h.running.core.engine.stores.requests.events(requestId);
+  return events.filter((e) => e.type === type);
+}
+
+/** The same engine, with its clock `ms` ahead: what the scheduler would see that much later. */
+function later(engine: Engine, ms: number): Engine {
+  return { ...engine, clock: { now: () => new Date(engine.clock.now().getTime() + ms) } };
+}
+
+describe("Slack: passcodes are removed from DMs after DM_REDACT_AFTER", () => {
+  let h: SlackHarness;
+  beforeAll(async () => {
+    h = await startSlackHarness({ DM_REDACT_AFTER: "1ms" });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("both DMs (the admin's and the device user's) are edited; timeline, audit and thread say so; once only", async () => {
+    const { requestId, status } = await resetThroughSlack(h, PIXEL, true, "VREDACT1");
+
+    // Both got the passcode by DM, the same one.
+    const adaDm = await h.fake.waitForMessage(
+      "DUADA",
+      (m) => json(m.blocks).includes("New passcode") && json(m.blocks).includes(requestId),
+    );
+    const felixDm = await h.fake.waitForMessage(
+      "DUFELIX",
+      (m) => json(m.blocks).includes("New passcode") && json(m.blocks).includes(requestId),
+    );
+    const passcode = passcodeIn(adaDm);
+    expect(passcode).toMatch(/^\d{6,}$/);
+    expect(passcodeIn(felixDm)).toBe(passcode);
+    const deliveries = await slackDeliveries(h, requestId);
+    expect(deliveries.map((d) => d.recipientEmail).sort()).toEqual([
+      "ada.admin@example.com",
+      "felix.field@example.com",
+    ]);
+    expect(deliveries.every((d) => d.status === "sent" && d.redactAt !== null)).toBe(true);
+
+    await redactDue(h.running.core.engine);
+
+    // Both DMs were edited: the passcode is gone, and the message says when it was sent.
+    for (const dm of [adaDm, felixDm]) {
+      await expect.poll(() => dm.edits.length).toBe(1);
+      expect(json(dm.blocks)).not.toContain(passcode);
+      expect(dm.text).not.toContain(passcode);
+      expect(json(dm.edits)).not.toContain(passcode);
+      expect(dm.text).toContain("removed");
+      const email = dm.channel === "DUADA" ? "ada.admin@example.com" : "felix.field@example.com";
+      const sentAt = deliveries.find((d) => d.recipientEmail === email)?.sentAt as Date;
+      expect(sentAt).toBeInstanceOf(Date);
+      const text = json(dm.blocks);
+      expect(text).toContain(`<!date^${Math.floor(sentAt.getTime() / 1000)}^`);
+      expect(text).toContain(sentAt.toISOString().replace(/\.\d{3}Z$/, "Z"));
+      expect(text).toContain("Felix's Pixel XL");
+    }
+    // Every other DM message (status, milestones) was not touched by the redaction.
+    const adaOthers = h.fake.messages("DUADA").filter((m) => m.ts !== adaDm.ts);
+    expect(adaOthers.every((m) => !json(m.blocks).includes("A new passcode for"))).toBe(true);
+
+    // The timeline and the audit log record each removal.
+    await expect.poll(async () => (await eventsOf(h, requestId, "redacted")).length).toBe(2);
+    const redacted = await eventsOf(h, requestId, "redacted");
+    expect(redacted.map((e) => e.detail).join("\n")).toContain("ada.admin@example.com");
+    expect(redacted.map((e) => e.detail).join("\n")).toContain("felix.field@example.com");
+    const audit = await redactionAudit(h, requestId);
+    expect(audit).toHaveLength(2);
+    expect(audit.every((r) => r.outcome === "ok")).toBe(true);
+    expect((await slackDeliveries(h, requestId)).every((d) => d.redactedAt !== null && d.redactAt === null)).toBe(
+      true,
+    );
+
+    // The channel's thread says so, and still never shows the passcode.
+    const milestone = await h.fake.waitForMessage(
+      CHANNEL,
+      (m) => m.thread_ts === status.ts && m.text.includes("Passcode removed from chat"),
+    );
+    expect(milestone.text).toContain("Slack direct message");
+    expect(json(h.fake.messages(CHANNEL))).not.toContain(passcode);
+
+    // A second run finds nothing to do.
+    const edits = h.fake.callsTo("chat.update").length;
+    expect(await redactDue(h.running.core.engine)).toBe(0);
+    expect(h.fake.callsTo("chat.update").length).toBe(edits);
+    expect(adaDm.edits).toHaveLength(1);
+    expect(felixDm.edits).toHaveLength(1);
+    expect(await eventsOf(h, requestId, "redacted")).toHaveLength(2);
+    expect(await redactionAudit(h, requestId)).toHaveLength(2);
+  });
+
+  it("a DM that cannot be edited is tried again later, not recorded as done", async () => {
+    const { requestId } = await resetThroughSlack(h, GALAXY, false, "VREDACT2");
+    const adaDm = await h.fake.waitForMessage(
+      "DUADA",
+      (m) => json(m.blocks).includes("New passcode") && json(m.blocks).includes(requestId),
+    );
+    const passcode = passcodeIn(adaDm);
+    expect(passcode).toMatch(/^\d{6,}$/);
+    const [delivery] = await slackDeliveries(h, requestId);
+    expect(delivery?.redactAt).toBeInstanceOf(Date);
+
+    // Slack refuses the edit once.
+    h.fake.fail("chat.update", { error: "message_not_found" });
+    const started = Date.now();
+    await redactDue(h.running.core.engine);
+    await expect.poll(() => h.fake.callsTo("chat.update").some((c) => c.error === "message_not_found")).toBe(true);
+
+    // Not recorded as removed: no edit, no "redacted" event, no audit row; the next try is later.
+    await expect
+      .poll(async () => (await slackDeliveries(h, requestId))[0]?.redactAt?.getTime() ?? 0)
+      .toBeGreaterThan(started + 60_000);
+    const [after] = await slackDeliveries(h, requestId);
+    expect(after?.redactedAt).toBeNull();
+    expect(adaDm.edits).toHaveLength(0);
+    expect(json(adaDm.blocks)).toContain(passcode);
+    expect(await eventsOf(h, requestId, "redacted")).toEqual([]);
+    expect(await redactionAudit(h, requestId)).toEqual([]);
+    // Not due again right away.
+    expect(await redactDue(h.running.core.engine)).toBe(0);
+
+    // When the retry is due, the passcode is removed.
+    await redactDue(later(h.running.core.engine, 6 * 60_000));
+    await expect.poll(() => adaDm.edits.length).toBe(1);
+    expect(json(adaDm.blocks)).not.toContain(passcode);
+    await expect.poll(async () => (await eventsOf(h, requestId, "redacted")).length).toBe(1);
+    expect((await redactionAudit(h, requestId)).map((r) => r.outcome)).toEqual(["ok"]);
+  });
+});
+
+describe("Slack: with the default DM_REDACT_AFTER (1h)", () => {
+  let h: SlackHarness;
+  beforeAll(async () => {
+    h = await startSlackHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("right after completion nothing is removed: the DM still shows the passcode", async () => {
+    const { requestId } = await resetThroughSlack(h, PIXEL, false, "VREDACT3");
+    const adaDm = await h.fake.waitForMessage(
+      "DUADA",
+      (m) => json(m.blocks).includes("New passcode") && json(m.blocks).includes(requestId),
+    );
+    const passcode = passcodeIn(adaDm);
+    expect(passcode).toMatch(/^\d{6,}$/);
+    // The DM says how long the passcode stays.
+    expect(json(adaDm.blocks)).toContain("60 minutes");
+    const [delivery] = await slackDeliveries(h, requestId);
+    const sentAt = delivery?.sentAt?.getTime() ?? 0;
+    expect(delivery?.redactAt?.getTime()).toBe(sentAt + 3_600_000);
+
+    const updates = h.fake.callsTo("chat.update").length;
+    expect(await redactDue(h.running.core.engine)).toBe(0);
+    expect(h.fake.callsTo("chat.update").length).toBe(updates);
+    expect(adaDm.edits).toHaveLength(0);
+    expect(json(adaDm.blocks)).toContain(passcode);
+    expect(await eventsOf(h, requestId, "redacted")).toEqual([]);
+  });
+});
