@@ -9,7 +9,12 @@ import { simpleParser } from "mailparser";
 import { createLogger } from "../../src/adapters/log/logger.ts";
 import { type Running, type StartOptions, startLatchkey } from "../../src/compose.ts";
 import { loadConfig } from "../../src/config.ts";
-import { type FakeSlack, type FakeSlackUser, startFakeSlack } from "../fakes/fake-slack-api.ts";
+import {
+  type FakeSlack,
+  type FakeSlackOptions,
+  type FakeSlackUser,
+  startFakeSlack,
+} from "../fakes/fake-slack-api.ts";
 import { createSlackClient, type SlackClient } from "./slack-requests.ts";
 
 export const SIGNING_SECRET = "test-signing-secret";
@@ -44,8 +49,9 @@ export interface SlackHarness {
 export async function startSlackHarness(
   env: Record<string, string> = {},
   opts: StartOptions = {},
+  fakeOptions: Omit<FakeSlackOptions, "users"> = {},
 ): Promise<SlackHarness> {
-  const fake = await startFakeSlack({ users: SLACK_USERS });
+  const fake = await startFakeSlack({ users: SLACK_USERS, ...fakeOptions });
   const dir = mkdtempSync(join(tmpdir(), "latchkey-slack-"));
   const logs: string[] = [];
   const sink = new Writable({
