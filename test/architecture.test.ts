@@ -128,6 +128,23 @@ describe("architecture", () => {
     expect(violations).toEqual([]);
   });
 
+  it("keeps each chat SDK inside its own adapter folder (swapping an SDK is a one-folder change)", () => {
+    const homes: [RegExp, string][] = [
+      [/^@slack\//, "src/adapters/slack/"],
+      [/^(botbuilder|botframework-|adaptivecards|adaptive-expressions)/, "src/adapters/teams/"],
+    ];
+    const strays = srcFiles.flatMap((f) =>
+      importsOf(readFileSync(f, "utf8")).flatMap((spec) =>
+        homes
+          .filter(([pattern, home]) => pattern.test(spec) && !rel(f).startsWith(home))
+          .map(([, home]) => `${rel(f)} imports ${spec} (belongs in ${home})`),
+      ),
+    );
+    expect(strays).toEqual([]);
+    const slackFiles = srcFiles.filter((f) => importsOf(readFileSync(f, "utf8")).some((s) => /^@slack\//.test(s)));
+    expect(slackFiles.length).toBeGreaterThan(3);
+  });
+
   it("reads process.env only in src/config.ts (the entry points only pass it to the parser)", () => {
     const offenders = srcFiles
       .filter((f) => rel(f) !== "src/config.ts")

@@ -1,9 +1,9 @@
 // What the core needs from the outside world, named for the need. Adapters implement these;
 // the core never imports an SDK.
+import type { ChatContacts, ThreadStore } from "./chat-ports.ts";
 import type {
   AuditEntry,
   ChatSurface,
-  ChatThread,
   Delivery,
   DeliveryChannel,
   Device,
@@ -16,6 +16,8 @@ import type {
   ThreadTarget,
   TimelineEvent,
 } from "./types.ts";
+
+export type { ChatContact, ChatContacts, ChatTimeline, ThreadStore, ThreadView } from "./chat-ports.ts";
 
 export interface Clock {
   now(): Date;
@@ -194,37 +196,6 @@ export interface DeliveryStore {
   abandonRedaction(id: string, error: string, event: NewEvent, audit: AuditInput): Promise<void>;
 }
 
-/** How to reach a chat user privately (a Teams conversation reference), opaque to the core. */
-export interface ChatContact {
-  chatUserId: string;
-  email: string | null;
-  reference: string;
-}
-
-export interface ChatContacts {
-  save(surface: ChatSurface, contact: ChatContact): Promise<void>;
-  get(surface: ChatSurface, chatUserId: string): Promise<ChatContact | null>;
-  /** The most recently seen contact of a person on that surface. */
-  byEmail(surface: ChatSurface, email: string): Promise<ChatContact | null>;
-}
-
-export interface ThreadStore {
-  forRequest(requestId: string): Promise<ChatThread[]>;
-  get(id: string): Promise<ChatThread | null>;
-  /** Threads still following a request (oldest first): the sweep resumes them after a restart. */
-  open(limit: number, surfaces: ChatSurface[]): Promise<ChatThread[]>;
-  /** Takes the thread's lease: true for the one worker (in any process) that may update it until `until`. */
-  claim(id: string, owner: string, now: Date, until: Date): Promise<boolean>;
-  release(id: string, owner: string): Promise<void>;
-  /** Records the posted status message and the state it shows; false when another worker already did. */
-  setRoot(id: string, messageId: string, conversation: string, shownState: RequestState): Promise<boolean>;
-  /** Moves the milestone cursor (compare-and-set on it). */
-  advance(id: string, fromEventId: number, toEventId: number): Promise<boolean>;
-  /** Records the state the status message shows now, and whether the thread still follows the request. */
-  shown(id: string, state: RequestState, open: boolean): Promise<void>;
-  close(id: string): Promise<void>;
-}
-
 export interface AuditLog {
   append(entry: AuditInput): Promise<void>;
   list(filter: { since?: Date; limit?: number }): Promise<AuditEntry[]>;
@@ -283,29 +254,6 @@ export interface PasscodeSender {
   send(letter: PasscodeLetter): Promise<SentMessage | undefined>;
   /** Edits a sent message so it no longer shows the passcode, leaving a note of when it was sent. */
   redact?(ref: string, note: { sentAt: Date; device: Device | null }): Promise<void>;
-}
-
-/** What a chat thread shows: the request as it is now, and the events not shown yet. */
-export interface ThreadView {
-  thread: ChatThread;
-  request: ResetRequest;
-  device: Device | null;
-  owner: Person | null;
-  requester: Person | null;
-  /** The request can still be cancelled (a Cancel button makes sense). */
-  cancellable: boolean;
-}
-
-/** One chat platform's way of showing a request: a status message kept up to date, milestones in its thread. */
-export interface ChatTimeline {
-  surface: ChatSurface;
-  /** Posts the status message; returns where it landed (the conversation may be resolved, e.g. a DM). */
-  postStatus(view: ThreadView): Promise<{ messageId: string; conversation: string }>;
-  updateStatus(view: ThreadView & { thread: ChatThread & { messageId: string } }): Promise<void>;
-  postMilestones(
-    view: ThreadView & { thread: ChatThread & { messageId: string } },
-    events: TimelineEvent[],
-  ): Promise<void>;
 }
 
 /** Told after each committed timeline event, so chat adapters can follow a request live. */
