@@ -141,7 +141,9 @@ describe("architecture", () => {
       ),
     );
     expect(strays).toEqual([]);
-    const slackFiles = srcFiles.filter((f) => importsOf(readFileSync(f, "utf8")).some((s) => /^@slack\//.test(s)));
+    const slackFiles = srcFiles.filter((f) =>
+      importsOf(readFileSync(f, "utf8")).some((s) => /^@slack\//.test(s)),
+    );
     expect(slackFiles.length).toBeGreaterThan(3);
   });
 
