@@ -236,7 +236,7 @@ export interface PasscodeLetter {
   device: Device;
   request: ResetRequest;
   passcode: string;
-  /** True when the recipient is the device's user rather than the admin who asked. */
+  /** True when the recipient is the device's user (who may also be the one who asked, e.g. a lost-device report). */
   toDeviceUser: boolean;
 }
 

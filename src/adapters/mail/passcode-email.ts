@@ -27,9 +27,12 @@ export function renderPasscodeEmail(
   const subject = toDeviceUser
     ? `Your device "${deviceName}" has a new passcode`
     : `New passcode for "${deviceName}" (${platform})`;
-  const intro = toDeviceUser
-    ? "Your IT team has reset the passcode of your device and locked it."
-    : "You asked Latchkey to reset the passcode of this device and lock it.";
+  const self = requester.email === recipient.email;
+  const intro = !toDeviceUser
+    ? "You asked Latchkey to reset the passcode of this device and lock it."
+    : self
+      ? "As you asked, Latchkey has locked your device with a new passcode."
+      : "Your IT team has reset the passcode of your device and locked it.";
   const facts: [string, string][] = [
     ["Device", `${deviceName} (${platform}, id ${device.id})`],
     ["Device user", device.ownerEmail],
@@ -41,7 +44,9 @@ export function renderPasscodeEmail(
     ? [
         "Unlock the device with the passcode above.",
         "Then set a passcode of your own in the device settings.",
-        `If you did not expect this, contact your IT team right away (the request came from ${requester.email}).`,
+        self
+          ? "If you find the device, unlock it with this passcode and tell your IT team."
+          : `If you did not expect this, contact your IT team right away (the request came from ${requester.email}).`,
       ]
     : [
         request.notifyUser && device.ownerEmail !== recipient.email

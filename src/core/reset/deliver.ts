@@ -71,7 +71,7 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
       device,
       request,
       passcode,
-      toDeviceUser: to !== request.requestedBy,
+      toDeviceUser: to === device.ownerEmail,
     });
   } catch (err) {
     const reason = errorText(err).split(passcode).join("[redacted]");

@@ -3,6 +3,7 @@
 import { authorize } from "../authorization.ts";
 import { type Capability, checkCapability, withPasscodeRules } from "../capability.ts";
 import { announce, type Engine } from "../engine.ts";
+import { STATE_LABELS } from "../lifecycle.ts";
 import { generatePasscode, passcodeRulesFor } from "../passcode.ts";
 import type { AuditInput, NewEvent } from "../ports.ts";
 import { sha256 } from "../secrets.ts";
@@ -60,7 +61,7 @@ async function start(
   if (!decision.allowed) return { status: "not_allowed", message: decision.message };
 
   const active = await stores.requests.activeForDevice(device.id);
-  if (active) return busy(engine, active, actorEmail, input.surface);
+  if (active) return busy(engine, active, actorEmail, input.surface, action);
 
   const now = engine.clock.now();
   const expiresAt = new Date(now.getTime() + engine.settings.requestExpiryMs);
@@ -109,7 +110,7 @@ async function start(
         threads: input.threads ?? [],
       },
     );
-    if (!created.created) return afterConflict(engine, created, actorEmail, input.surface);
+    if (!created.created) return afterConflict(engine, created, actorEmail, input.surface, action);
     announce(engine, created.request, { type: "refused", actor: "latchkey", detail: refusal });
     return { status: "refused", request: created.request, capability };
   }
@@ -155,7 +156,7 @@ async function start(
       threads: input.threads ?? [],
     },
   );
-  if (!created.created) return afterConflict(engine, created, actorEmail, input.surface);
+  if (!created.created) return afterConflict(engine, created, actorEmail, input.surface, action);
   for (const e of events) announce(engine, created.request, e);
 
   await pushRequest(engine, created.request.id);
@@ -176,10 +177,11 @@ async function busy(
   active: ResetRequest,
   actor: string,
   surface: Surface,
+  action: "reset" | "report_lost",
 ): Promise<StartResult> {
-  const message = `A request is already in progress for this device (${active.id}, ${active.state}). Follow or cancel it instead of starting another.`;
+  const message = `A request is already in progress for this device (${active.id}: ${STATE_LABELS[active.state].toLowerCase()}). Follow or cancel it instead of starting another.`;
   await engine.stores.audit.append(
-    audit(actor, surface, "reset", "refused", active.deviceId, active.id, message),
+    audit(actor, surface, action, "refused", active.deviceId, active.id, message),
   );
   return { status: "busy", request: active, message };
 }
@@ -189,9 +191,10 @@ async function afterConflict(
   conflict: { reason: "device_busy" | "duplicate"; existing: ResetRequest },
   actor: string,
   surface: Surface,
+  action: "reset" | "report_lost",
 ): Promise<StartResult> {
   if (conflict.reason === "duplicate") return { status: "duplicate", request: conflict.existing };
-  return busy(engine, conflict.existing, actor, surface);
+  return busy(engine, conflict.existing, actor, surface, action);
 }
 
 function audit(

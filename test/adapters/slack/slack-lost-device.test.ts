@@ -24,9 +24,11 @@ function deviceBlock(view: { blocks: unknown[] }): { element: { options: { value
   return (view.blocks as { block_id?: string }[]).find((b) => b.block_id === "device_block") as never;
 }
 
+type HomeBlock = { type: string; text?: { text: string }; accessory?: { value?: string } };
+
 /** The Home tab section showing one device, found by its name. */
-function homeSection(view: FakeSlackView | undefined, deviceName: string) {
-  return (view?.blocks as { type: string; text?: { text: string }; accessory?: { value?: string } }[]).find(
+function homeSection(view: { blocks: unknown[] } | undefined, deviceName: string): HomeBlock | undefined {
+  return ((view?.blocks ?? []) as HomeBlock[]).find(
     (b) => b.type === "section" && b.text?.text.includes(deviceName),
   );
 }
@@ -34,6 +36,11 @@ function homeSection(view: FakeSlackView | undefined, deviceName: string) {
 /** The status message (thread root) of one conversation whose text starts with `title`. */
 function statusIn(h: SlackHarness, channel: string, title: string): FakeSlackMessage | undefined {
   return h.fake.messages(channel).find((m) => !m.thread_ts && m.text.startsWith(title));
+}
+
+/** A thread root with the request's status (not the separate message carrying a passcode). */
+function isStatus(m: FakeSlackMessage): boolean {
+  return !m.thread_ts && json(m.blocks).includes("*Status*");
 }
 
 function threadText(h: SlackHarness, channel: string, root: FakeSlackMessage): string {
@@ -92,7 +99,12 @@ async function chooseDevice(h: SlackHarness, userId: string, form: FakeSlackView
 }
 
 /** Presses "Lock it now" on a confirmation; `viewId` stands for the id Slack gave the pushed view. */
-async function confirmLost(h: SlackHarness, userId: string, confirm: Record<string, unknown>, viewId: string) {
+async function confirmLost(
+  h: SlackHarness,
+  userId: string,
+  confirm: Record<string, unknown>,
+  viewId: string,
+) {
   const res = await h.slack.viewSubmission({ userId, view: { ...confirm, id: viewId } });
   expect(res.status).toBe(200);
   expect(res.json()).toEqual({ response_action: "clear" });
@@ -119,12 +131,13 @@ describe("Slack: an employee reports a lost device", () => {
     await h?.stop();
   });
 
-  it("shortcut: pick one of your devices, confirm, it is locked; security and the employee follow it; the passcode goes by email only to the employee", async () => {
+  it("shortcut: pick one of your devices, confirm, it is locked; security and the employee follow it; the passcode reaches the employee privately, never the channel", async () => {
     const form = await openLostForm(h, "UFELIX");
     expect(form.callback_id).toBe("lost_form");
     // Only Felix's own devices, each with what will happen; the one that cannot be locked says why.
     const options = deviceBlock(form)?.element.options ?? [];
     expect(options.map((o) => o.value).sort()).toEqual([GALAXY, PIXEL]);
+    expect(options.map((o) => o.value)).not.toContain(LUMIA);
     expect(json(deviceBlock(form))).toContain("Will be locked with a new passcode");
     const formText = json(form.blocks);
     expect(formText).toContain("Felix's Lumia 920");
@@ -159,20 +172,38 @@ describe("Slack: an employee reports a lost device", () => {
       10_000,
     );
     const securityThread = threadText(h, SECURITY_CHANNEL, alert);
-    for (const step of ["Sent to the device", "Received by the device", "Passcode reset", "Locked", "Completed"]) {
+    for (const step of [
+      "Sent to the device",
+      "Received by the device",
+      "Passcode reset",
+      "Locked",
+      "Completed",
+    ]) {
       expect(securityThread).toContain(step);
     }
-    await expect.poll(() => statusIn(h, SECURITY_CHANNEL, "Lost device reported")?.text).toContain("Completed");
+    await expect
+      .poll(() => statusIn(h, SECURITY_CHANNEL, `Lost device reported: ${PIXEL_NAME}`)?.text)
+      .toContain("Completed");
 
     // The employee's own DM follows it too.
-    const own = await h.fake.waitForMessage("DUFELIX", (m) => !m.thread_ts && m.text.includes(PIXEL_NAME));
-    await h.fake.waitForMessage("DUFELIX", (m) => m.thread_ts === own.ts && m.text.includes("Completed"), 10_000);
-    await expect.poll(() => h.fake.messages("DUFELIX").find((m) => m.ts === own.ts)?.text).toContain("Completed");
+    const own = await h.fake.waitForMessage("DUFELIX", (m) => isStatus(m) && m.text.includes(PIXEL_NAME));
+    await h.fake.waitForMessage(
+      "DUFELIX",
+      (m) => m.thread_ts === own.ts && m.text.includes("Completed"),
+      10_000,
+    );
+    await expect
+      .poll(() => h.fake.messages("DUFELIX").find((m) => m.ts === own.ts)?.text)
+      .toContain("Completed");
 
     // The phone is locked, and the request is a reset-and-lock asked by Felix himself.
     expect((await phone(h, PIXEL)).locked).toBe(true);
     const [request] = await requestsFor(h, PIXEL);
-    expect(request).toMatchObject({ kind: "reset_and_lock", state: "completed", requestedBy: "felix.field@example.com" });
+    expect(request).toMatchObject({
+      kind: "reset_and_lock",
+      state: "completed",
+      requestedBy: "felix.field@example.com",
+    });
 
     // The new passcode is in Felix's mailbox, it unlocks the phone, and it never reaches the channel.
     await expect
@@ -192,6 +223,31 @@ describe("Slack: an employee reports a lost device", () => {
     expect(json(inSecurity)).not.toContain(passcode);
     expect(json(h.fake.ephemerals())).not.toContain(passcode);
     expect(json([...h.fake.views.values()])).not.toContain(passcode);
+  });
+
+  it("the employee's passcode email (and DM) speaks to them as the device's user, not as an admin", async () => {
+    const mailsBefore = (await h.outbox()).length;
+    const dmsBefore = h.fake.messages("DUFELIX").length;
+    const opens = h.fake.callsTo("views.open").length;
+    await h.slack.blockAction({ userId: "UFELIX", actionId: "report_lost", value: PIXEL });
+    const opened = await h.fake.waitFor(
+      (c) => c.method === "views.open" && h.fake.callsTo("views.open").indexOf(c) >= opens,
+    );
+    expect((opened.args.view as FakeSlackView).callback_id).toBe("lost_confirm");
+    await confirmLost(h, "UFELIX", opened.args.view as FakeSlackView, "VLOSTPIXEL2");
+    await expect
+      .poll(async () => (await h.outbox()).length, { timeout: 10_000 })
+      .toBeGreaterThan(mailsBefore);
+    const mail = (await h.outbox()).slice(mailsBefore).find((m) => m.to.includes("felix.field@example.com"));
+    expect(mail).toBeDefined();
+    // Felix reported his own phone: he is the device's user, there is nobody to pass it on to.
+    expect(mail?.text).not.toMatch(/give this passcode to the device user/i);
+    const passcodeDms = h.fake
+      .messages("DUFELIX")
+      .slice(dmsBefore)
+      .filter((m) => json(m.blocks).includes("New passcode"));
+    for (const dm of passcodeDms)
+      expect(json(dm.blocks)).not.toMatch(/share it only with the device's user/i);
   });
 
   it("an iPhone is locked only: the form and the thread say so, no passcode is made or emailed", async () => {
@@ -221,7 +277,7 @@ describe("Slack: an employee reports a lost device", () => {
     );
     const thread = threadText(h, SECURITY_CHANNEL, alert);
     expect(thread).toContain("Locked");
-    expect(thread).toMatch(/Lock requested|The device is locked/);
+    expect(thread).toMatch(/\*Completed\* · The device is locked\./);
     expect(thread).not.toContain("Passcode generated");
     expect(thread).not.toContain("Passcode delivered");
     await expect
@@ -248,7 +304,11 @@ describe("Slack: an employee reports a lost device", () => {
     // domain.md: a Profile Owner reset changes the work-profile passcode, not the screen lock;
     // the person who clicks must be told before they click. (The demo device's name itself says
     // "work profile", so the explanation is looked for outside the name.)
-    const confirmWords = json(confirm.blocks).split("Erin's Galaxy S22 (Android 12, work profile, token active: resets the work-profile passcode only)").join("");
+    const confirmWords = json(confirm.blocks)
+      .split(
+        "Erin's Galaxy S22 (Android 12, work profile, token active: resets the work-profile passcode only)",
+      )
+      .join("");
     expect(confirmWords).toMatch(/work[- ]profile/i);
     expect(confirmWords).toMatch(/screen lock/i);
     expect(option?.description?.text).toMatch(/work[- ]profile/i);
@@ -256,7 +316,12 @@ describe("Slack: an employee reports a lost device", () => {
 
   it("Home tab: lists my devices with Report lost; the button opens the confirmation; the home shows the request afterwards", async () => {
     const publishes = h.fake.callsTo("views.publish").length;
-    const res = await h.slack.event({ type: "app_home_opened", user: "UFELIX", tab: "home", channel: "DUFELIX" });
+    const res = await h.slack.event({
+      type: "app_home_opened",
+      user: "UFELIX",
+      tab: "home",
+      channel: "DUFELIX",
+    });
     expect(res.status).toBe(200);
     const home = await nextHome(h, "UFELIX", publishes);
     expect(home.type).toBe("home");
@@ -294,9 +359,7 @@ describe("Slack: an employee reports a lost device", () => {
     const after = await nextHome(h, "UFELIX", before);
     const [request] = await requestsFor(h, GALAXY);
     expect(request).toBeDefined();
-    const section = (after.blocks as { type: string; text?: { text: string }; accessory?: unknown }[]).find(
-      (b) => b.type === "section" && b.text?.text.includes(GALAXY_NAME),
-    );
+    const section = homeSection(after, GALAXY_NAME);
     // The reported device shows its request and has no button to report it again.
     expect(section?.text?.text).toContain(request?.id ?? "missing");
     expect(section?.text?.text).not.toContain("Managed");
@@ -306,7 +369,9 @@ describe("Slack: an employee reports a lost device", () => {
       SECURITY_CHANNEL,
       (m) => !m.thread_ts && m.text.startsWith(`Lost device reported: ${GALAXY_NAME}`),
     );
-    await expect.poll(async () => (await requestsFor(h, GALAXY))[0]?.state, { timeout: 10_000 }).toBe("completed");
+    await expect
+      .poll(async () => (await requestsFor(h, GALAXY))[0]?.state, { timeout: 10_000 })
+      .toBe("completed");
     expect((await phone(h, GALAXY)).locked).toBe(true);
   });
 
@@ -371,7 +436,12 @@ describe("Slack: reporting a device that already has a request in progress", () 
     const confirms: FakeSlackView[] = [];
     for (let i = 0; i < 2; i++) {
       const opens = h.fake.callsTo("views.open").length;
-      await h.slack.blockAction({ userId: "UFELIX", actionId: "report_lost", value: GALAXY, view: { id: homeId, type: "home" } });
+      await h.slack.blockAction({
+        userId: "UFELIX",
+        actionId: "report_lost",
+        value: GALAXY,
+        view: { id: homeId, type: "home" },
+      });
       const opened = await h.fake.waitFor(
         (c) => c.method === "views.open" && h.fake.callsTo("views.open").indexOf(c) >= opens,
       );
@@ -382,7 +452,6 @@ describe("Slack: reporting a device that already has a request in progress", () 
     await confirmLost(h, "UFELIX", confirms[0] as FakeSlackView, "VFIRST1");
     const after = await nextHome(h, "UFELIX", before);
     const [first] = await requestsFor(h, GALAXY);
-    expect(first?.state).toBe("pushed");
     // The home tab shows the request's state in words.
     expect(json(after.blocks)).toContain(`Sent to device (request \`${first?.id}\`)`);
 
@@ -393,7 +462,12 @@ describe("Slack: reporting a device that already has a request in progress", () 
 
     // The button, pressed again meanwhile, says why instead of opening a confirmation.
     const opens = h.fake.callsTo("views.open").length;
-    await h.slack.blockAction({ userId: "UFELIX", actionId: "report_lost", value: GALAXY, view: { id: homeId, type: "home" } });
+    await h.slack.blockAction({
+      userId: "UFELIX",
+      actionId: "report_lost",
+      value: GALAXY,
+      view: { id: homeId, type: "home" },
+    });
     const opened = await h.fake.waitFor(
       (c) => c.method === "views.open" && h.fake.callsTo("views.open").indexOf(c) >= opens,
     );
@@ -404,8 +478,14 @@ describe("Slack: reporting a device that already has a request in progress", () 
     const form = await openLostForm(h, "UFELIX");
     expect(deviceBlock(form)?.element.options.map((o) => o.value)).not.toContain(GALAXY);
 
-    // Only one alert in the security channel for it.
-    expect(h.fake.messages(SECURITY_CHANNEL).filter((m) => !m.thread_ts && m.text.includes(GALAXY_NAME))).toHaveLength(1);
+    // Only one alert in the security channel for it, and the one request runs to its end.
+    expect(
+      h.fake.messages(SECURITY_CHANNEL).filter((m) => !m.thread_ts && m.text.includes(GALAXY_NAME)),
+    ).toHaveLength(1);
+    await expect
+      .poll(async () => (await requestsFor(h, GALAXY)).map((r) => r.state), { timeout: 10_000 })
+      .toEqual(["completed"]);
+    expect((await phone(h, GALAXY)).locked).toBe(true);
   });
 });
 
@@ -426,8 +506,12 @@ describe("Slack: lost-device report without a security channel", () => {
     expect(confirmText).toContain("DM with Latchkey");
     await confirmLost(h, "UFELIX", confirm, "VNOSEC1");
 
-    const own = await h.fake.waitForMessage("DUFELIX", (m) => !m.thread_ts && m.text.includes(PIXEL_NAME));
-    await h.fake.waitForMessage("DUFELIX", (m) => m.thread_ts === own.ts && m.text.includes("Completed"), 10_000);
+    const own = await h.fake.waitForMessage("DUFELIX", (m) => isStatus(m) && m.text.includes(PIXEL_NAME));
+    await h.fake.waitForMessage(
+      "DUFELIX",
+      (m) => m.thread_ts === own.ts && m.text.includes("Completed"),
+      10_000,
+    );
     expect((await phone(h, PIXEL)).locked).toBe(true);
     const [request] = await requestsFor(h, PIXEL);
     const threads = await h.running.core.engine.stores.threads.forRequest(request?.id ?? "");

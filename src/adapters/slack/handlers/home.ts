@@ -20,8 +20,15 @@ export function registerHome(app: App, deps: SlackDeps): void {
 }
 
 export async function publishHome(deps: SlackDeps, userId: string): Promise<void> {
-  const who = await deps.identity.resolve(userId);
-  const person = who.ok ? await resolveActor(deps.engine, who.email) : null;
+  const slackWho = await deps.identity.resolve(userId);
+  const person = slackWho.ok ? await resolveActor(deps.engine, slackWho.email) : null;
+  const who =
+    slackWho.ok && !person
+      ? {
+          ok: false as const,
+          message: `You are not in Latchkey's inventory (${slackWho.email}). Ask IT to add you, then open this tab again.`,
+        }
+      : slackWho;
   const isAdmin = person?.role === "admin";
   const devices = who.ok ? await ownDevices(deps.engine, who.email) : [];
   const recent =

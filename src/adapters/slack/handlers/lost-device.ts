@@ -2,6 +2,7 @@
 // then confirm) or from the Home tab's "Report lost" button (straight to the confirmation). The
 // device is locked at once; the security channel gets a threaded alert that follows it live.
 import type { App } from "@slack/bolt";
+import { authorize } from "../../../core/authorization.ts";
 import { choiceFor, deviceChoices } from "../../../core/reset/device-choices.ts";
 import { reportLostDevice } from "../../../core/reset/start-reset.ts";
 import type { ThreadTarget } from "../../../core/types.ts";
@@ -116,14 +117,21 @@ async function confirmFor(deps: SlackDeps, userId: string, deviceId: string): Pr
   const who = await deps.identity.resolve(userId);
   if (!who.ok) return messageView(TITLE, `:no_entry: ${esc(who.message)}`);
   const device = await deps.engine.stores.directory.device(deviceId);
-  if (!device || device.ownerEmail !== who.email) {
-    return messageView(
-      TITLE,
-      ":no_entry: You can only report your own devices. Ask IT about any other device.",
-    );
+  if (!device) return messageView(TITLE, ":no_entry: That device is no longer in the inventory.");
+  if (device.ownerEmail !== who.email) {
+    // Audited like every refusal: someone tried to act on a device that is not theirs.
+    const decision = await authorize(deps.engine, {
+      actorEmail: who.email,
+      action: "report_lost",
+      device,
+      surface: "slack",
+    });
+    const why = decision.allowed ? "Use `/reset-passcode` for someone else's device." : esc(decision.message);
+    return messageView(TITLE, `:no_entry: You can only report your own devices. ${why}`);
   }
   const choice = await choiceFor(deps.engine, device, "report_lost");
-  if (choice.refusal || choice.action === "none")
+  if (choice.refusal || choice.action === "none") {
     return messageView(TITLE, `:no_entry: ${esc(choice.refusal ?? "")}`);
-  return lostConfirmView(device, choice.action, who.email, deps.securityChannel);
+  }
+  return lostConfirmView(choice, who.email, deps.securityChannel);
 }

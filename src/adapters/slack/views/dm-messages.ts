@@ -7,9 +7,12 @@ import type { SlackMessage } from "./status-message.ts";
 
 export function passcodeDm(letter: PasscodeLetter, removeAfterMs: number): SlackMessage {
   const { device, request, passcode, requester } = letter;
-  const intro = letter.toDeviceUser
-    ? `${esc(requester.name)} (IT) reset the passcode of your *${esc(device.name)}* and locked it.`
-    : `The passcode of *${esc(device.name)}* (${esc(platformLabel(device))}, owner ${esc(device.ownerEmail)}) was reset and the device is locked.`;
+  const self = requester.email === letter.recipient.email;
+  const intro = !letter.toDeviceUser
+    ? `The passcode of *${esc(device.name)}* (${esc(platformLabel(device))}, owner ${esc(device.ownerEmail)}) was reset and the device is locked.`
+    : self
+      ? `As you asked, your *${esc(device.name)}* is locked with a new passcode.`
+      : `${esc(requester.name)} (IT) reset the passcode of your *${esc(device.name)}* and locked it.`;
   return {
     text: `Latchkey: the new passcode for ${device.name} is ready. Open this message to see it.`,
     blocks: [
@@ -22,7 +25,7 @@ export function passcodeDm(letter: PasscodeLetter, removeAfterMs: number): Slack
           : "Share it only with the device's user, in person or by phone. Never paste it into a channel.",
       ),
       context(
-        `Request \`${request.id}\` · this passcode is removed from this message after ${Math.round(removeAfterMs / 60_000)} minutes`,
+        `Request \`${request.id}\` · this passcode is removed from this message after ${duration(removeAfterMs)}`,
       ),
     ],
   };
@@ -38,4 +41,13 @@ export function redactedDm(device: Device | null, sentAt: Date): SlackMessage {
       ),
     ],
   };
+}
+
+/** "1 hour", "90 minutes", "2 days". */
+export function duration(ms: number): string {
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  if (ms >= 86_400_000 && ms % 86_400_000 === 0) return plural(ms / 86_400_000, "day");
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return plural(ms / 3_600_000, "hour");
+  if (ms >= 60_000) return plural(Math.round(ms / 60_000), "minute");
+  return plural(Math.max(1, Math.round(ms / 1000)), "second");
 }

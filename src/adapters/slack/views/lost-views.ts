@@ -1,7 +1,6 @@
 // The employee's lost-device report: pick one of your own devices, confirm, and it is locked at
 // once (its passcode reset too when the rules allow; the new passcode goes to your email).
 import type { DeviceChoice } from "../../../core/reset/device-choices.ts";
-import type { Device } from "../../../core/types.ts";
 import { ACTIONS, BLOCKS, VIEWS } from "../ids.ts";
 import { type Block, context, deviceLabel, divider, esc, plain, platformLabel, section } from "../text.ts";
 import { type Modal, modal } from "./modal.ts";
@@ -29,12 +28,7 @@ export function lostFormView(choices: DeviceChoice[]): Modal {
         options: selectable.slice(0, 10).map((c) => ({
           text: plain(deviceLabel(c.device), 75),
           value: c.device.id,
-          description: plain(
-            c.action === "lock"
-              ? "Will be locked (its passcode cannot be reset remotely)"
-              : "Will be locked with a new passcode",
-            75,
-          ),
+          description: plain(lostOutcome(c), 75),
         })),
       },
     });
@@ -55,19 +49,25 @@ export function lostFormView(choices: DeviceChoice[]): Modal {
   });
 }
 
-export function lostConfirmView(
-  device: Device,
-  action: LostConfirmMeta["a"],
-  email: string,
-  securityChannel: string | null,
-): Modal {
+function lostOutcome(c: DeviceChoice): string {
+  if (c.action === "lock") return "Will be locked (its passcode cannot be reset remotely)";
+  if (c.capability.scope === "work_profile") return "Work apps locked with a new work-profile passcode";
+  return "Will be locked with a new passcode";
+}
+
+export function lostConfirmView(choice: DeviceChoice, email: string, securityChannel: string | null): Modal {
+  const { device, capability } = choice;
+  const action = choice.action === "lock" ? "lock" : "reset_and_lock";
   const what =
     action === "lock"
       ? "It will be locked. Its passcode cannot be reset remotely, so unlock it with your current passcode once you find it."
-      : `It will be locked with a new passcode, which is sent to your email (${esc(email)}).`;
+      : capability.scope === "work_profile"
+        ? `Its work profile will be locked with a new work-profile passcode, sent to you by email (${esc(email)}) and Slack DM. The phone's own screen lock does not change.`
+        : `It will be locked with a new passcode, sent to you by email (${esc(email)}) and Slack DM.`;
   const blocks: Block[] = [
     section(`Report *${esc(device.name)}* (${esc(platformLabel(device))}) as lost and lock it now?`),
     section(what),
+    ...capability.warnings.slice(0, 5).map((w) => context(`:warning: ${esc(w)}`)),
     context(
       securityChannel
         ? `The security team is alerted in <#${securityChannel}>. You can follow progress in your DM with Latchkey.`
