@@ -16,7 +16,7 @@ export function createSlackDmSender(
   engine: Engine,
   client: webApi.WebClient,
   identity: SlackIdentity,
-  postGate: RateGate,
+  gates: { post: RateGate; update: RateGate },
 ): PasscodeSender {
   return {
     channel: "slack_dm",
@@ -37,7 +37,7 @@ export function createSlackDmSender(
       const channel = opened.channel?.id;
       if (!channel) throw new Error("Slack did not open a direct message.");
       const message = passcodeDm(letter, engine.settings.chatRedactAfterMs);
-      await postGate.wait(channel);
+      await gates.post.wait(channel);
       const res = await client.chat.postMessage({
         channel,
         text: message.text,
@@ -51,6 +51,7 @@ export function createSlackDmSender(
     async redact(ref, note) {
       const { c, ts } = JSON.parse(ref) as DmRef;
       const message = redactedDm(note.device, note.sentAt);
+      await gates.update.wait("chat.update");
       await client.chat.update({ channel: c, ts, text: message.text, blocks: message.blocks as never });
     },
   };

@@ -1,21 +1,39 @@
 // Paces calls per key (a channel, a Web API method) to stay under Slack's published rates:
-// about one message per second per channel, about 50 chat.update calls a minute. Callers wait
-// their turn instead of collecting 429s; the Web API client still honours Retry-After if one comes.
+// about one message per second per channel, about 50 chat.update calls a minute. Callers queue
+// per key and each goes ahead at least the interval after the previous one actually went (so a
+// stalled event loop cannot bunch two calls together); the Web API client still honours
+// Retry-After should a 429 come anyway.
 
 export interface RateGate {
   wait(key: string): Promise<void>;
 }
 
 export function createRateGate(minIntervalMs: number): RateGate {
-  const next = new Map<string, number>();
+  const lanes = new Map<string, { tail: Promise<void>; lastGo: number; waiting: number }>();
   return {
     async wait(key) {
       if (minIntervalMs <= 0) return;
-      const now = Date.now();
-      if (next.size > 1000) for (const [k, t] of next) if (t < now) next.delete(k);
-      const at = Math.max(now, next.get(key) ?? 0);
-      next.set(key, at + minIntervalMs);
-      if (at > now) await new Promise((ok) => setTimeout(ok, at - now));
+      let lane = lanes.get(key);
+      if (!lane) {
+        lane = { tail: Promise.resolve(), lastGo: 0, waiting: 0 };
+        lanes.set(key, lane);
+      }
+      const current = lane;
+      current.waiting += 1;
+      const turn = current.tail.then(async () => {
+        const due = current.lastGo + minIntervalMs - Date.now();
+        if (due > 0) await new Promise((ok) => setTimeout(ok, due));
+        current.lastGo = Date.now();
+      });
+      current.tail = turn;
+      await turn;
+      current.waiting -= 1;
+      // Idle lanes are dropped once their interval has passed, so the map stays small.
+      if (current.waiting === 0) {
+        setTimeout(() => {
+          if (current.waiting === 0 && lanes.get(key) === current) lanes.delete(key);
+        }, minIntervalMs).unref();
+      }
     },
   };
 }

@@ -95,7 +95,7 @@ export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): S
     mode: config.appToken ? "socket" : "http",
     listener,
     timeline: createSlackTimeline(engine, app.client, identity, { post: postGate, update: updateGate }),
-    sender: createSlackDmSender(engine, app.client, identity, postGate),
+    sender: createSlackDmSender(engine, app.client, identity, { post: postGate, update: updateGate }),
     async start() {
       if (config.appToken) await app.start();
     },

@@ -74,7 +74,7 @@ export function createSlackTimeline(
         if (!admin) throw err;
         const dm = await resolve(`@${admin}`);
         const note = {
-          text: `I could not post in <#${channel}> (${code}); invite me there with /invite, or run the command in a channel I am in. I will follow this request here.`,
+          text: `I could not post in <#${channel}> (I am not a member there, or cannot post there). Invite me with /invite, or run the command in a channel I am in. I will follow this request here.`,
           blocks: [],
         };
         note.blocks = [{ type: "section", text: { type: "mrkdwn", text: note.text } }] as never;

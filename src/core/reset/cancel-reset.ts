@@ -1,7 +1,7 @@
 // Use case: an admin (or whoever started it) cancels a request the device has not picked up.
 import { authorize } from "../authorization.ts";
 import { announce, type Engine } from "../engine.ts";
-import { CANCELLABLE } from "../lifecycle.ts";
+import { CANCELLABLE, STATE_LABELS } from "../lifecycle.ts";
 import type { NewEvent } from "../ports.ts";
 import type { ResetRequest, Surface } from "../types.ts";
 
@@ -33,8 +33,8 @@ export async function cancelReset(
       request,
       message:
         request.state === "received" || request.state === "passcode_reset" || request.state === "locked"
-          ? `Too late to cancel: the device already picked up the command (${request.state}).`
-          : `The request has already ended (${request.state}).`,
+          ? `Too late to cancel: the device already picked up the command (${STATE_LABELS[request.state].toLowerCase()}).`
+          : `The request has already ended (${STATE_LABELS[request.state].toLowerCase()}).`,
     };
   }
   const why = input.reason?.trim() ? ` Reason: ${input.reason.trim().slice(0, 200)}` : "";

@@ -1,6 +1,7 @@
 // `/reset-passcode`: acknowledged at once. A person opens the reset modal (a loading view first,
 // because the trigger is only valid for 3 s); status, cancel and help answer privately.
 import type { App } from "@slack/bolt";
+import { resolveActor } from "../../../core/authorization.ts";
 import { STATE_LABELS } from "../../../core/lifecycle.ts";
 import { cancelReset } from "../../../core/reset/cancel-reset.ts";
 import { deviceChoices } from "../../../core/reset/device-choices.ts";
@@ -10,6 +11,7 @@ import { type ParsedCommand, parseCommand, USAGE } from "../parse-command.ts";
 import { esc, STATE_EMOJI, slackDate } from "../text.ts";
 import { loadingView, type Modal, messageView } from "../views/modal.ts";
 import { resetFormView } from "../views/reset-views.ts";
+import { EVENT_TITLES } from "../views/status-message.ts";
 import { guarded, type SlackDeps } from "./deps.ts";
 
 const HELP = [
@@ -134,9 +136,20 @@ async function answer(
       surface: "slack",
     });
     if (d.status !== "ok") return `:no_entry: ${d.message}`;
-    const lines = d.events.slice(-10).map((e) => `${slackDate(e.at)} · *${e.type}* · ${esc(e.detail)}`);
+    const shown = d.events.slice(-10);
+    const lines = shown.map(
+      (e) => `${slackDate(e.at)} · *${EVENT_TITLES[e.type] ?? e.type}* · ${esc(e.detail)}`,
+    );
+    if (shown.length < d.events.length) {
+      lines.unshift(
+        `_${d.events.length - shown.length} earlier events: press Details on the status message._`,
+      );
+    }
     const head = `${STATE_EMOJI[d.request.state]} \`${d.request.id}\` · *${esc(d.device?.name ?? d.request.deviceId)}* · ${STATE_LABELS[d.request.state]}`;
     return [head, d.request.outcome ? esc(d.request.outcome) : "", ...lines].filter(Boolean).join("\n");
+  }
+  if (!(await resolveActor(deps.engine, who.email))) {
+    return `:no_entry: You are not in Latchkey's inventory (${esc(who.email)}), so there is nothing to show. Ask IT to add you.`;
   }
   const list = await recentRequests(deps.engine, { actorEmail: who.email, limit: 10 });
   if (list.length === 0) return `No requests yet. ${USAGE}`;

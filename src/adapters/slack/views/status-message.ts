@@ -63,7 +63,7 @@ export function statusMessage(view: ThreadView, requesterLabel: string): SlackMe
     text: { type: "plain_text", text: "Details" },
     value: request.id,
   });
-  blocks.push({ type: "actions", elements: buttons });
+  blocks.push({ type: "actions", block_id: "status_actions", elements: buttons });
   blocks.push(
     context(
       `Request \`${request.id}\` · started ${slackDate(request.createdAt)} · the passcode is never posted here`,
@@ -94,7 +94,8 @@ const EVENT_EMOJI: Record<string, string> = {
   cancelled: ":heavy_multiplication_x:",
 };
 
-const EVENT_TITLES: Record<string, string> = {
+export const EVENT_TITLES: Record<string, string> = {
+  requested: "Requested",
   checked: "Checked",
   passcode_generated: "Passcode generated",
   pushed: "Sent to the device",
