@@ -11,7 +11,7 @@ import { boltLogger } from "./bolt-logger.ts";
 import { createSlackDmSender } from "./dm-sender.ts";
 import { registerCommand } from "./handlers/command.ts";
 import type { SlackDeps } from "./handlers/deps.ts";
-import { registerHome } from "./handlers/home.ts";
+import { publishHome, registerHome } from "./handlers/home.ts";
 import { registerLostDevice } from "./handlers/lost-device.ts";
 import { registerResetModal } from "./handlers/reset-modal.ts";
 import { registerStatusActions } from "./handlers/status-actions.ts";
@@ -94,7 +94,21 @@ export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): S
   return {
     mode: config.appToken ? "socket" : "http",
     listener,
-    timeline: createSlackTimeline(engine, app.client, identity, { post: postGate, update: updateGate }),
+    timeline: createSlackTimeline(
+      engine,
+      app.client,
+      identity,
+      { post: postGate, update: updateGate },
+      async (view) => {
+        // A request has either the admin's thread or the employee's own one (never both), so the
+        // owner's Home tab is refreshed once per state change, not once per thread.
+        if (view.thread.purpose !== "owner" && view.thread.purpose !== "requester") return;
+        const ownerId = view.device
+          ? await engine.stores.directory.chatUserOf("slack", view.device.ownerEmail)
+          : null;
+        if (ownerId) await publishHome(deps, ownerId);
+      },
+    ),
     sender: createSlackDmSender(engine, app.client, identity, { post: postGate, update: updateGate }),
     async start() {
       if (config.appToken) await app.start();

@@ -29,7 +29,16 @@ export function createSlackTimeline(
   client: webApi.WebClient,
   identity: SlackIdentity,
   gates: SlackGates,
+  /** Told after the status message changed (the owner's Home tab shows the device's state). */
+  onStatusChanged: (view: ThreadView) => Promise<void> = async () => {},
 ): ChatTimeline {
+  const changed = (view: ThreadView) =>
+    onStatusChanged(view).catch((err: unknown) =>
+      engine.log.warn(
+        { requestId: view.request.id, err: (err as Error).message },
+        "Slack Home refresh failed",
+      ),
+    );
   /** "@U123" stands for "the DM between the bot and U123", opened when first needed. */
   async function resolve(conversation: string): Promise<string> {
     if (!conversation.startsWith("@")) return conversation;
@@ -64,7 +73,9 @@ export function createSlackTimeline(
       const message = statusMessage(view, await requesterLabel(view));
       const channel = await resolve(view.thread.conversation);
       try {
-        return { messageId: await post(channel, message), conversation: channel };
+        const messageId = await post(channel, message);
+        await changed(view);
+        return { messageId, conversation: channel };
       } catch (err) {
         const code = slackErrorCode(err);
         if (!code || !CANNOT_POST.has(code) || view.thread.purpose !== "requester") throw err;
@@ -91,6 +102,7 @@ export function createSlackTimeline(
         text: message.text,
         blocks: message.blocks as never,
       });
+      await changed(view);
     },
     async postMilestones(view, events) {
       for (const message of milestoneMessages(events)) {

@@ -373,6 +373,10 @@ describe("Slack: an employee reports a lost device", () => {
       .poll(async () => (await requestsFor(h, GALAXY))[0]?.state, { timeout: 10_000 })
       .toBe("completed");
     expect((await phone(h, GALAXY)).locked).toBe(true);
+    // The Home tab follows the request without being reopened: once it ends, the device is free again.
+    await expect
+      .poll(() => homeSection(h.fake.homeView("UFELIX"), GALAXY_NAME)?.text?.text ?? "", { timeout: 5_000 })
+      .not.toContain(request?.id ?? "missing");
   });
 
   it("cannot report someone else's device: a refusal, nothing started", async () => {
