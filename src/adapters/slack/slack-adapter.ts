@@ -17,6 +17,7 @@ import { registerResetModal } from "./handlers/reset-modal.ts";
 import { registerStatusActions } from "./handlers/status-actions.ts";
 import { createSlackIdentity } from "./identity.ts";
 import { createRateGate } from "./rate-gate.ts";
+import { createSlackPoster } from "./slack-poster.ts";
 import { createSlackTimeline } from "./slack-timeline.ts";
 import { LatchkeySocketModeReceiver } from "./socket-mode-receiver.ts";
 
@@ -77,6 +78,7 @@ export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): S
   const identity = createSlackIdentity(engine, app.client);
   const postGate = createRateGate(opts.postIntervalMs ?? 1100);
   const updateGate = createRateGate(opts.updateIntervalMs ?? 1200);
+  const poster = createSlackPoster(app.client, { post: postGate, update: updateGate });
   const deps: SlackDeps = { engine, client: app.client, identity, securityChannel: config.securityChannel };
 
   registerCommand(app, deps);
@@ -94,22 +96,16 @@ export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): S
   return {
     mode: config.appToken ? "socket" : "http",
     listener,
-    timeline: createSlackTimeline(
-      engine,
-      app.client,
-      identity,
-      { post: postGate, update: updateGate },
-      async (view) => {
-        // A request has either the admin's thread or the employee's own one (never both), so the
-        // owner's Home tab is refreshed once per state change, not once per thread.
-        if (view.thread.purpose !== "owner" && view.thread.purpose !== "requester") return;
-        const ownerId = view.device
-          ? await engine.stores.directory.chatUserOf("slack", view.device.ownerEmail)
-          : null;
-        if (ownerId) await publishHome(deps, ownerId);
-      },
-    ),
-    sender: createSlackDmSender(engine, app.client, identity, { post: postGate, update: updateGate }),
+    timeline: createSlackTimeline(engine, poster, identity, async (view) => {
+      // A request has either the admin's thread or the employee's own one (never both), so the
+      // owner's Home tab is refreshed once per state change, not once per thread.
+      if (view.thread.purpose !== "owner" && view.thread.purpose !== "requester") return;
+      const ownerId = view.device
+        ? await engine.stores.directory.chatUserOf("slack", view.device.ownerEmail)
+        : null;
+      if (ownerId) await publishHome(deps, ownerId);
+    }),
+    sender: createSlackDmSender(engine, poster, identity),
     async start() {
       if (config.appToken) await app.start();
     },

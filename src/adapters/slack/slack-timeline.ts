@@ -1,20 +1,12 @@
 // The Slack side of a followed request: post the status message, reply with milestones in its
 // thread, keep the status message current. Calls are paced per channel (chat.postMessage) and
 // per app (chat.update) so a burst of resets stays under Slack's rates instead of collecting 429s.
-import type { webApi } from "@slack/bolt";
 import type { Engine } from "../../core/engine.ts";
 import type { ChatTimeline, ThreadView } from "../../core/ports.ts";
 import type { SlackIdentity } from "./identity.ts";
-import type { RateGate } from "./rate-gate.ts";
+import type { SlackPoster } from "./slack-poster.ts";
 import { esc } from "./text.ts";
 import { milestoneMessages, statusMessage } from "./views/status-message.ts";
-
-export interface SlackGates {
-  /** Per channel, for chat.postMessage. */
-  post: RateGate;
-  /** Per app, for chat.update. */
-  update: RateGate;
-}
 
 /** Slack's answers meaning "the bot cannot post in that conversation". */
 const CANNOT_POST = new Set(["channel_not_found", "not_in_channel", "is_archived", "restricted_action"]);
@@ -26,9 +18,8 @@ export function slackErrorCode(err: unknown): string | null {
 
 export function createSlackTimeline(
   engine: Engine,
-  client: webApi.WebClient,
+  poster: SlackPoster,
   identity: SlackIdentity,
-  gates: SlackGates,
   /** Told after the status message changed (the owner's Home tab shows the device's state). */
   onStatusChanged: (view: ThreadView) => Promise<void> = async () => {},
 ): ChatTimeline {
@@ -40,27 +31,8 @@ export function createSlackTimeline(
       ),
     );
   /** "@U123" stands for "the DM between the bot and U123", opened when first needed. */
-  async function resolve(conversation: string): Promise<string> {
-    if (!conversation.startsWith("@")) return conversation;
-    const opened = await client.conversations.open({ users: conversation.slice(1) });
-    const id = opened.channel?.id;
-    if (!id) throw new Error("Slack did not return a DM channel");
-    return id;
-  }
-
-  async function post(channel: string, message: { text: string; blocks: unknown[] }, threadTs?: string) {
-    await gates.post.wait(channel);
-    const res = await client.chat.postMessage({
-      channel,
-      text: message.text,
-      blocks: message.blocks as never,
-      unfurl_links: false,
-      unfurl_media: false,
-      ...(threadTs ? { thread_ts: threadTs } : {}),
-    });
-    if (!res.ts) throw new Error("Slack did not return a message timestamp");
-    return res.ts;
-  }
+  const resolve = (conversation: string) =>
+    conversation.startsWith("@") ? poster.openDm(conversation.slice(1)) : Promise.resolve(conversation);
 
   async function requesterLabel(view: ThreadView): Promise<string> {
     const id = await engine.stores.directory.chatUserOf("slack", view.request.requestedBy);
@@ -73,7 +45,7 @@ export function createSlackTimeline(
       const message = statusMessage(view, await requesterLabel(view));
       const channel = await resolve(view.thread.conversation);
       try {
-        const messageId = await post(channel, message);
+        const messageId = await poster.post(channel, message);
         await changed(view);
         return { messageId, conversation: channel };
       } catch (err) {
@@ -83,30 +55,23 @@ export function createSlackTimeline(
         // two people): follow the request in the admin's DM with the bot instead, and say why.
         const admin = await identity.slackIdOf(view.request.requestedBy);
         if (!admin) throw err;
-        const dm = await resolve(`@${admin}`);
-        const note = {
-          text: `I could not post in <#${channel}> (I am not a member there, or cannot post there). Invite me with /invite, or run the command in a channel I am in. I will follow this request here.`,
-          blocks: [],
-        };
-        note.blocks = [{ type: "section", text: { type: "mrkdwn", text: note.text } }] as never;
-        await post(dm, note);
-        return { messageId: await post(dm, message), conversation: dm };
+        const dm = await poster.openDm(admin);
+        const text = `I could not post in <#${channel}> (I am not a member there, or cannot post there). Invite me with /invite, or run the command in a channel I am in. I will follow this request here.`;
+        await poster.post(dm, { text, blocks: [{ type: "section", text: { type: "mrkdwn", text } }] });
+        return { messageId: await poster.post(dm, message), conversation: dm };
       }
     },
     async updateStatus(view) {
-      const message = statusMessage(view, await requesterLabel(view));
-      await gates.update.wait("chat.update");
-      await client.chat.update({
-        channel: view.thread.conversation,
-        ts: view.thread.messageId,
-        text: message.text,
-        blocks: message.blocks as never,
-      });
+      await poster.update(
+        view.thread.conversation,
+        view.thread.messageId,
+        statusMessage(view, await requesterLabel(view)),
+      );
       await changed(view);
     },
     async postMilestones(view, events) {
       for (const message of milestoneMessages(events)) {
-        await post(view.thread.conversation, message, view.thread.messageId);
+        await poster.post(view.thread.conversation, message, view.thread.messageId);
       }
     },
   };

@@ -1,8 +1,9 @@
 // The employee's lost-device report: pick one of your own devices, confirm, and it is locked at
 // once (its passcode reset too when the rules allow; the new passcode goes to your email).
 import type { DeviceChoice } from "../../../core/reset/device-choices.ts";
-import { ACTIONS, BLOCKS, VIEWS } from "../ids.ts";
-import { type Block, context, deviceLabel, divider, esc, plain, platformLabel, section } from "../text.ts";
+import { VIEWS } from "../ids.ts";
+import { type Block, context, esc, platformLabel, section } from "../text.ts";
+import { devicePicker } from "./device-picker.ts";
 import { type Modal, modal } from "./modal.ts";
 
 export interface LostConfirmMeta {
@@ -12,39 +13,18 @@ export interface LostConfirmMeta {
 }
 
 export function lostFormView(choices: DeviceChoice[]): Modal {
-  const selectable = choices.filter((c) => c.refusal === null);
-  const refused = choices.filter((c) => c.refusal !== null);
+  const picker = devicePicker(choices, lostOutcome, {
+    none: ":no_entry: None of your devices can be locked from here. Call the IT service desk.",
+    refusedTitle: "Cannot be locked from here",
+  });
   const blocks: Block[] = [
     section("Which of your devices is lost or stolen? It will be locked at once and the security team told."),
+    picker.choice,
+    ...picker.warnings,
+    ...picker.refused,
   ];
-  if (selectable.length > 0) {
-    blocks.push({
-      type: "input",
-      block_id: BLOCKS.device,
-      label: plain("Device", 2000),
-      element: {
-        type: "radio_buttons",
-        action_id: ACTIONS.device,
-        options: selectable.slice(0, 10).map((c) => ({
-          text: plain(deviceLabel(c.device), 75),
-          value: c.device.id,
-          description: plain(lostOutcome(c), 75),
-        })),
-      },
-    });
-  } else {
-    blocks.push(
-      section(":no_entry: None of your devices can be locked from here. Call the IT service desk."),
-    );
-  }
-  if (refused.length > 0) {
-    blocks.push(divider());
-    for (const c of refused.slice(0, 20)) {
-      blocks.push(section(`*${esc(deviceLabel(c.device))}*\n${esc(c.refusal ?? "")}`));
-    }
-  }
   return modal(VIEWS.lostForm, "Report a lost device", blocks, {
-    ...(selectable.length > 0 ? { submit: "Next" } : {}),
+    ...(picker.selectable > 0 ? { submit: "Next" } : {}),
     close: "Cancel",
   });
 }

@@ -4,7 +4,8 @@
 import type { DeviceChoice } from "../../../core/reset/device-choices.ts";
 import type { Device, Person } from "../../../core/types.ts";
 import { ACTIONS, BLOCKS, VIEWS } from "../ids.ts";
-import { type Block, context, deviceLabel, divider, esc, plain, platformLabel, section } from "../text.ts";
+import { type Block, context, esc, plain, platformLabel, section } from "../text.ts";
+import { devicePicker } from "./device-picker.ts";
 import { type Modal, modal } from "./modal.ts";
 
 /** Carried from the form to the confirmation: where the command ran and for whom. */
@@ -17,66 +18,39 @@ export interface ResetConfirmMeta extends ResetFormMeta {
   n: boolean;
 }
 
-const MAX_LISTED = 40;
-
 export function resetFormView(owner: Person, choices: DeviceChoice[], meta: ResetFormMeta): Modal {
-  const selectable = choices.filter((c) => c.refusal === null);
-  const refused = choices.filter((c) => c.refusal !== null);
+  const picker = devicePicker(
+    choices,
+    (c) => (c.capability.warnings.length > 0 ? `⚠ ${c.capability.warnings[0]}` : c.capability.reason),
+    {
+      none: `:no_entry: None of ${esc(owner.name)}'s devices can be reset right now.`,
+      refusedTitle: "Cannot be reset",
+    },
+  );
+  const notify: Block[] =
+    picker.selectable > 0
+      ? [
+          {
+            type: "input",
+            block_id: BLOCKS.notifyUser,
+            optional: true,
+            label: plain("Device user", 2000),
+            element: { type: "checkboxes", action_id: ACTIONS.notifyUser, options: [notifyOption(owner)] },
+          },
+        ]
+      : [];
   const blocks: Block[] = [
     section(`Reset the passcode of one of *${esc(owner.name)}*'s devices (${esc(owner.email)}) and lock it.`),
+    picker.choice,
+    ...picker.warnings,
+    ...notify,
+    ...picker.refused,
   ];
-  if (selectable.length > 0) {
-    blocks.push({
-      type: "input",
-      block_id: BLOCKS.device,
-      label: plain("Device", 2000),
-      element: {
-        type: "radio_buttons",
-        action_id: ACTIONS.device,
-        options: selectable.slice(0, 10).map(deviceOption),
-        ...(selectable.length === 1 && selectable[0] ? { initial_option: deviceOption(selectable[0]) } : {}),
-      },
-    });
-    const warned = selectable.filter((c) => c.capability.warnings.length > 0);
-    for (const c of warned.slice(0, 10)) {
-      blocks.push(context(`:warning: *${esc(c.device.name)}*: ${esc(c.capability.warnings.join(" "))}`));
-    }
-    blocks.push({
-      type: "input",
-      block_id: BLOCKS.notifyUser,
-      optional: true,
-      label: plain("Device user", 2000),
-      element: {
-        type: "checkboxes",
-        action_id: ACTIONS.notifyUser,
-        options: [notifyOption(owner)],
-      },
-    });
-  } else {
-    blocks.push(section(`:no_entry: None of ${esc(owner.name)}'s devices can be reset right now.`));
-  }
-  if (refused.length > 0) {
-    blocks.push(divider(), section("*Cannot be reset*"));
-    for (const c of refused.slice(0, MAX_LISTED)) {
-      blocks.push(section(`*${esc(deviceLabel(c.device))}*\n${esc(c.refusal ?? "")}`));
-    }
-    if (refused.length > MAX_LISTED) blocks.push(context(`…and ${refused.length - MAX_LISTED} more.`));
-  }
   return modal(VIEWS.resetForm, "Reset passcode", blocks, {
-    ...(selectable.length > 0 ? { submit: "Next" } : {}),
+    ...(picker.selectable > 0 ? { submit: "Next" } : {}),
     close: "Cancel",
     metadata: meta,
   });
-}
-
-function deviceOption(c: DeviceChoice) {
-  const description =
-    c.capability.warnings.length > 0 ? `⚠ ${c.capability.warnings[0]}` : c.capability.reason;
-  return {
-    text: plain(deviceLabel(c.device), 75),
-    value: c.device.id,
-    description: plain(description, 75),
-  };
 }
 
 export function notifyOption(owner: Person) {
