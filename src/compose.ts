@@ -19,6 +19,12 @@ import {
   type SlackAdapterOptions,
 } from "./adapters/slack/slack-adapter.ts";
 import { cryptoRandom, systemClock } from "./adapters/system.ts";
+import {
+  createTeamsAdapter,
+  TEAMS_MESSAGES_PATH,
+  type TeamsAdapter,
+  type TeamsAdapterOptions,
+} from "./adapters/teams/teams-adapter.ts";
 import type { Config } from "./config.ts";
 import { DEFAULT_SETTINGS, type Engine } from "./core/engine.ts";
 import { issueEnrollmentCode } from "./core/enrollment.ts";
@@ -104,6 +110,7 @@ export async function loadDemoInventory(engine: Engine): Promise<number> {
 export interface Running {
   core: Core;
   slack: SlackAdapter | null;
+  teams: TeamsAdapter | null;
   server: Server;
   url: string;
   simulator: DeviceSimulator | null;
@@ -115,6 +122,8 @@ export interface Running {
 export interface StartOptions {
   /** Slack pacing and retries (tests shorten them). */
   slack?: Omit<SlackAdapterOptions, "config" | "log">;
+  /** Teams pacing and retries (tests shorten them). */
+  teams?: Omit<TeamsAdapterOptions, "config" | "log">;
 }
 
 /** Starts everything `npm start` runs. Port 0 picks a free port (tests). */
@@ -172,11 +181,17 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
     engine.timelines.push(slack.timeline);
     engine.senders.push(slack.sender);
   }
-  handler = createRouter(
-    routes,
-    log,
-    slack?.listener ? [{ prefix: SLACK_EVENTS_PATH, listener: slack.listener }] : [],
-  );
+  const teams = config.teams
+    ? createTeamsAdapter(engine, { ...opts.teams, config: config.teams, log })
+    : null;
+  if (teams) {
+    engine.timelines.push(teams.timeline);
+    engine.senders.push(teams.sender);
+  }
+  handler = createRouter(routes, log, [
+    ...(slack?.listener ? [{ prefix: SLACK_EVENTS_PATH, listener: slack.listener }] : []),
+    ...(teams ? [{ prefix: TEAMS_MESSAGES_PATH, listener: teams.listener }] : []),
+  ]);
   await slack?.start();
 
   // Resume whatever a previous run left unfinished: the sequence is driven from the database.
@@ -187,6 +202,7 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
   return {
     core,
     slack,
+    teams,
     server,
     url: localUrl,
     simulator,
@@ -195,6 +211,7 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
     async stop() {
       await scheduler.stop();
       await slack?.stop();
+      await teams?.stop();
       await simulator?.stop();
       const closed = new Promise<void>((ok) => server.close(() => ok()));
       server.closeAllConnections();

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     `  inventory   ${running.demoDevices > 0 ? `demo inventory loaded (${running.demoDevices} devices)` : "as stored"}; list it with \`npm run latchkey -- devices\``,
     `  device API  ${publicUrl}/device/v1/...`,
     `  Slack       ${slackLine(config, running)}`,
-    "  Teams       not configured in this version",
+    `  Teams       ${teamsLine(config, running)}`,
     "",
     "Try: npm run latchkey -- reset demo-pixel-8-owner --as ada.admin@example.com",
     "",
@@ -67,6 +67,25 @@ function slackLine(
     ? `lost-device alerts in ${config.slack.securityChannel}`
     : "no SLACK_SECURITY_CHANNEL: lost-device alerts go nowhere";
   return `${where}; ${security}`;
+}
+
+function teamsLine(
+  config: ReturnType<typeof loadConfig>,
+  running: Awaited<ReturnType<typeof startLatchkey>>,
+): string {
+  if (!config.teams || !running.teams) {
+    return config.firebaseServiceAccount
+      ? "off (real devices need MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID)"
+      : "off (TEAMS_ENABLED=false)";
+  }
+  const mode =
+    running.teams.mode === "local"
+      ? "local mode, unauthenticated (set MICROSOFT_APP_ID for a real bot)"
+      : `bot ${config.teams.appId} (${config.teams.appType})`;
+  const security = config.teams.securityConversation
+    ? `lost-device alerts in ${config.teams.securityConversation}`
+    : "no TEAMS_SECURITY_CONVERSATION: lost-device alerts go nowhere";
+  return `${mode}; messaging endpoint ${config.publicUrl}/api/messages; ${security}`;
 }
 
 await main();

@@ -74,6 +74,8 @@ export interface Directory {
   /** Stores the match; a chat user id belongs to one person at most (moved if it changed hands). */
   linkChatUser(surface: ChatSurface, chatUserId: string, email: string): Promise<void>;
   chatUserOf(surface: ChatSurface, email: string): Promise<string | null>;
+  /** Forgets a chat user id (the account is gone or no longer anyone in the inventory). */
+  unlinkChatUser(surface: ChatSurface, chatUserId: string): Promise<void>;
   /** People whose email starts with, or whose name contains, `text` (case-insensitive), at most `limit`. */
   findPeople(text: string, limit: number): Promise<Person[]>;
 }
@@ -185,6 +187,8 @@ export interface DeliveryStore {
     audit: AuditInput,
   ): Promise<void>;
   retryLater(id: string, error: string, event: NewEvent): Promise<void>;
+  /** Remembers where a prepared chat message is, before the passcode goes into it. */
+  setExternalRef(id: string, ref: string): Promise<void>;
   forRequest(requestId: string): Promise<Delivery[]>;
   /** Sent chat deliveries whose passcode is due to be removed. */
   dueRedactions(now: Date, limit: number): Promise<Delivery[]>;
@@ -251,7 +255,14 @@ export interface PasscodeSender {
   /** Chat senders serve requests made on their own surface only; email serves all. */
   surface?: Surface;
   reaches(person: Person): Promise<boolean>;
-  send(letter: PasscodeLetter): Promise<SentMessage | undefined>;
+  /**
+   * Chat senders post the message first without the passcode and return where it is; the core
+   * stores that before `send` puts the passcode in it, so a retry or a crash never leaves a
+   * second message holding the passcode that nothing will redact.
+   */
+  prepare?(letter: Omit<PasscodeLetter, "passcode">): Promise<SentMessage>;
+  /** Sends (or, given the prepared message, fills in) the passcode. */
+  send(letter: PasscodeLetter, prepared?: SentMessage): Promise<SentMessage | undefined>;
   /** Edits a sent message so it no longer shows the passcode, leaving a note of when it was sent. */
   redact?(ref: string, note: { sentAt: Date; device: Device | null }): Promise<void>;
 }

@@ -46,6 +46,9 @@ export function createDeliveryStore(db: Db, clock: Clock): DeliveryStore {
         await writeEvents(tx, row.requestId, [event], now);
       });
     },
+    async setExternalRef(id, ref) {
+      await db.delivery.update({ where: { id }, data: { externalRef: ref } });
+    },
     async dueRedactions(now, limit) {
       const rows = await db.delivery.findMany({
         where: { redactAt: { lte: now }, redactedAt: null, status: "sent" },

@@ -112,6 +112,10 @@ export function createDirectoryStore(db: Db): Directory {
       });
       return rows.map(toPerson);
     },
+    async unlinkChatUser(surface, chatUserId) {
+      const column = CHAT_COLUMN[surface];
+      await db.person.updateMany({ where: { [column]: chatUserId }, data: { [column]: null } });
+    },
     async chatUserOf(surface, email) {
       const row = await db.person.findUnique({ where: { email: email.trim().toLowerCase() } });
       return row?.[CHAT_COLUMN[surface]] ?? null;

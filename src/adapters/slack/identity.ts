@@ -1,6 +1,8 @@
 // Who a Slack user is, in Latchkey's terms: the person with the email Slack gives for them
-// (users.info, scope users:read.email). The match is stored on the person and cached here, so a
-// busy admin costs one users.info call, not one per click.
+// (users.info, scope users:read.email). The match is stored on the person (so a DM can find the
+// account) but never trusted for long: after 10 minutes Slack is asked again, so a changed email
+// or a deactivated account moves or drops the link (and the change is audited). Users of another
+// workspace (Slack Connect) are not matched, whatever email their own workspace gives them.
 import type { webApi } from "@slack/bolt";
 import type { Engine } from "../../core/engine.ts";
 
@@ -9,30 +11,51 @@ export type SlackWho = { ok: true; email: string; name: string } | { ok: false; 
 const TTL_MS = 10 * 60_000;
 
 export interface SlackIdentity {
-  /** The person behind a Slack user id. */
+  /** The person behind a Slack user id, checked with Slack at most 10 minutes ago. */
   resolve(slackUserId: string): Promise<SlackWho>;
-  /** The Slack user id of a person (stored match, else users.lookupByEmail), null when none. */
+  /** The Slack user id of a person (stored match re-checked, else users.lookupByEmail), null when none. */
   slackIdOf(email: string): Promise<string | null>;
+}
+
+interface SlackUser {
+  id?: string;
+  name?: string;
+  real_name?: string;
+  deleted?: boolean;
+  is_bot?: boolean;
+  is_stranger?: boolean;
+  team_id?: string;
+  profile?: { email?: string };
 }
 
 export function createSlackIdentity(engine: Engine, client: webApi.WebClient): SlackIdentity {
   const cache = new Map<string, { who: SlackWho; at: number }>();
   const misses = new Map<string, number>();
   const { directory } = engine.stores;
+  let ownTeam: Promise<string | null> | null = null;
+  const team = () => {
+    ownTeam ??= client.auth.test().then(
+      (r) => r.team_id ?? null,
+      () => {
+        ownTeam = null;
+        return null;
+      },
+    );
+    return ownTeam;
+  };
 
-  async function lookup(slackUserId: string): Promise<SlackWho> {
-    const stored = await directory.personByChatUser("slack", slackUserId);
-    if (stored) return { ok: true, email: stored.email, name: stored.name };
-    const info = await client.users
-      .info({ user: slackUserId })
-      .catch((err: { data?: { error?: string } }) => {
-        if (err.data?.error === "user_not_found") return null;
-        throw err;
-      });
-    const user = info?.user;
+  async function check(slackUserId: string, user: SlackUser | null): Promise<SlackWho> {
     if (!user) return { ok: false, message: "That Slack user could not be found." };
     const name = user.real_name || user.name || slackUserId;
+    if (user.deleted) return { ok: false, message: `${name}'s Slack account is deactivated.` };
     if (user.is_bot) return { ok: false, message: `${name} is a bot, not a person.` };
+    const home = await team();
+    if (user.is_stranger || (home && user.team_id && user.team_id !== home)) {
+      return {
+        ok: false,
+        message: `${name} belongs to another Slack workspace; Latchkey only acts for people of this one.`,
+      };
+    }
     const email = user.profile?.email?.trim().toLowerCase();
     if (!email) {
       return {
@@ -40,23 +63,59 @@ export function createSlackIdentity(engine: Engine, client: webApi.WebClient): S
         message: `Slack does not share an email address for ${name} (a guest, or the app lacks the users:read.email scope), so Latchkey cannot tell who they are in the inventory.`,
       };
     }
-    if (await directory.person(email)) await directory.linkChatUser("slack", slackUserId, email);
-    return { ok: true, email, name: (await directory.person(email))?.name ?? name };
+    return { ok: true, email, name };
+  }
+
+  /** Stores what Slack said now; a link that changed hands is moved (or dropped) and audited. */
+  async function remember(slackUserId: string, who: SlackWho): Promise<void> {
+    const before = await directory.personByChatUser("slack", slackUserId);
+    const after = who.ok ? await directory.person(who.email) : null;
+    if (before?.email === after?.email) return;
+    if (after) await directory.linkChatUser("slack", slackUserId, after.email);
+    else await directory.unlinkChatUser("slack", slackUserId);
+    if (before) {
+      await engine.stores.audit.append({
+        actor: "latchkey",
+        surface: "slack",
+        action: "identity.relink",
+        outcome: "ok",
+        detail: `Slack user ${slackUserId} was ${before.email}; now ${after?.email ?? "no one in the inventory"} (${who.ok ? "email changed in Slack" : who.message})`,
+      });
+    }
+  }
+
+  async function lookup(slackUserId: string): Promise<SlackWho> {
+    const info = await client.users
+      .info({ user: slackUserId })
+      .catch((err: { data?: { error?: string } }) => {
+        if (err.data?.error === "user_not_found") return null;
+        throw err;
+      });
+    const who = await check(slackUserId, (info?.user as SlackUser | undefined) ?? null);
+    await remember(slackUserId, who);
+    if (!who.ok) return who;
+    return { ok: true, email: who.email, name: (await directory.person(who.email))?.name ?? who.name };
+  }
+
+  async function resolve(slackUserId: string): Promise<SlackWho> {
+    const hit = cache.get(slackUserId);
+    if (hit && Date.now() - hit.at < TTL_MS) return hit.who;
+    const who = await lookup(slackUserId);
+    if (cache.size > 5000) cache.clear();
+    cache.set(slackUserId, { who, at: Date.now() });
+    return who;
   }
 
   return {
-    async resolve(slackUserId) {
-      const hit = cache.get(slackUserId);
-      if (hit && Date.now() - hit.at < TTL_MS) return hit.who;
-      const who = await lookup(slackUserId);
-      if (cache.size > 5000) cache.clear();
-      cache.set(slackUserId, { who, at: Date.now() });
-      return who;
-    },
+    resolve,
     async slackIdOf(email) {
       const key = email.trim().toLowerCase();
       const stored = await directory.chatUserOf("slack", key);
-      if (stored) return stored;
+      // The stored account must still be this person's (resolve re-checks it with Slack).
+      if (stored) {
+        const who = await resolve(stored);
+        if (who.ok && who.email === key) return stored;
+      }
       const missedAt = misses.get(key);
       if (missedAt && Date.now() - missedAt < TTL_MS) return null;
       const found = await client.users
@@ -66,11 +125,13 @@ export function createSlackIdentity(engine: Engine, client: webApi.WebClient): S
           throw err;
         });
       const id = found?.user?.id;
-      if (!id || found.user?.deleted) {
+      const who = id ? await check(id, found.user as SlackUser) : null;
+      if (!id || !who?.ok || who.email !== key) {
         misses.set(key, Date.now());
         return null;
       }
-      if (await directory.person(key)) await directory.linkChatUser("slack", id, key);
+      await remember(id, who);
+      cache.set(id, { who, at: Date.now() });
       return id;
     },
   };

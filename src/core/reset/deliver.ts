@@ -63,16 +63,15 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
   const passcode = engine.secrets.open(cipher);
   const recipient = await personOrBare(engine, to);
   const requester = await personOrBare(engine, request.requestedBy);
+  const envelope = { recipient, requester, device, request, toDeviceUser: to === device.ownerEmail };
   let sent: SentMessage | undefined;
   try {
-    sent = await sender.send({
-      recipient,
-      requester,
-      device,
-      request,
-      passcode,
-      toDeviceUser: to === device.ownerEmail,
-    });
+    let prepared: SentMessage | undefined = delivery.externalRef ? { ref: delivery.externalRef } : undefined;
+    if (!prepared && sender.prepare) {
+      prepared = await sender.prepare(envelope);
+      await deliveries.setExternalRef(delivery.id, prepared.ref);
+    }
+    sent = await sender.send({ ...envelope, passcode }, prepared);
   } catch (err) {
     const reason = errorText(err).split(passcode).join("[redacted]");
     if (attempt >= engine.settings.deliveryMaxAttempts) {

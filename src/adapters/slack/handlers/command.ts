@@ -1,7 +1,7 @@
 // `/reset-passcode`: acknowledged at once. A person opens the reset modal (a loading view first,
 // because the trigger is only valid for 3 s); status, cancel and help answer privately.
 import type { App } from "@slack/bolt";
-import { resolveActor } from "../../../core/authorization.ts";
+import { authorize, resolveActor } from "../../../core/authorization.ts";
 import { STATE_LABELS } from "../../../core/lifecycle.ts";
 import { cancelReset } from "../../../core/reset/cancel-reset.ts";
 import { deviceChoices } from "../../../core/reset/device-choices.ts";
@@ -13,6 +13,8 @@ import { loadingView, type Modal, messageView } from "../views/modal.ts";
 import { resetFormView } from "../views/reset-views.ts";
 import { EVENT_TITLES } from "../views/status-message.ts";
 import { guarded, type SlackDeps } from "./deps.ts";
+
+type ResetTarget = Extract<ParsedCommand, { kind: "reset" }>["target"];
 
 const HELP = [
   "*Latchkey* resets a lost or stolen phone's passcode and locks it.",
@@ -46,7 +48,7 @@ export function registerCommand(app: App, deps: SlackDeps): void {
 async function openResetForm(
   deps: SlackDeps,
   command: { trigger_id: string; user_id: string; channel_id: string },
-  target: Extract<ParsedCommand, { kind: "reset" }>["target"],
+  target: ResetTarget,
 ): Promise<void> {
   // The loading view goes out while the devices are looked up: the trigger expires in 3 s.
   const [opened, view] = await Promise.all([
@@ -66,11 +68,28 @@ async function resetForm(
   deps: SlackDeps,
   actorId: string,
   channelId: string,
-  target: Extract<ParsedCommand, { kind: "reset" }>["target"],
+  target: ResetTarget,
 ): Promise<Modal> {
   const title = "Reset passcode";
   const actor = await deps.identity.resolve(actorId);
   if (!actor.ok) return messageView(title, `:no_entry: ${esc(actor.message)}`);
+  if ((await resolveActor(deps.engine, actor.email))?.role !== "admin") {
+    // Refused (and audited) before the target is looked up: the inventory is not searchable by
+    // employees, and a name that matches no one must not tell them so.
+    const decision = await authorize(deps.engine, {
+      actorEmail: actor.email,
+      action: "reset",
+      device: null,
+      ownerEmail:
+        "email" in target
+          ? target.email
+          : "slackUserId" in target
+            ? `slack:${target.slackUserId}`
+            : `name:${target.name}`,
+      surface: "slack",
+    });
+    if (!decision.allowed) return messageView(title, `:no_entry: ${esc(decision.message)}`);
+  }
   const owner = await targetEmail(deps, target);
   if (!owner.ok) return messageView(title, owner.message);
   const result = await deviceChoices(deps.engine, {
@@ -83,9 +102,17 @@ async function resetForm(
   return resetFormView(result.owner, result.choices, { c: channelId, o: result.owner.email });
 }
 
+/** Who the command names, for the audit row of a refusal (no lookup: nothing is revealed). */
+function targetHint(target: ResetTarget, actorId: string, actorEmail: string): string {
+  if ("email" in target) return target.email;
+  if ("slackUserId" in target)
+    return target.slackUserId === actorId ? actorEmail : `slack:${target.slackUserId}`;
+  return `name:${target.name}`;
+}
+
 async function targetEmail(
   deps: SlackDeps,
-  target: Extract<ParsedCommand, { kind: "reset" }>["target"],
+  target: ResetTarget,
 ): Promise<{ ok: true; email: string } | { ok: false; message: string }> {
   if ("email" in target) return { ok: true, email: target.email };
   if ("slackUserId" in target) {

@@ -1,5 +1,7 @@
 // The passcode DM and what it becomes once the passcode is removed. The notification text (what
 // a lock screen or a desktop banner shows) never holds the passcode: only the message body does.
+
+import { duration } from "../../../core/duration.ts";
 import type { PasscodeLetter } from "../../../core/ports.ts";
 import type { Device } from "../../../core/types.ts";
 import { context, esc, header, platformLabel, section, slackDate } from "../text.ts";
@@ -31,6 +33,14 @@ export function passcodeDm(letter: PasscodeLetter, removeAfterMs: number): Slack
   };
 }
 
+/** Posted first, so the message that will hold the passcode is known before the passcode is in it. */
+export function preparingDm(device: Device): SlackMessage {
+  return {
+    text: `Latchkey: a new passcode for ${device.name} is on its way.`,
+    blocks: [section(`:hourglass_flowing_sand: A new passcode for *${esc(device.name)}* is on its way…`)],
+  };
+}
+
 export function redactedDm(device: Device | null, sentAt: Date): SlackMessage {
   const name = device?.name ?? "a device";
   return {
@@ -41,13 +51,4 @@ export function redactedDm(device: Device | null, sentAt: Date): SlackMessage {
       ),
     ],
   };
-}
-
-/** "1 hour", "90 minutes", "2 days". */
-export function duration(ms: number): string {
-  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
-  if (ms >= 86_400_000 && ms % 86_400_000 === 0) return plural(ms / 86_400_000, "day");
-  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return plural(ms / 3_600_000, "hour");
-  if (ms >= 60_000) return plural(Math.round(ms / 60_000), "minute");
-  return plural(Math.max(1, Math.round(ms / 1000)), "second");
 }

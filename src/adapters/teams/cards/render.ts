@@ -1,0 +1,45 @@
+// Cards are adaptivecards-templating templates (the JSON files next to this) bound to plain data
+// built from core results. Expanded values are never re-evaluated, so a name such as "${x}" in
+// the inventory is shown as written.
+import { Template } from "adaptivecards-templating";
+import lostConfirm from "./templates/lost-confirm.json" with { type: "json" };
+import lostForm from "./templates/lost-form.json" with { type: "json" };
+import message from "./templates/message.json" with { type: "json" };
+import passcode from "./templates/passcode.json" with { type: "json" };
+import personForm from "./templates/person-form.json" with { type: "json" };
+import resetConfirm from "./templates/reset-confirm.json" with { type: "json" };
+import resetForm from "./templates/reset-form.json" with { type: "json" };
+import status from "./templates/status.json" with { type: "json" };
+
+const TEMPLATES = {
+  status,
+  message,
+  personForm,
+  resetForm,
+  resetConfirm,
+  lostForm,
+  lostConfirm,
+  passcode,
+};
+
+export type TemplateName = keyof typeof TEMPLATES;
+export type Card = Record<string, unknown>;
+
+export const ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive";
+
+export function render(name: TemplateName, data: Record<string, unknown>): Card {
+  return new Template(TEMPLATES[name]).expand({ $root: data }) as Card;
+}
+
+export function attachment(card: Card) {
+  return { contentType: ADAPTIVE_CARD, content: card };
+}
+
+/** A card that only tells something (not allowed, unknown user, done). */
+export function messageCard(title: string, ...lines: string[]): Card {
+  return render("message", { title, lines: lines.filter(Boolean) });
+}
+
+export function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

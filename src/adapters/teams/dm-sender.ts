@@ -1,0 +1,50 @@
+// Passcodes by proactive 1:1 chat, for requests made in Teams. Teams needs a stored conversation
+// reference to reach someone (saved whenever they talk to the bot or install it); without one the
+// passcode goes by email only. The message's location is returned so the passcode can be edited
+// out after the retention time.
+import type { Engine } from "../../core/engine.ts";
+import type { PasscodeSender } from "../../core/ports.ts";
+import { passcodeActivity, preparingActivity, redactedActivity } from "./cards/dm-cards.ts";
+import { type MessageRef, type PersonalRef, parseRef, personalConversation } from "./conversation-ref.ts";
+import type { Proactive } from "./proactive.ts";
+
+export function createTeamsDmSender(engine: Engine, proactive: Proactive): PasscodeSender {
+  const { contacts } = engine.stores;
+  return {
+    channel: "teams_dm",
+    surface: "teams",
+    async reaches(person) {
+      return (await contacts.byEmail("teams", person.email)) !== null;
+    },
+    async prepare(letter) {
+      const contact = await contacts.byEmail("teams", letter.recipient.email);
+      if (!contact) throw new Error(`${letter.recipient.email} has not chatted with Latchkey in Teams yet.`);
+      const p = parseRef<PersonalRef>(contact.reference);
+      const conversationId = await proactive.openPersonal(p);
+      if (!p.conversationId) {
+        await contacts.save("teams", { ...contact, reference: JSON.stringify({ ...p, conversationId }) });
+      }
+      const conversation = personalConversation({ ...p, conversationId });
+      const activityId = await proactive.post(conversation, preparingActivity(letter.device));
+      const ref: MessageRef = { conversation, activityId };
+      return { ref: JSON.stringify(ref) };
+    },
+    async send(letter, prepared) {
+      // Posted first without the passcode and its place stored: putting the passcode in is an edit,
+      // safe to repeat, and the message that holds it is the one redaction will edit.
+      const target = prepared ?? (await this.prepare?.(letter));
+      if (!target) throw new Error("no Teams message to put the passcode in");
+      const { conversation, activityId } = JSON.parse(target.ref) as MessageRef;
+      await proactive.update(
+        conversation,
+        activityId,
+        passcodeActivity(letter, engine.settings.chatRedactAfterMs),
+      );
+      return target;
+    },
+    async redact(ref, note) {
+      const { conversation, activityId } = JSON.parse(ref) as MessageRef;
+      await proactive.update(conversation, activityId, redactedActivity(note.device, note.sentAt));
+    },
+  };
+}
