@@ -31,6 +31,8 @@ export interface ThreadStore {
   open(limit: number, surfaces: ChatSurface[]): Promise<ChatThread[]>;
   /** Takes the thread's lease: true for the one worker (in any process) that may update it until `until`. */
   claim(id: string, owner: string, now: Date, until: Date): Promise<boolean>;
+  /** Extends a lease still held by `owner`; false when it was lost (expired and taken). */
+  renew(id: string, owner: string, until: Date): Promise<boolean>;
   release(id: string, owner: string): Promise<void>;
   /** Records the posted status message and the state it shows; false when another worker already did. */
   setRoot(id: string, messageId: string, conversation: string, shownState: RequestState): Promise<boolean>;

@@ -29,6 +29,13 @@ export function createThreadStore(db: Db): ThreadStore {
       });
       return res.count === 1;
     },
+    async renew(id, owner, until) {
+      const res = await db.chatThread.updateMany({
+        where: { id, leaseOwner: owner },
+        data: { leaseUntil: until },
+      });
+      return res.count === 1;
+    },
     async release(id, owner) {
       await db.chatThread.updateMany({
         where: { id, leaseOwner: owner },

@@ -3,6 +3,7 @@
 import type { Engine } from "../../core/engine.ts";
 import type { PasscodeSender } from "../../core/ports.ts";
 import type { SlackIdentity } from "./identity.ts";
+import { plainly } from "./slack-errors.ts";
 import type { SlackPoster } from "./slack-poster.ts";
 import { passcodeDm, preparingDm, redactedDm } from "./views/dm-messages.ts";
 
@@ -28,25 +29,26 @@ export function createSlackDmSender(
         return true;
       }
     },
-    async prepare(letter) {
-      const userId = await identity.slackIdOf(letter.recipient.email);
-      if (!userId) throw new Error(`${letter.recipient.email} has no Slack account in this workspace.`);
-      const channel = await poster.openDm(userId);
-      const ts = await poster.post(channel, preparingDm(letter.device));
-      const ref: DmRef = { c: channel, ts };
-      return { ref: JSON.stringify(ref) };
-    },
+    prepare: (letter) =>
+      plainly(async () => {
+        const userId = await identity.slackIdOf(letter.recipient.email);
+        if (!userId) throw new Error(`${letter.recipient.email} has no Slack account in this workspace.`);
+        const channel = await poster.openDm(userId);
+        const ts = await poster.post(channel, preparingDm(letter.device));
+        const ref: DmRef = { c: channel, ts };
+        return { ref: JSON.stringify(ref) };
+      }),
     async send(letter, prepared) {
       // The message was posted without the passcode and its place stored: an edit is safe to repeat.
       const target = prepared ?? (await this.prepare?.(letter));
       if (!target) throw new Error("no Slack message to put the passcode in");
       const { c, ts } = JSON.parse(target.ref) as DmRef;
-      await poster.update(c, ts, passcodeDm(letter, engine.settings.chatRedactAfterMs));
+      await plainly(() => poster.update(c, ts, passcodeDm(letter, engine.settings.chatRedactAfterMs)));
       return target;
     },
     async redact(ref, note) {
       const { c, ts } = JSON.parse(ref) as DmRef;
-      await poster.update(c, ts, redactedDm(note.device, note.sentAt));
+      await plainly(() => poster.update(c, ts, redactedDm(note.device, note.sentAt)));
     },
   };
 }

@@ -2,7 +2,7 @@
 // POST /slack/events) or holds a Socket Mode connection, its handlers, the timeline that follows
 // requests in threads, and the DM channel for passcodes. Everything Slack-specific lives in this
 // folder; the handlers parse, call one core use case, and render.
-import { App, HTTPReceiver, type Receiver } from "@slack/bolt";
+import { App, HTTPReceiver, type Receiver, webApi } from "@slack/bolt";
 import type { SlackConfig } from "../../config.ts";
 import type { Engine } from "../../core/engine.ts";
 import type { ChatTimeline, Logger, PasscodeSender } from "../../core/ports.ts";
@@ -17,6 +17,7 @@ import { registerResetModal } from "./handlers/reset-modal.ts";
 import { registerStatusActions } from "./handlers/status-actions.ts";
 import { createSlackIdentity } from "./identity.ts";
 import { createRateGate } from "./rate-gate.ts";
+import { plainSlackError } from "./slack-errors.ts";
 import { createSlackPoster } from "./slack-poster.ts";
 import { createSlackTimeline } from "./slack-timeline.ts";
 import { LatchkeySocketModeReceiver } from "./socket-mode-receiver.ts";
@@ -78,7 +79,10 @@ export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): S
   const identity = createSlackIdentity(engine, app.client);
   const postGate = createRateGate(opts.postIntervalMs ?? 1100);
   const updateGate = createRateGate(opts.updateIntervalMs ?? 1200);
-  const poster = createSlackPoster(app.client, { post: postGate, update: updateGate });
+  // Background posting (timeline, DMs, redaction, Home refresh) has a client of its own: a 429 on
+  // it pauses only its queue, never the interactive calls a 3-second trigger depends on.
+  const background = new webApi.WebClient(config.botToken, clientOptions);
+  const poster = createSlackPoster(background, { post: postGate, update: updateGate });
   const deps: SlackDeps = { engine, client: app.client, identity, securityChannel: config.securityChannel };
 
   registerCommand(app, deps);
@@ -107,6 +111,16 @@ export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): S
     }),
     sender: createSlackDmSender(engine, poster, identity),
     async start() {
+      // A wrong token would otherwise only show when the first admin tries: say it at start (in
+      // the background: a Slack outage must not hold up start-up).
+      void app.client.auth.test().then(
+        (r) => log.info({ component: "slack", team: r.team, bot: r.user }, "Slack token accepted"),
+        (err: unknown) =>
+          log.error(
+            { component: "slack", err: plainSlackError(err) },
+            "Slack refused the bot token at start",
+          ),
+      );
       if (config.appToken) await app.start();
     },
     async stop() {

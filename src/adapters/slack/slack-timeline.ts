@@ -4,17 +4,13 @@
 import type { Engine } from "../../core/engine.ts";
 import type { ChatTimeline, ThreadView } from "../../core/ports.ts";
 import type { SlackIdentity } from "./identity.ts";
+import { slackErrorCode } from "./slack-errors.ts";
 import type { SlackPoster } from "./slack-poster.ts";
 import { esc } from "./text.ts";
 import { milestoneMessages, statusMessage } from "./views/status-message.ts";
 
 /** Slack's answers meaning "the bot cannot post in that conversation". */
 const CANNOT_POST = new Set(["channel_not_found", "not_in_channel", "is_archived", "restricted_action"]);
-
-export function slackErrorCode(err: unknown): string | null {
-  const data = (err as { data?: { error?: unknown } } | null)?.data;
-  return typeof data?.error === "string" ? data.error : null;
-}
 
 export function createSlackTimeline(
   engine: Engine,

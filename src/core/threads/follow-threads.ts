@@ -42,7 +42,7 @@ export async function syncThread(engine: Engine, threadId: string): Promise<void
     if (!(await threads.claim(threadId, owner, now, new Date(now.getTime() + LEASE_MS)))) return;
     let ok = false;
     try {
-      ok = await syncOnce(engine, threadId);
+      ok = await syncOnce(engine, threadId, owner);
     } finally {
       await threads.release(threadId, owner);
     }
@@ -61,13 +61,13 @@ async function behind(engine: Engine, threadId: string): Promise<boolean> {
   return (await engine.stores.requests.events(thread.requestId, thread.syncedEventId)).length > 0;
 }
 
-async function syncOnce(engine: Engine, threadId: string): Promise<boolean> {
+async function syncOnce(engine: Engine, threadId: string, owner: string): Promise<boolean> {
   const { threads, requests } = engine.stores;
   const thread = await threads.get(threadId);
   const timeline = thread && engine.timelines.find((t) => t.surface === thread.surface);
   if (!thread || !timeline) return false;
   try {
-    await show(engine, timeline, thread);
+    await show(engine, timeline, thread, owner);
     return true;
   } catch (err) {
     const request = await requests.get(thread.requestId);
@@ -81,8 +81,19 @@ async function syncOnce(engine: Engine, threadId: string): Promise<boolean> {
   }
 }
 
-async function show(engine: Engine, timeline: ChatTimeline, thread: ChatThread): Promise<void> {
+async function show(
+  engine: Engine,
+  timeline: ChatTimeline,
+  thread: ChatThread,
+  owner: string,
+): Promise<void> {
   const { threads, requests } = engine.stores;
+  // Each chat step renews the lease first: a slow chat platform must not let it lapse mid-way
+  // and another worker post the same milestones again.
+  const keep = async () => {
+    const until = new Date(engine.clock.now().getTime() + LEASE_MS);
+    if (!(await threads.renew(thread.id, owner, until))) throw new Error("the thread's lease was lost");
+  };
   // Events first, then the request: the state read is never older than the last event shown.
   const events = await requests.events(thread.requestId, thread.syncedEventId);
   const request = await requests.get(thread.requestId);
@@ -93,6 +104,7 @@ async function show(engine: Engine, timeline: ChatTimeline, thread: ChatThread):
   const view = await threadView(engine, thread, request);
   let { messageId, conversation, shownState } = thread;
   if (!messageId) {
+    await keep();
     // The status message is posted showing the current state; the events still go in its thread.
     const posted = await timeline.postStatus(view);
     await threads.setRoot(thread.id, posted.messageId, posted.conversation, request.state);
@@ -102,12 +114,16 @@ async function show(engine: Engine, timeline: ChatTimeline, thread: ChatThread):
   const rooted = { ...view, thread: { ...thread, messageId, conversation, shownState } };
   let cursor = thread.syncedEventId;
   if (events.length > 0) {
+    await keep();
     await timeline.postMilestones(rooted, events);
     // Moved as soon as the milestones are out: a failed status update must not repost them.
     cursor = events.at(-1)?.id ?? cursor;
-    await threads.advance(thread.id, thread.syncedEventId, cursor);
+    if (!(await threads.advance(thread.id, thread.syncedEventId, cursor))) {
+      throw new Error("another worker moved the thread's cursor");
+    }
   }
   if (shownState !== request.state) {
+    await keep();
     await timeline.updateStatus(rooted);
     shownState = request.state;
   }

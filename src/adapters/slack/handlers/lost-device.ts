@@ -92,7 +92,10 @@ export function registerLostDevice(app: App, deps: SlackDeps): void {
         if (result.status === "busy" || result.status === "not_allowed" || result.status === "not_found") {
           await dm(userId)(`:no_entry: ${result.message}`);
         }
-        await publishHome(deps, userId);
+        // The report is made; a Home refresh that fails must not make it look as if it was not.
+        await publishHome(deps, userId).catch((err: unknown) =>
+          engine.log.warn({ err: (err as Error).message }, "Slack Home refresh after a report failed"),
+        );
       },
       dm(userId),
     );

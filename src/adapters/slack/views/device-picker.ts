@@ -5,7 +5,9 @@ import type { DeviceChoice } from "../../../core/reset/device-choices.ts";
 import { ACTIONS, BLOCKS } from "../ids.ts";
 import { type Block, context, deviceLabel, divider, esc, plain, section } from "../text.ts";
 
-const MAX_OPTIONS = 10;
+/** Radio buttons show at most 10 options; past that a select menu (up to 100) is used. */
+const MAX_RADIO = 10;
+const MAX_OPTIONS = 100;
 const MAX_REFUSED = 40;
 
 export interface DevicePicker {
@@ -30,10 +32,12 @@ export function devicePicker(
     selectable: selectable.length,
   };
   if (selectable.length > 0) {
+    const menu = selectable.length > MAX_RADIO;
+    // Option descriptions exist on radio buttons only; a menu's options are just the device.
     const option = (c: DeviceChoice) => ({
       text: plain(deviceLabel(c.device), 75),
       value: c.device.id,
-      description: plain(describe(c), 75),
+      ...(menu ? {} : { description: plain(describe(c), 75) }),
     });
     const [only] = selectable;
     picker.choice = {
@@ -41,7 +45,8 @@ export function devicePicker(
       block_id: BLOCKS.device,
       label: plain("Device", 2000),
       element: {
-        type: "radio_buttons",
+        type: menu ? "static_select" : "radio_buttons",
+        ...(menu ? { placeholder: plain("Choose a device", 150) } : {}),
         action_id: ACTIONS.device,
         options: selectable.slice(0, MAX_OPTIONS).map(option),
         ...(selectable.length === 1 && only ? { initial_option: option(only) } : {}),
@@ -49,7 +54,7 @@ export function devicePicker(
     };
     picker.warnings = selectable
       .filter((x) => x.capability.warnings.length > 0)
-      .slice(0, MAX_OPTIONS)
+      .slice(0, MAX_RADIO)
       .map((c) => context(`:warning: *${esc(c.device.name)}*: ${esc(c.capability.warnings.join(" "))}`));
   }
   if (refused.length > 0) {
