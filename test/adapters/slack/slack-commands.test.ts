@@ -3,31 +3,25 @@
 // people Latchkey cannot or must not serve (unknown users, guests without an email, bots,
 // non-admins), always checked on what the person sees: the ack body, the response_url reply, the
 // modal, the ephemeral, the channel's status message and its thread.
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { FakeSlackView } from "../../fakes/fake-slack-api.ts";
-import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.ts";
+import {
+  confirmationFor,
+  nextCall,
+  openResetForm,
+  passcodeIn,
+  requestFor,
+  type SlackHarness,
+  submitConfirmation,
+  useSlackHarness,
+  waitForPasscodeDm,
+  waitForStatus,
+  waitForThreadLine,
+} from "../../support/slack-harness.ts";
 
 const CHANNEL = "C0ITOPS";
 
 const text = (v: unknown) => JSON.stringify(v);
-
-/** What the user sees in the modal filled by views.update after a command. */
-async function commandModal(
-  h: SlackHarness,
-  commandText: string,
-  userId = "UADA",
-  channelId = CHANNEL,
-): Promise<{ view: FakeSlackView; viewId: string }> {
-  const before = h.fake.callsTo("views.update").length;
-  const res = await h.slack.command({ userId, text: commandText, channelId });
-  expect(res.status).toBe(200);
-  expect(res.body).toBe("");
-  const update = await h.fake.waitFor(
-    (c) => c.method === "views.update" && h.fake.callsTo("views.update").indexOf(c) >= before,
-  );
-  expect(update.error).toBeUndefined();
-  return { view: update.args.view as FakeSlackView, viewId: String(update.args.view_id) };
-}
 
 let responseSeq = 0;
 /** A command whose answer comes privately through its response_url; returns what the user reads. */
@@ -53,37 +47,11 @@ async function resetThroughSlack(
   h: SlackHarness,
   o: { target: string; deviceId: string; confirmId: string; userId?: string },
 ): Promise<{ requestId: string; statusTs: string }> {
-  const userId = o.userId ?? "UADA";
-  const { view, viewId } = await commandModal(h, o.target, userId);
-  expect(view.callback_id).toBe("reset_form");
-  const next = await h.slack.viewSubmission({
-    userId,
-    view: {
-      id: viewId,
-      callback_id: "reset_form",
-      private_metadata: String(view.private_metadata),
-      state: {
-        values: {
-          device_block: { device: { type: "radio_buttons", selected_option: { value: o.deviceId } } },
-          notify_block: { notify_user: { type: "checkboxes", selected_options: [] } },
-        },
-      },
-    },
-  });
-  const pushed = next.json() as { response_action: string; view: FakeSlackView };
-  expect(pushed.response_action).toBe("push");
-  const done = await h.slack.viewSubmission({ userId, view: { ...pushed.view, id: o.confirmId } });
-  expect(done.json()).toEqual({ response_action: "clear" });
-  const requests = h.running.core.engine.stores.requests;
-  const requestId = await vi.waitFor(async () => {
-    const [latest] = await requests.list({ limit: 1, deviceId: o.deviceId });
-    if (!latest) throw new Error(`no request for ${o.deviceId} yet`);
-    return latest.id;
-  });
-  const status = await h.fake.waitForMessage(
-    CHANNEL,
-    (m) => !m.thread_ts && text(m.blocks).includes(requestId),
-  );
+  const { userId, target, deviceId, confirmId } = o;
+  const confirmation = await confirmationFor(h, { userId, target, deviceId, channel: CHANNEL });
+  await submitConfirmation(h, confirmation, confirmId, userId);
+  const { id: requestId } = await requestFor(h, deviceId);
+  const status = await waitForStatus(h, CHANNEL, requestId);
   return { requestId, statusTs: status.ts };
 }
 
@@ -125,13 +93,7 @@ async function requestCount(h: SlackHarness): Promise<number> {
 }
 
 describe("Slack /reset-passcode: help, typos, status, Details, who may use it", () => {
-  let h: SlackHarness;
-  beforeAll(async () => {
-    h = await startSlackHarness();
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
+  const h = useSlackHarness();
 
   it("status with no requests yet says so, with the usage", async () => {
     const answer = await ask(h, "status");
@@ -190,13 +152,9 @@ describe("Slack /reset-passcode: help, typos, status, Details, who may use it", 
         deviceId: "demo-pixel-xl-android7-owner",
         confirmId: "VCMDCONFIRM1",
       }));
-      await h.fake.waitForMessage(
-        CHANNEL,
-        (m) => m.thread_ts === statusTs && m.text.includes("Completed"),
-        10_000,
-      );
-      const dm = await h.fake.waitForMessage("DUADA", (m) => text(m.blocks).includes("New passcode"));
-      passcode = /New passcode:\*\s*`([^`]+)`/.exec(text(dm.blocks).replace(/\\"/g, '"'))?.[1] ?? "";
+      await waitForThreadLine(h, CHANNEL, statusTs, "Completed", 10_000);
+      const dm = await waitForPasscodeDm(h, "DUADA");
+      passcode = passcodeIn(dm);
       expect(passcode).toMatch(/^\d{6,}$/);
     });
 
@@ -257,9 +215,7 @@ describe("Slack /reset-passcode: help, typos, status, Details, who may use it", 
       const opens = h.fake.callsTo("views.open").length;
       const res = await click(h, { userId: "UADA", actionId: "request_details", requestId, statusTs });
       expect(res.status).toBe(200);
-      const open = await h.fake.waitFor(
-        (c) => c.method === "views.open" && h.fake.callsTo("views.open").indexOf(c) >= opens,
-      );
+      const open = await nextCall(h, "views.open", opens);
       expect(open.error).toBeUndefined();
       const view = open.args.view as FakeSlackView;
       expect(view.callback_id).toBe("request_details");
@@ -285,9 +241,7 @@ describe("Slack /reset-passcode: help, typos, status, Details, who may use it", 
     it("Details for someone not allowed to see the request: a modal saying so, not the timeline", async () => {
       const opens = h.fake.callsTo("views.open").length;
       await click(h, { userId: "UERIN", actionId: "request_details", requestId, statusTs });
-      const open = await h.fake.waitFor(
-        (c) => c.method === "views.open" && h.fake.callsTo("views.open").indexOf(c) >= opens,
-      );
+      const open = await nextCall(h, "views.open", opens);
       const shown = text(open.args.view);
       expect(shown).toContain("Only IT admins");
       expect(shown).not.toContain("*received*");
@@ -308,7 +262,7 @@ describe("Slack /reset-passcode: help, typos, status, Details, who may use it", 
   });
 
   it("/reset-passcode felix (a name with one match) opens the form for Felix", async () => {
-    const { view } = await commandModal(h, "felix");
+    const { form: view } = await openResetForm(h, { text: "felix", channel: CHANNEL });
     expect(view.callback_id).toBe("reset_form");
     expect(text(view)).toContain("Felix Field");
     expect(text(view)).toContain("felix.field@example.com");
@@ -316,7 +270,7 @@ describe("Slack /reset-passcode: help, typos, status, Details, who may use it", 
 
   it("a name that matches several people lists them and asks for an email or a mention", async () => {
     // "in" is in Ada Admin, Erin Engineer and Mia Marketing.
-    const { view } = await commandModal(h, "in");
+    const { form: view } = await openResetForm(h, { text: "in", channel: CHANNEL });
     expect(view.callback_id).not.toBe("reset_form");
     const shown = text(view);
     expect(shown).toContain("Several people match");
@@ -326,7 +280,7 @@ describe("Slack /reset-passcode: help, typos, status, Details, who may use it", 
   });
 
   it("a name that matches no one says so and suggests a mention or an email", async () => {
-    const { view } = await commandModal(h, "zelda");
+    const { form: view } = await openResetForm(h, { text: "zelda", channel: CHANNEL });
     const shown = text(view);
     expect(shown).toContain("No one in the inventory matches *zelda*");
     expect(shown).toMatch(/Mention them .* or give their email/);
@@ -334,7 +288,11 @@ describe("Slack /reset-passcode: help, typos, status, Details, who may use it", 
 
   it("a non-admin (Erin) asking for Felix: polite refusal in the modal, audited as refused, nothing started", async () => {
     const before = await requestCount(h);
-    const { view } = await commandModal(h, "<@UFELIX|felix>", "UERIN");
+    const { form: view } = await openResetForm(h, {
+      text: "<@UFELIX|felix>",
+      userId: "UERIN",
+      channel: CHANNEL,
+    });
     expect(view.callback_id).not.toBe("reset_form");
     const shown = text(view);
     expect(shown).toContain("Only IT admins can act on someone else's device");
@@ -350,14 +308,34 @@ describe("Slack /reset-passcode: help, typos, status, Details, who may use it", 
     expect(await requestCount(h)).toBe(before);
   });
 
+  it("an employee cannot search the inventory by name: refused before any lookup, and audited", async () => {
+    const auditBefore = (await h.running.core.engine.stores.audit.list({})).length;
+    const { form: view } = await openResetForm(h, { text: "mi", userId: "UERIN", channel: CHANNEL });
+    const shown = text(view);
+    expect(shown).toContain("Only IT admins");
+    // No one's name or email leaks out of the refusal (Mia, Ada and Omar all match "mi").
+    for (const leak of ["Mia", "mia.marketing", "Ada Admin", "omar.ops"]) expect(shown).not.toContain(leak);
+    const audit = (await h.running.core.engine.stores.audit.list({})).slice(auditBefore);
+    const refusal = audit.find((a) => a.actor === "erin.engineer@example.com" && a.action === "authorize.reset");
+    expect(refusal?.outcome).toBe("refused");
+  });
+
   it("an employee asking for their own device is pointed to the lost-device report", async () => {
-    const { view } = await commandModal(h, "<@UERIN|erin>", "UERIN");
+    const { form: view } = await openResetForm(h, {
+      text: "<@UERIN|erin>",
+      userId: "UERIN",
+      channel: CHANNEL,
+    });
     expect(text(view)).toMatch(/Only IT admins can reset a passcode.*report it lost/);
   });
 
   it("a Slack user not in the inventory (USTRANGER) is told they are not known to Latchkey", async () => {
     const before = await requestCount(h);
-    const { view } = await commandModal(h, "<@UFELIX|felix>", "USTRANGER");
+    const { form: view } = await openResetForm(h, {
+      text: "<@UFELIX|felix>",
+      userId: "USTRANGER",
+      channel: CHANNEL,
+    });
     const shown = text(view);
     expect(view.callback_id).not.toBe("reset_form");
     expect(shown).toContain("not known to Latchkey");
@@ -366,22 +344,26 @@ describe("Slack /reset-passcode: help, typos, status, Details, who may use it", 
   });
 
   it("a Slack user Slack itself does not know is told so", async () => {
-    const { view } = await commandModal(h, "<@UFELIX|felix>", "UNOBODY");
+    const { form: view } = await openResetForm(h, {
+      text: "<@UFELIX|felix>",
+      userId: "UNOBODY",
+      channel: CHANNEL,
+    });
     expect(text(view)).toContain("could not be found");
   });
 
   it("a guest without an email: the answer says Slack shares no email, whether they ask or are asked for", async () => {
-    const asking = await commandModal(h, "<@UFELIX|felix>", "UGUEST");
-    expect(text(asking.view)).toMatch(/does not share an email address for Guest Without Email/);
-    expect(text(asking.view)).toContain("users:read.email");
-    const asked = await commandModal(h, "<@UGUEST|guest>");
-    expect(text(asked.view)).toMatch(/does not share an email address for Guest Without Email/);
-    expect(asked.view.callback_id).not.toBe("reset_form");
+    const asking = await openResetForm(h, { text: "<@UFELIX|felix>", userId: "UGUEST", channel: CHANNEL });
+    expect(text(asking.form)).toMatch(/does not share an email address for Guest Without Email/);
+    expect(text(asking.form)).toContain("users:read.email");
+    const asked = await openResetForm(h, { text: "<@UGUEST|guest>", channel: CHANNEL });
+    expect(text(asked.form)).toMatch(/does not share an email address for Guest Without Email/);
+    expect(asked.form.callback_id).not.toBe("reset_form");
   });
 
   it("a bot mentioned as the person: refused, it is not a person", async () => {
     const before = await requestCount(h);
-    const { view } = await commandModal(h, "<@UBOT|somebot>");
+    const { form: view } = await openResetForm(h, { text: "<@UBOT|somebot>", channel: CHANNEL });
     expect(view.callback_id).not.toBe("reset_form");
     expect(text(view)).toContain("Some Bot is a bot, not a person");
     expect(await requestCount(h)).toBe(before);
@@ -392,28 +374,27 @@ describe("Slack /reset-passcode: help, typos, status, Details, who may use it", 
       [{ email: "nora.nodevice@example.com", name: "Nora Nodevice" }],
       [],
     );
-    const { view } = await commandModal(h, "nora.nodevice@example.com");
+    const { form: view } = await openResetForm(h, { text: "nora.nodevice@example.com", channel: CHANNEL });
     expect(view.callback_id).not.toBe("reset_form");
     expect(text(view)).toContain("Nora Nodevice has no devices in the inventory");
   });
 
   it("an email not in the inventory: the modal says so", async () => {
-    const { view } = await commandModal(h, "<mailto:ghost@example.com|ghost@example.com>");
+    const { form: view } = await openResetForm(h, {
+      text: "<mailto:ghost@example.com|ghost@example.com>",
+      channel: CHANNEL,
+    });
     expect(text(view)).toContain("ghost@example.com is not in Latchkey's inventory");
   });
 });
 
 describe("Slack /reset-passcode: cancelling a request the device has not picked up", () => {
-  let h: SlackHarness;
+  const h = useSlackHarness();
   beforeAll(async () => {
-    h = await startSlackHarness();
     // The simulated phones stop answering: pushes are accepted, nothing picks the command up,
     // so requests stay "Sent to device" (a slow simulator is no substitute: fetching the command
     // is what moves a request to "received").
     await h.running.simulator?.stop();
-  });
-  afterAll(async () => {
-    await h?.stop();
   });
 
   async function pushed(target: string, deviceId: string, confirmId: string) {
@@ -439,10 +420,7 @@ describe("Slack /reset-passcode: cancelling a request the device has not picked 
     expect(answer).toContain(`Request \`${requestId}\` is cancelled`);
     expect((await h.running.core.engine.stores.requests.get(requestId))?.state).toBe("cancelled");
 
-    const line = await h.fake.waitForMessage(
-      CHANNEL,
-      (m) => m.thread_ts === statusTs && m.text.includes("Cancelled"),
-    );
+    const line = await waitForThreadLine(h, CHANNEL, statusTs, "Cancelled");
     expect(line.text).toContain("ada.admin@example.com");
     expect(line.text).toContain("found it in the car");
     await expect.poll(() => statusOf(h, statusTs).text).toContain("Cancelled");
@@ -500,7 +478,7 @@ describe("Slack /reset-passcode: cancelling a request the device has not picked 
     const ephemerals = h.fake.ephemerals().length;
     const res = await click(h, { userId: "UADA", actionId: "cancel_request", requestId, statusTs });
     expect(res.status).toBe(200);
-    await h.fake.waitForMessage(CHANNEL, (m) => m.thread_ts === statusTs && m.text.includes("Cancelled"));
+    await waitForThreadLine(h, CHANNEL, statusTs, "Cancelled");
     await expect.poll(() => statusOf(h, statusTs).text).toContain("Cancelled");
     expect(text(statusOf(h, statusTs).blocks)).not.toContain("cancel_request");
     expect((await h.running.core.engine.stores.requests.get(requestId))?.state).toBe("cancelled");

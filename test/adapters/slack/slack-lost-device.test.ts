@@ -3,9 +3,17 @@
 // The device is locked at once, the security channel gets an alert whose thread follows it live,
 // the employee follows it in their DM, and a new passcode (when the rules allow one) goes to the
 // employee's email and never to the security channel.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { FakeSlackMessage, FakeSlackView } from "../../fakes/fake-slack-api.ts";
-import { SECURITY_CHANNEL, type SlackHarness, startSlackHarness } from "../../support/slack-harness.ts";
+import {
+  chooseDevice,
+  nextCall,
+  SECURITY_CHANNEL,
+  type SlackHarness,
+  submitConfirmation,
+  useSlackHarness,
+  waitForThreadLine,
+} from "../../support/slack-harness.ts";
 
 const SHORTCUT = "report_lost_device";
 const PIXEL = "demo-pixel-xl-android7-owner";
@@ -67,13 +75,9 @@ async function openLostForm(h: SlackHarness, userId: string): Promise<FakeSlackV
   const res = await h.slack.shortcut({ userId, callbackId: SHORTCUT });
   expect(res.status).toBe(200);
   // A modal is opened at once (the trigger id lives 3 s), then filled.
-  const opened = await h.fake.waitFor(
-    (c) => c.method === "views.open" && h.fake.callsTo("views.open").indexOf(c) >= opens,
-  );
+  const opened = await nextCall(h, "views.open", opens);
   expect(opened.error).toBeUndefined();
-  const update = await h.fake.waitFor(
-    (c) => c.method === "views.update" && h.fake.callsTo("views.update").indexOf(c) >= updates,
-  );
+  const update = await nextCall(h, "views.update", updates);
   expect(update.error).toBeUndefined();
   const id = String(update.args.view_id);
   const view = h.fake.views.get(id);
@@ -81,55 +85,38 @@ async function openLostForm(h: SlackHarness, userId: string): Promise<FakeSlackV
   return view;
 }
 
-/** Chooses a device on the form and presses Next: the pushed confirmation. */
-async function chooseDevice(h: SlackHarness, userId: string, form: FakeSlackView, deviceId: string) {
-  const res = await h.slack.viewSubmission({
-    userId,
-    view: {
-      id: form.id,
-      state: {
-        values: { device_block: { device: { type: "radio_buttons", selected_option: { value: deviceId } } } },
-      },
-    },
-  });
-  expect(res.status).toBe(200);
-  const body = res.json() as { response_action: string; view: FakeSlackView };
-  expect(body.response_action).toBe("push");
-  return body.view;
-}
-
-/** Presses "Lock it now" on a confirmation; `viewId` stands for the id Slack gave the pushed view. */
-async function confirmLost(
+/**
+ * Clicks "Report lost" for `deviceId` as `userId` (on the Home tab `homeViewId`, when given) and
+ * returns the modal it opens: the confirmation, or a refusal.
+ */
+async function clickReportLost(
   h: SlackHarness,
   userId: string,
-  confirm: Record<string, unknown>,
-  viewId: string,
-) {
-  const res = await h.slack.viewSubmission({ userId, view: { ...confirm, id: viewId } });
+  deviceId: string,
+  homeViewId?: string,
+): Promise<FakeSlackView> {
+  const opens = h.fake.callsTo("views.open").length;
+  const res = await h.slack.blockAction({
+    userId,
+    actionId: "report_lost",
+    value: deviceId,
+    ...(homeViewId === undefined ? {} : { view: { id: homeViewId, type: "home" } }),
+  });
   expect(res.status).toBe(200);
-  expect(res.json()).toEqual({ response_action: "clear" });
+  const opened = await nextCall(h, "views.open", opens);
+  expect(opened.error).toBeUndefined();
+  return opened.args.view as FakeSlackView;
 }
 
 /** Waits for the next home tab publication for `userId` after `since` publications. */
 async function nextHome(h: SlackHarness, userId: string, since: number) {
-  const call = await h.fake.waitFor(
-    (c) =>
-      c.method === "views.publish" &&
-      c.args.user_id === userId &&
-      h.fake.callsTo("views.publish").indexOf(c) >= since,
-  );
+  const call = await nextCall(h, "views.publish", since, (c) => c.args.user_id === userId);
   expect(call.error).toBeUndefined();
   return call.args.view as { type: string; blocks: unknown[] };
 }
 
 describe("Slack: an employee reports a lost device", () => {
-  let h: SlackHarness;
-  beforeAll(async () => {
-    h = await startSlackHarness();
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
+  const h = useSlackHarness();
 
   it("shortcut: pick one of your devices, confirm, it is locked; security and the employee follow it; the passcode reaches the employee privately, never the channel", async () => {
     const form = await openLostForm(h, "UFELIX");
@@ -146,7 +133,7 @@ describe("Slack: an employee reports a lost device", () => {
       expect(formText).not.toContain(other);
     }
 
-    const confirm = await chooseDevice(h, "UFELIX", form, PIXEL);
+    const confirm = await chooseDevice(h, { userId: "UFELIX", viewId: form.id, deviceId: PIXEL });
     expect(confirm.callback_id).toBe("lost_confirm");
     const confirmText = json(confirm.blocks);
     expect(confirmText).toContain(PIXEL_NAME);
@@ -157,7 +144,7 @@ describe("Slack: an employee reports a lost device", () => {
     // Nothing happens before the employee confirms.
     expect(await requestsFor(h, PIXEL)).toEqual([]);
 
-    await confirmLost(h, "UFELIX", confirm, "VLOSTPIXEL1");
+    await submitConfirmation(h, confirm, "VLOSTPIXEL1", "UFELIX");
 
     // The security channel: a status message whose thread follows the device to Completed.
     const alert = await h.fake.waitForMessage(
@@ -166,11 +153,7 @@ describe("Slack: an employee reports a lost device", () => {
     );
     expect(json(alert.blocks)).toContain(`"text":"Lost device reported: ${PIXEL_NAME}`);
     expect(json(alert.blocks)).toContain("<@UFELIX>");
-    await h.fake.waitForMessage(
-      SECURITY_CHANNEL,
-      (m) => m.thread_ts === alert.ts && m.text.includes("Completed"),
-      10_000,
-    );
+    await waitForThreadLine(h, SECURITY_CHANNEL, alert.ts, "Completed", 10_000);
     const securityThread = threadText(h, SECURITY_CHANNEL, alert);
     for (const step of [
       "Sent to the device",
@@ -187,11 +170,7 @@ describe("Slack: an employee reports a lost device", () => {
 
     // The employee's own DM follows it too.
     const own = await h.fake.waitForMessage("DUFELIX", (m) => isStatus(m) && m.text.includes(PIXEL_NAME));
-    await h.fake.waitForMessage(
-      "DUFELIX",
-      (m) => m.thread_ts === own.ts && m.text.includes("Completed"),
-      10_000,
-    );
+    await waitForThreadLine(h, "DUFELIX", own.ts, "Completed", 10_000);
     await expect
       .poll(() => h.fake.messages("DUFELIX").find((m) => m.ts === own.ts)?.text)
       .toContain("Completed");
@@ -228,13 +207,9 @@ describe("Slack: an employee reports a lost device", () => {
   it("the employee's passcode email (and DM) speaks to them as the device's user, not as an admin", async () => {
     const mailsBefore = (await h.outbox()).length;
     const dmsBefore = h.fake.messages("DUFELIX").length;
-    const opens = h.fake.callsTo("views.open").length;
-    await h.slack.blockAction({ userId: "UFELIX", actionId: "report_lost", value: PIXEL });
-    const opened = await h.fake.waitFor(
-      (c) => c.method === "views.open" && h.fake.callsTo("views.open").indexOf(c) >= opens,
-    );
-    expect((opened.args.view as FakeSlackView).callback_id).toBe("lost_confirm");
-    await confirmLost(h, "UFELIX", opened.args.view as FakeSlackView, "VLOSTPIXEL2");
+    const confirm = await clickReportLost(h, "UFELIX", PIXEL);
+    expect(confirm.callback_id).toBe("lost_confirm");
+    await submitConfirmation(h, confirm, "VLOSTPIXEL2", "UFELIX");
     await expect
       .poll(async () => (await h.outbox()).length, { timeout: 10_000 })
       .toBeGreaterThan(mailsBefore);
@@ -258,23 +233,19 @@ describe("Slack: an employee reports a lost device", () => {
     // The Windows laptop cannot even be locked: shown with its reason, not offered.
     expect(json(form.blocks)).toContain("Remote lock is not supported on Windows desktops");
 
-    const confirm = await chooseDevice(h, "USAM", form, IPHONE);
+    const confirm = await chooseDevice(h, { userId: "USAM", viewId: form.id, deviceId: IPHONE });
     const confirmText = json(confirm.blocks);
     expect(confirmText).toContain(IPHONE_NAME);
     expect(confirmText).toContain("It will be locked");
     expect(confirmText).toContain("cannot be reset remotely");
     expect(confirmText).not.toContain("sam.security@example.com");
-    await confirmLost(h, "USAM", confirm, "VLOSTIPHONE1");
+    await submitConfirmation(h, confirm, "VLOSTIPHONE1", "USAM");
 
     const alert = await h.fake.waitForMessage(
       SECURITY_CHANNEL,
       (m) => !m.thread_ts && m.text.startsWith(`Lost device reported: ${IPHONE_NAME}`),
     );
-    await h.fake.waitForMessage(
-      SECURITY_CHANNEL,
-      (m) => m.thread_ts === alert.ts && m.text.includes("Completed"),
-      10_000,
-    );
+    await waitForThreadLine(h, SECURITY_CHANNEL, alert.ts, "Completed", 10_000);
     const thread = threadText(h, SECURITY_CHANNEL, alert);
     expect(thread).toContain("Locked");
     expect(thread).toMatch(/\*Completed\* · The device is locked\./);
@@ -300,7 +271,7 @@ describe("Slack: an employee reports a lost device", () => {
       | { description?: { text: string } }
       | undefined;
     expect(option).toBeDefined();
-    const confirm = await chooseDevice(h, "UERIN", form, ERIN_WORK_PHONE);
+    const confirm = await chooseDevice(h, { userId: "UERIN", viewId: form.id, deviceId: ERIN_WORK_PHONE });
     // domain.md: a Profile Owner reset changes the work-profile passcode, not the screen lock;
     // the person who clicks must be told before they click. (The demo device's name itself says
     // "work profile", so the explanation is looked for outside the name.)
@@ -337,25 +308,13 @@ describe("Slack: an employee reports a lost device", () => {
     // Felix is not an admin: no list of everyone's requests.
     expect(text).not.toContain("Latest requests");
 
-    const opens = h.fake.callsTo("views.open").length;
-    const clicked = await h.slack.blockAction({
-      userId: "UFELIX",
-      actionId: "report_lost",
-      value: GALAXY,
-      view: { id: h.fake.homeView("UFELIX")?.id ?? "", type: "home" },
-    });
-    expect(clicked.status).toBe(200);
-    const opened = await h.fake.waitFor(
-      (c) => c.method === "views.open" && h.fake.callsTo("views.open").indexOf(c) >= opens,
-    );
-    expect(opened.error).toBeUndefined();
-    const confirm = opened.args.view as FakeSlackView;
+    const confirm = await clickReportLost(h, "UFELIX", GALAXY, h.fake.homeView("UFELIX")?.id ?? "");
     expect(confirm.callback_id).toBe("lost_confirm");
     expect(json(confirm.blocks)).toContain(GALAXY_NAME);
     expect(json(confirm.blocks)).toContain("felix.field@example.com");
 
     const before = h.fake.callsTo("views.publish").length;
-    await confirmLost(h, "UFELIX", confirm, "VLOSTGALAXY1");
+    await submitConfirmation(h, confirm, "VLOSTGALAXY1", "UFELIX");
     const after = await nextHome(h, "UFELIX", before);
     const [request] = await requestsFor(h, GALAXY);
     expect(request).toBeDefined();
@@ -380,18 +339,7 @@ describe("Slack: an employee reports a lost device", () => {
   });
 
   it("cannot report someone else's device: a refusal, nothing started", async () => {
-    const opens = h.fake.callsTo("views.open").length;
-    const res = await h.slack.blockAction({
-      userId: "UFELIX",
-      actionId: "report_lost",
-      value: ERIN_WORK_PHONE,
-      view: { id: h.fake.homeView("UFELIX")?.id ?? "", type: "home" },
-    });
-    expect(res.status).toBe(200);
-    const opened = await h.fake.waitFor(
-      (c) => c.method === "views.open" && h.fake.callsTo("views.open").indexOf(c) >= opens,
-    );
-    const refusal = opened.args.view as FakeSlackView;
+    const refusal = await clickReportLost(h, "UFELIX", ERIN_WORK_PHONE, h.fake.homeView("UFELIX")?.id ?? "");
     expect(refusal.callback_id).not.toBe("lost_confirm");
     expect(refusal.submit).toBeUndefined();
     expect(json(refusal.blocks)).toContain("You can only report your own devices");
@@ -403,7 +351,7 @@ describe("Slack: an employee reports a lost device", () => {
       private_metadata: JSON.stringify({ d: ERIN_WORK_PHONE, a: "reset_and_lock" }),
       blocks: [],
     };
-    await confirmLost(h, "UFELIX", forged, "VFORGED1");
+    await submitConfirmation(h, forged, "VFORGED1", "UFELIX");
     await h.fake.waitForMessage("DUFELIX", (m) => m.text.includes("someone else's device"));
     expect(await requestsFor(h, ERIN_WORK_PHONE)).toEqual([]);
     expect(h.fake.messages(SECURITY_CHANNEL).some((m) => m.text.includes("Erin's"))).toBe(false);
@@ -420,14 +368,8 @@ describe("Slack: an employee reports a lost device", () => {
 });
 
 describe("Slack: reporting a device that already has a request in progress", () => {
-  let h: SlackHarness;
-  beforeAll(async () => {
-    // A phone that takes a second per step, so the first request is still running.
-    h = await startSlackHarness({ SIMULATOR_DELAY: "1s" });
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
+  // A phone that takes a second per step, so the first request is still running.
+  const h = useSlackHarness({ SIMULATOR_DELAY: "1s" });
 
   it("the second report is refused with a clear message; the device is locked once", async () => {
     const publishes = h.fake.callsTo("views.publish").length;
@@ -438,45 +380,24 @@ describe("Slack: reporting a device that already has a request in progress", () 
 
     // Two confirmations opened from the same button (two tabs, a double click), both submitted.
     const confirms: FakeSlackView[] = [];
-    for (let i = 0; i < 2; i++) {
-      const opens = h.fake.callsTo("views.open").length;
-      await h.slack.blockAction({
-        userId: "UFELIX",
-        actionId: "report_lost",
-        value: GALAXY,
-        view: { id: homeId, type: "home" },
-      });
-      const opened = await h.fake.waitFor(
-        (c) => c.method === "views.open" && h.fake.callsTo("views.open").indexOf(c) >= opens,
-      );
-      confirms.push(opened.args.view as FakeSlackView);
-    }
+    for (let i = 0; i < 2; i++) confirms.push(await clickReportLost(h, "UFELIX", GALAXY, homeId));
     expect(confirms.map((c) => c.callback_id)).toEqual(["lost_confirm", "lost_confirm"]);
     const before = h.fake.callsTo("views.publish").length;
-    await confirmLost(h, "UFELIX", confirms[0] as FakeSlackView, "VFIRST1");
+    await submitConfirmation(h, confirms[0] as FakeSlackView, "VFIRST1", "UFELIX");
     const after = await nextHome(h, "UFELIX", before);
     const [first] = await requestsFor(h, GALAXY);
     // The home tab shows the request's state in words.
     expect(json(after.blocks)).toContain(`Sent to device (request \`${first?.id}\`)`);
 
-    await confirmLost(h, "UFELIX", confirms[1] as FakeSlackView, "VSECOND1");
+    await submitConfirmation(h, confirms[1] as FakeSlackView, "VSECOND1", "UFELIX");
     const told = await h.fake.waitForMessage("DUFELIX", (m) => m.text.includes("already in progress"));
     expect(told.text).toContain(first?.id ?? "missing");
     expect(await requestsFor(h, GALAXY)).toHaveLength(1);
 
     // The button, pressed again meanwhile, says why instead of opening a confirmation.
-    const opens = h.fake.callsTo("views.open").length;
-    await h.slack.blockAction({
-      userId: "UFELIX",
-      actionId: "report_lost",
-      value: GALAXY,
-      view: { id: homeId, type: "home" },
-    });
-    const opened = await h.fake.waitFor(
-      (c) => c.method === "views.open" && h.fake.callsTo("views.open").indexOf(c) >= opens,
-    );
-    expect((opened.args.view as FakeSlackView).callback_id).not.toBe("lost_confirm");
-    expect(json((opened.args.view as FakeSlackView).blocks)).toMatch(/already|in progress|pending/i);
+    const busy = await clickReportLost(h, "UFELIX", GALAXY, homeId);
+    expect(busy.callback_id).not.toBe("lost_confirm");
+    expect(json(busy.blocks)).toMatch(/already|in progress|pending/i);
 
     // The shortcut's form does not offer it either.
     const form = await openLostForm(h, "UFELIX");
@@ -494,28 +415,18 @@ describe("Slack: reporting a device that already has a request in progress", () 
 });
 
 describe("Slack: lost-device report without a security channel", () => {
-  let h: SlackHarness;
-  beforeAll(async () => {
-    h = await startSlackHarness({ SLACK_SECURITY_CHANNEL: "" });
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
+  const h = useSlackHarness({ SLACK_SECURITY_CHANNEL: "" });
 
   it("still locks the device; only the employee's DM follows it", async () => {
     const form = await openLostForm(h, "UFELIX");
-    const confirm = await chooseDevice(h, "UFELIX", form, PIXEL);
+    const confirm = await chooseDevice(h, { userId: "UFELIX", viewId: form.id, deviceId: PIXEL });
     const confirmText = json(confirm.blocks);
     expect(confirmText).not.toContain("<#");
     expect(confirmText).toContain("DM with Latchkey");
-    await confirmLost(h, "UFELIX", confirm, "VNOSEC1");
+    await submitConfirmation(h, confirm, "VNOSEC1", "UFELIX");
 
     const own = await h.fake.waitForMessage("DUFELIX", (m) => isStatus(m) && m.text.includes(PIXEL_NAME));
-    await h.fake.waitForMessage(
-      "DUFELIX",
-      (m) => m.thread_ts === own.ts && m.text.includes("Completed"),
-      10_000,
-    );
+    await waitForThreadLine(h, "DUFELIX", own.ts, "Completed", 10_000);
     expect((await phone(h, PIXEL)).locked).toBe(true);
     const [request] = await requestsFor(h, PIXEL);
     const threads = await h.running.core.engine.stores.threads.forRequest(request?.id ?? "");

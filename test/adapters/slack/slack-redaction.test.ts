@@ -2,22 +2,28 @@
 // edited so it no longer shows the passcode (saying when it was sent), the timeline and the audit
 // log record it, and the request's thread says so. A DM that cannot be edited is tried again
 // later instead of being recorded as done.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../../src/core/engine.ts";
 import { redactDue } from "../../../src/core/reset/redact.ts";
-import type { FakeSlackMessage, FakeSlackView } from "../../fakes/fake-slack-api.ts";
-import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.ts";
+import type { FakeSlackMessage } from "../../fakes/fake-slack-api.ts";
+import {
+  chooseDevice,
+  completedThread,
+  openResetForm,
+  passcodeIn,
+  requestFor,
+  type SlackHarness,
+  submitConfirmation,
+  useSlackHarness,
+  waitForPasscodeDm,
+  waitForThreadLine,
+} from "../../support/slack-harness.ts";
 
 const CHANNEL = "C0ITOPS";
 const PIXEL = "demo-pixel-xl-android7-owner";
 const GALAXY = "demo-galaxy-s7-android6-admin";
 
 const json = (x: unknown) => JSON.stringify(x);
-
-/** The passcode shown in a passcode DM ("*New passcode:* `12345678`"). */
-function passcodeIn(message: FakeSlackMessage | undefined): string {
-  return /New passcode:\*\s*`([^`]+)`/.exec(json(message?.blocks ?? []).replace(/\\"/g, '"'))?.[1] ?? "";
-}
 
 /**
  * An admin (Ada) resets one of Felix's devices from a channel, as slack-reset.test.ts does; with
@@ -30,50 +36,13 @@ async function resetThroughSlack(
   notifyUser: boolean,
   confirmViewId: string,
 ): Promise<{ requestId: string; status: FakeSlackMessage }> {
-  const updates = h.fake.callsTo("views.update").length;
-  const res = await h.slack.command({ userId: "UADA", text: "<@UFELIX|felix>", channelId: CHANNEL });
-  expect(res.status).toBe(200);
-  const update = await h.fake.waitFor(
-    (c) => c.method === "views.update" && h.fake.callsTo("views.update").indexOf(c) >= updates,
-  );
-  const form = update.args.view as FakeSlackView;
+  const { form, viewId } = await openResetForm(h, { text: "<@UFELIX|felix>", channel: CHANNEL });
   expect(form.callback_id).toBe("reset_form");
   expect(json(form.blocks)).toContain("Also send the new passcode to the device user");
-  const next = await h.slack.viewSubmission({
-    userId: "UADA",
-    view: {
-      id: String(update.args.view_id),
-      callback_id: "reset_form",
-      private_metadata: String(form.private_metadata),
-      state: {
-        values: {
-          device_block: { device: { type: "radio_buttons", selected_option: { value: deviceId } } },
-          notify_block: {
-            notify_user: { type: "checkboxes", selected_options: notifyUser ? [{ value: "yes" }] : [] },
-          },
-        },
-      },
-    },
-  });
-  const pushed = next.json() as { response_action: string; view: FakeSlackView };
-  expect(pushed.response_action).toBe("push");
-  const done = await h.slack.viewSubmission({ userId: "UADA", view: { ...pushed.view, id: confirmViewId } });
-  expect(done.json()).toEqual({ response_action: "clear" });
-
-  const [request] = await h.running.core.engine.stores.requests.list({ limit: 1, deviceId });
-  if (!request) throw new Error("no request was started");
-  const status = await h.fake.waitForMessage(
-    CHANNEL,
-    (m) => !m.thread_ts && json(m.blocks).includes(request.id),
-  );
-  await h.fake.waitForMessage(
-    CHANNEL,
-    (m) => m.thread_ts === status.ts && m.text.includes("Completed"),
-    10_000,
-  );
-  await expect
-    .poll(() => h.fake.messages(CHANNEL).find((m) => m.ts === status.ts)?.text)
-    .toContain("Completed");
+  const confirmation = await chooseDevice(h, { viewId, deviceId, notifyUser });
+  await submitConfirmation(h, confirmation, confirmViewId);
+  const request = await requestFor(h, deviceId);
+  const status = await completedThread(h, CHANNEL, request.id);
   return { requestId: request.id, status };
 }
 
@@ -98,28 +67,18 @@ function later(engine: Engine, ms: number): Engine {
 }
 
 describe("Slack: passcodes are removed from DMs after DM_REDACT_AFTER", () => {
-  let h: SlackHarness;
+  const h = useSlackHarness({ DM_REDACT_AFTER: "1ms" });
   beforeAll(async () => {
-    h = await startSlackHarness({ DM_REDACT_AFTER: "1ms" });
     // The test plays the scheduler's "redact-chat-passcodes" job itself, at the moments it chooses.
     await h.running.scheduler.stop();
-  });
-  afterAll(async () => {
-    await h?.stop();
   });
 
   it("both DMs (the admin's and the device user's) are edited; timeline, audit and thread say so; once only", async () => {
     const { requestId, status } = await resetThroughSlack(h, PIXEL, true, "VREDACT1");
 
     // Both got the passcode by DM, the same one.
-    const adaDm = await h.fake.waitForMessage(
-      "DUADA",
-      (m) => json(m.blocks).includes("New passcode") && json(m.blocks).includes(requestId),
-    );
-    const felixDm = await h.fake.waitForMessage(
-      "DUFELIX",
-      (m) => json(m.blocks).includes("New passcode") && json(m.blocks).includes(requestId),
-    );
+    const adaDm = await waitForPasscodeDm(h, "DUADA", requestId);
+    const felixDm = await waitForPasscodeDm(h, "DUFELIX", requestId);
     const passcode = passcodeIn(adaDm);
     expect(passcode).toMatch(/^\d{6,}$/);
     expect(passcodeIn(felixDm)).toBe(passcode);
@@ -133,11 +92,16 @@ describe("Slack: passcodes are removed from DMs after DM_REDACT_AFTER", () => {
     await redactDue(h.running.core.engine);
 
     // Both DMs were edited: the passcode is gone, and the message says when it was sent.
+    // Each DM was posted without the passcode, edited once to put it in, and once to take it out.
     for (const dm of [adaDm, felixDm]) {
-      await expect.poll(() => dm.edits.length).toBe(1);
+      await expect.poll(() => dm.edits.length).toBe(2);
+      const posted = h.fake.callsTo("chat.postMessage").filter((c) => c.args.channel === dm.channel);
+      expect(posted.length).toBeGreaterThan(0);
+      expect(json(posted.map((c) => c.args))).not.toContain(passcode);
+      expect(json(dm.edits[0])).toContain(passcode);
       expect(json(dm.blocks)).not.toContain(passcode);
       expect(dm.text).not.toContain(passcode);
-      expect(json(dm.edits)).not.toContain(passcode);
+      expect(json(dm.edits.at(-1))).not.toContain(passcode);
       expect(dm.text).toContain("removed");
       const email = dm.channel === "DUADA" ? "ada.admin@example.com" : "felix.field@example.com";
       const sentAt = deliveries.find((d) => d.recipientEmail === email)?.sentAt as Date;
@@ -164,10 +128,7 @@ describe("Slack: passcodes are removed from DMs after DM_REDACT_AFTER", () => {
     ).toBe(true);
 
     // The channel's thread says so, and still never shows the passcode.
-    const milestone = await h.fake.waitForMessage(
-      CHANNEL,
-      (m) => m.thread_ts === status.ts && m.text.includes("Passcode removed from chat"),
-    );
+    const milestone = await waitForThreadLine(h, CHANNEL, status.ts, "Passcode removed from chat");
     expect(milestone.text).toContain("Slack direct message");
     expect(json(h.fake.messages(CHANNEL))).not.toContain(passcode);
 
@@ -175,18 +136,15 @@ describe("Slack: passcodes are removed from DMs after DM_REDACT_AFTER", () => {
     const edits = h.fake.callsTo("chat.update").length;
     expect(await redactDue(h.running.core.engine)).toBe(0);
     expect(h.fake.callsTo("chat.update").length).toBe(edits);
-    expect(adaDm.edits).toHaveLength(1);
-    expect(felixDm.edits).toHaveLength(1);
+    expect(adaDm.edits).toHaveLength(2);
+    expect(felixDm.edits).toHaveLength(2);
     expect(await eventsOf(h, requestId, "redacted")).toHaveLength(2);
     expect(await redactionAudit(h, requestId)).toHaveLength(2);
   });
 
   it("a DM that cannot be edited is tried again later, not recorded as done", async () => {
     const { requestId } = await resetThroughSlack(h, GALAXY, false, "VREDACT2");
-    const adaDm = await h.fake.waitForMessage(
-      "DUADA",
-      (m) => json(m.blocks).includes("New passcode") && json(m.blocks).includes(requestId),
-    );
+    const adaDm = await waitForPasscodeDm(h, "DUADA", requestId);
     const passcode = passcodeIn(adaDm);
     expect(passcode).toMatch(/^\d{6,}$/);
     const [delivery] = await slackDeliveries(h, requestId);
@@ -205,7 +163,7 @@ describe("Slack: passcodes are removed from DMs after DM_REDACT_AFTER", () => {
       .toBeGreaterThan(started + 60_000);
     const [after] = await slackDeliveries(h, requestId);
     expect(after?.redactedAt).toBeNull();
-    expect(adaDm.edits).toHaveLength(0);
+    expect(adaDm.edits).toHaveLength(1); // only the edit that put the passcode in
     expect(json(adaDm.blocks)).toContain(passcode);
     expect(await eventsOf(h, requestId, "redacted")).toEqual([]);
     expect(await redactionAudit(h, requestId)).toEqual([]);
@@ -214,7 +172,7 @@ describe("Slack: passcodes are removed from DMs after DM_REDACT_AFTER", () => {
 
     // When the retry is due, the passcode is removed.
     await redactDue(later(h.running.core.engine, 6 * 60_000));
-    await expect.poll(() => adaDm.edits.length).toBe(1);
+    await expect.poll(() => adaDm.edits.length).toBe(2);
     expect(json(adaDm.blocks)).not.toContain(passcode);
     await expect.poll(async () => (await eventsOf(h, requestId, "redacted")).length).toBe(1);
     expect((await redactionAudit(h, requestId)).map((r) => r.outcome)).toEqual(["ok"]);
@@ -222,20 +180,11 @@ describe("Slack: passcodes are removed from DMs after DM_REDACT_AFTER", () => {
 });
 
 describe("Slack: with the default DM_REDACT_AFTER (1h)", () => {
-  let h: SlackHarness;
-  beforeAll(async () => {
-    h = await startSlackHarness();
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
+  const h = useSlackHarness();
 
   it("right after completion nothing is removed: the DM still shows the passcode", async () => {
     const { requestId } = await resetThroughSlack(h, PIXEL, false, "VREDACT3");
-    const adaDm = await h.fake.waitForMessage(
-      "DUADA",
-      (m) => json(m.blocks).includes("New passcode") && json(m.blocks).includes(requestId),
-    );
+    const adaDm = await waitForPasscodeDm(h, "DUADA", requestId);
     const passcode = passcodeIn(adaDm);
     expect(passcode).toMatch(/^\d{6,}$/);
     // The DM says how long the passcode stays.
@@ -247,7 +196,7 @@ describe("Slack: with the default DM_REDACT_AFTER (1h)", () => {
     const updates = h.fake.callsTo("chat.update").length;
     expect(await redactDue(h.running.core.engine)).toBe(0);
     expect(h.fake.callsTo("chat.update").length).toBe(updates);
-    expect(adaDm.edits).toHaveLength(0);
+    expect(adaDm.edits).toHaveLength(1); // only the edit that put the passcode in
     expect(json(adaDm.blocks)).toContain(passcode);
     expect(await eventsOf(h, requestId, "redacted")).toEqual([]);
   });

@@ -2,9 +2,16 @@
 // Slack pointed at a Slack-compatible API; an admin runs `/reset-passcode @felix`, picks a device
 // in the modal, confirms, and the thread follows the reset to "locked". The DM and the email carry
 // the same passcode, which unlocks the simulated phone; no message outside a DM carries it.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FakeSlackView } from "../../fakes/fake-slack-api.ts";
-import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.ts";
+import { describe, expect, it } from "vitest";
+import {
+  chooseDevice,
+  openResetForm,
+  passcodeIn,
+  submitConfirmation,
+  useSlackHarness,
+  waitForPasscodeDm,
+  waitForThreadLine,
+} from "../../support/slack-harness.ts";
 
 const CHANNEL = "C0ITOPS";
 
@@ -13,27 +20,10 @@ function viewText(view: unknown): string {
 }
 
 describe("Slack: /reset-passcode end to end", () => {
-  let h: SlackHarness;
-  beforeAll(async () => {
-    h = await startSlackHarness();
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
-
-  async function openForm(text: string, userId = "UADA"): Promise<FakeSlackView> {
-    const before = h.fake.callsTo("views.update").length;
-    const res = await h.slack.command({ userId, text, channelId: CHANNEL });
-    expect(res.status).toBe(200);
-    expect(res.body).toBe("");
-    const update = await h.fake.waitFor(
-      (c) => c.method === "views.update" && h.fake.callsTo("views.update").indexOf(c) >= before,
-    );
-    return update.args.view as FakeSlackView;
-  }
+  const h = useSlackHarness();
 
   it("resets and locks a device chosen in the modal; the thread follows it; DM and email carry the passcode", async () => {
-    const form = await openForm("<@UFELIX|felix>");
+    const { form, viewId } = await openResetForm(h, { text: "<@UFELIX|felix>", channel: CHANNEL });
     expect(form.callback_id).toBe("reset_form");
     const text = viewText(form);
     expect(text).toContain("Felix Field");
@@ -45,46 +35,23 @@ describe("Slack: /reset-passcode end to end", () => {
     expect(options).toContain("demo-pixel-xl-android7-owner");
     expect(options).not.toContain("demo-lumia-920-wp80");
 
-    const formId = String(h.fake.callsTo("views.update").at(-1)?.args.view_id);
-    const next = await h.slack.viewSubmission({
-      userId: "UADA",
-      view: {
-        id: formId,
-        callback_id: "reset_form",
-        private_metadata: String(form.private_metadata),
-        state: {
-          values: {
-            device_block: {
-              device: { type: "radio_buttons", selected_option: { value: "demo-pixel-xl-android7-owner" } },
-            },
-            notify_block: { notify_user: { type: "checkboxes", selected_options: [] } },
-          },
-        },
-      },
+    // Next: the confirmation is pushed, naming the person and the device.
+    const confirmation = await chooseDevice(h, {
+      viewId,
+      deviceId: "demo-pixel-xl-android7-owner",
+      notifyUser: false,
     });
-    expect(next.status).toBe(200);
-    const pushed = next.json() as { response_action: string; view: FakeSlackView };
-    expect(pushed.response_action).toBe("push");
-    expect(pushed.view.callback_id).toBe("reset_confirm");
-    expect(viewText(pushed.view)).toContain("Felix Field");
-    expect(viewText(pushed.view)).toContain("demo-pixel-xl-android7-owner");
+    expect(confirmation.callback_id).toBe("reset_confirm");
+    expect(viewText(confirmation)).toContain("Felix Field");
+    expect(viewText(confirmation)).toContain("demo-pixel-xl-android7-owner");
 
-    const done = await h.slack.viewSubmission({
-      userId: "UADA",
-      view: { ...pushed.view, id: "VCONFIRM1" },
-    });
-    expect(done.status).toBe(200);
-    expect(done.json()).toEqual({ response_action: "clear" });
+    await submitConfirmation(h, confirmation, "VCONFIRM1");
 
     const status = await h.fake.waitForMessage(
       CHANNEL,
       (m) => !m.thread_ts && m.text.includes("Passcode reset"),
     );
-    await h.fake.waitForMessage(
-      CHANNEL,
-      (m) => m.thread_ts === status.ts && m.text.includes("Completed"),
-      10_000,
-    );
+    await waitForThreadLine(h, CHANNEL, status.ts, "Completed", 10_000);
     const thread = h.fake.messages(CHANNEL).filter((m) => m.thread_ts === status.ts);
     const replies = thread.map((m) => m.text).join("\n");
     for (const step of [
@@ -104,9 +71,8 @@ describe("Slack: /reset-passcode end to end", () => {
     expect(finalStatus).not.toContain("cancel_request");
 
     // The passcode: by DM to the admin and by email, the same.
-    const dm = await h.fake.waitForMessage("DUADA", (m) => JSON.stringify(m.blocks).includes("New passcode"));
-    const passcode =
-      /New passcode:\*\s*`([^`]+)`/.exec(JSON.stringify(dm.blocks).replace(/\\"/g, '"'))?.[1] ?? "";
+    const dm = await waitForPasscodeDm(h, "DUADA");
+    const passcode = passcodeIn(dm);
     expect(passcode).toMatch(/^\d{6,}$/);
     expect(dm.text).not.toContain(passcode);
     await expect.poll(async () => (await h.outbox()).length).toBeGreaterThan(0);
@@ -135,7 +101,7 @@ describe("Slack: /reset-passcode end to end", () => {
   });
 
   it("a device the rules refuse: the modal says why, it cannot be chosen, nothing is pushed", async () => {
-    const form = await openForm("omar.ops@example.com");
+    const { form } = await openResetForm(h, { text: "omar.ops@example.com", channel: CHANNEL });
     expect(form.callback_id).toBe("reset_form");
     const refused = JSON.stringify(form.blocks);
     // Android 7 in device-admin mode cannot take a new passcode once one is set: the reason is shown.

@@ -3,11 +3,22 @@
 // depends on Slack; the channel still ends up with one status message showing the final state
 // and each milestone once in its thread. And Latchkey paces itself: a burst of resets in one
 // channel stays under Slack's per-channel and chat.update rates.
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { deliverPending } from "../../../src/core/reset/deliver.ts";
 import { syncOpenThreads } from "../../../src/core/threads/follow-threads.ts";
-import type { FakeSlackCall, FakeSlackMessage, FakeSlackView } from "../../fakes/fake-slack-api.ts";
-import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.ts";
+import type { FakeSlackCall, FakeSlackMessage } from "../../fakes/fake-slack-api.ts";
+import {
+  completedThread,
+  confirmationFor,
+  isStatusOf,
+  requestFor,
+  type SlackHarness,
+  submitConfirmation,
+  useSlackHarness,
+  waitForPasscodeDm,
+  waitForStatus,
+  waitForThreadLine,
+} from "../../support/slack-harness.ts";
 
 const text = (v: unknown) => JSON.stringify(v);
 
@@ -20,59 +31,9 @@ const STEPS = [
   "*Locked*",
 ];
 
-/** Opens the form for `target` in `channel`, chooses `deviceId`, returns the confirmation view. */
-async function confirmationFor(
-  h: SlackHarness,
-  o: { target: string; deviceId: string; channel: string },
-): Promise<FakeSlackView> {
-  const before = h.fake.callsTo("views.update").length;
-  const res = await h.slack.command({ userId: "UADA", text: o.target, channelId: o.channel });
-  expect(res.status).toBe(200);
-  const update = await h.fake.waitFor(
-    (c) => c.method === "views.update" && h.fake.callsTo("views.update").indexOf(c) >= before,
-  );
-  const form = update.args.view as FakeSlackView;
-  expect(form.callback_id).toBe("reset_form");
-  const next = await h.slack.viewSubmission({
-    userId: "UADA",
-    view: {
-      id: String(update.args.view_id),
-      callback_id: "reset_form",
-      private_metadata: String(form.private_metadata),
-      state: {
-        values: {
-          device_block: { device: { type: "radio_buttons", selected_option: { value: o.deviceId } } },
-        },
-      },
-    },
-  });
-  const pushed = next.json() as { response_action: string; view: FakeSlackView };
-  expect(pushed.response_action).toBe("push");
-  return pushed.view;
-}
-
-async function confirm(h: SlackHarness, view: FakeSlackView, id: string): Promise<void> {
-  const res = await h.slack.viewSubmission({ userId: "UADA", view: { ...view, id } });
-  expect(res.status).toBe(200);
-  expect(res.json()).toEqual({ response_action: "clear" });
-}
-
-async function requestFor(h: SlackHarness, deviceId: string) {
-  return vi.waitFor(async () => {
-    const [latest] = await h.running.core.engine.stores.requests.list({ limit: 1, deviceId });
-    if (!latest) throw new Error(`no request for ${deviceId} yet`);
-    return latest;
-  });
-}
-
 /** Status messages of a request: top-level, with its Details button (a passcode DM has none). */
 function statusMessages(h: SlackHarness, channel: string, requestId: string): FakeSlackMessage[] {
-  return h.fake.messages(channel).filter((m) => !m.thread_ts && isStatusOf(m, requestId));
-}
-
-function isStatusOf(m: FakeSlackMessage, requestId: string): boolean {
-  const blocks = text(m.blocks);
-  return blocks.includes(requestId) && blocks.includes("request_details");
+  return h.fake.messages(channel).filter((m) => isStatusOf(m, requestId));
 }
 
 function thread(h: SlackHarness, channel: string, ts: string): string[] {
@@ -95,31 +56,10 @@ function expectMilestonesOnce(lines: string[], steps: string[] = STEPS): void {
   expect([...at].sort((a, b) => a - b)).toEqual(at);
 }
 
-async function completedThread(h: SlackHarness, channel: string, requestId: string, timeoutMs = 10_000) {
-  const status = await h.fake.waitForMessage(
-    channel,
-    (m) => !m.thread_ts && isStatusOf(m, requestId),
-    timeoutMs,
-  );
-  await h.fake.waitForMessage(
-    channel,
-    (m) => m.thread_ts === status.ts && m.text.includes("*Completed*"),
-    timeoutMs,
-  );
-  await expect
-    .poll(() => h.fake.messages(channel).find((m) => m.ts === status.ts)?.text)
-    .toContain("Completed");
-  return status;
-}
-
 describe("Slack resilience: rate limits, errors, a channel the bot cannot use, an outage", () => {
-  let h: SlackHarness;
-  beforeAll(async () => {
-    h = await startSlackHarness();
-  });
-  afterAll(async () => {
+  const h = useSlackHarness();
+  afterAll(() => {
     vi.restoreAllMocks();
-    await h?.stop();
   });
 
   it("a 429 with Retry-After: 1 on the status message: it arrives once, after the wait", async () => {
@@ -130,7 +70,7 @@ describe("Slack resilience: rate limits, errors, a channel the bot cannot use, a
       channel,
     });
     h.fake.fail("chat.postMessage", { status: 429, retryAfterSec: 1 });
-    await confirm(h, view, "VRATE1");
+    await submitConfirmation(h, view, "VRATE1");
     const request = await requestFor(h, "demo-pixel-xl-android7-owner");
     const status = await completedThread(h, channel, request.id);
 
@@ -154,7 +94,7 @@ describe("Slack resilience: rate limits, errors, a channel the bot cannot use, a
     });
     const updatesBefore = h.fake.callsTo("chat.update").length;
     h.fake.fail("chat.update", { status: 500 }, 2);
-    await confirm(h, view, "VUPDATE1");
+    await submitConfirmation(h, view, "VUPDATE1");
     const request = await requestFor(h, "demo-lumia-950-win10-mobile");
     const status = await completedThread(h, channel, request.id);
 
@@ -179,14 +119,10 @@ describe("Slack resilience: rate limits, errors, a channel the bot cannot use, a
     });
     // Two whole updates fail (1 try + 2 retries each).
     h.fake.fail("chat.update", { status: 500 }, 6);
-    await confirm(h, view, "VUPDATE2");
+    await submitConfirmation(h, view, "VUPDATE2");
     const request = await requestFor(h, "demo-pixel-8-owner");
-    const status = await h.fake.waitForMessage(channel, (m) => !m.thread_ts && isStatusOf(m, request.id));
-    await h.fake.waitForMessage(
-      channel,
-      (m) => m.thread_ts === status.ts && m.text.includes("*Completed*"),
-      10_000,
-    );
+    const status = await waitForStatus(h, channel, request.id);
+    await waitForThreadLine(h, channel, status.ts, "*Completed*", 10_000);
     await expect
       .poll(() => h.fake.callsTo("chat.update").filter((c) => c.status === 500).length)
       .toBeGreaterThanOrEqual(6);
@@ -208,7 +144,7 @@ describe("Slack resilience: rate limits, errors, a channel the bot cannot use, a
       channel,
     });
     h.fake.fail("chat.postMessage", { error: "not_in_channel" });
-    await confirm(h, view, "VPRIVATE1");
+    await submitConfirmation(h, view, "VPRIVATE1");
     const request = await requestFor(h, "demo-lumia-930-wp81");
 
     const status = await completedThread(h, "DUADA", request.id);
@@ -233,7 +169,7 @@ describe("Slack resilience: rate limits, errors, a channel the bot cannot use, a
     const failedBefore = h.fake.callsTo("chat.postMessage").filter((c) => c.status === 503).length;
     const OUTAGE = 100;
     h.fake.fail("chat.postMessage", { status: 503 }, OUTAGE);
-    await confirm(h, view, "VOUTAGE1");
+    await submitConfirmation(h, view, "VOUTAGE1");
     const request = await requestFor(h, deviceId);
 
     // The phone is reset and locked, and the passcode goes out by email, with Slack down.
@@ -267,7 +203,7 @@ describe("Slack resilience: rate limits, errors, a channel the bot cannot use, a
 
     // The sweep the scheduler runs every 15 s.
     await syncOpenThreads(engine);
-    const status = await h.fake.waitForMessage(channel, (m) => !m.thread_ts && isStatusOf(m, request.id));
+    const status = await waitForStatus(h, channel, request.id);
     expect(status.text).toContain("Locked");
     await expect.poll(() => thread(h, channel, status.ts).some((l) => l.includes("*Locked*"))).toBe(true);
     const caughtUp = thread(h, channel, status.ts);
@@ -286,21 +222,12 @@ describe("Slack resilience: rate limits, errors, a channel the bot cannot use, a
     expect((await engine.stores.requests.get(request.id))?.state).toBe("completed");
     expect(statusMessages(h, channel, request.id)).toHaveLength(1);
     expectMilestonesOnce(thread(h, channel, status.ts), [...STEPS, "*Completed*"]);
-    await h.fake.waitForMessage(
-      "DUADA",
-      (m) => text(m.blocks).includes("New passcode") && text(m.blocks).includes("Galaxy S7"),
-    );
+    await waitForPasscodeDm(h, "DUADA", "Galaxy S7");
   });
 });
 
 describe("Slack pacing: a burst of resets in one channel", () => {
-  let h: SlackHarness;
-  beforeAll(async () => {
-    h = await startSlackHarness({}, { slack: { postIntervalMs: 250, updateIntervalMs: 250 } });
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
+  const h = useSlackHarness({}, { slack: { postIntervalMs: 250, updateIntervalMs: 250 } });
 
   /**
    * Calls reach Slack at least `intervalMs` apart: for every pair, (j - i) intervals apart, less
@@ -332,7 +259,7 @@ describe("Slack pacing: a burst of resets in one channel", () => {
     ];
     const views = [];
     for (const t of targets) views.push(await confirmationFor(h, { ...t, channel }));
-    await Promise.all(views.map((v, i) => confirm(h, v, `VBURST${i}`)));
+    await Promise.all(views.map((v, i) => submitConfirmation(h, v, `VBURST${i}`)));
 
     const requests = await Promise.all(targets.map((t) => requestFor(h, t.deviceId)));
     for (const r of requests) {

@@ -2,9 +2,14 @@
 // mis-signed, wrongly keyed and replayed (stale) requests are refused with 401 before anything
 // runs: no modal, no request, no audit row. Slack's event redeliveries and a double-clicked
 // confirmation start nothing twice; an oversized body is refused and the server keeps serving.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { FakeSlackView } from "../../fakes/fake-slack-api.ts";
-import { SIGNING_SECRET, type SlackHarness, startSlackHarness } from "../../support/slack-harness.ts";
+import {
+  completedThread,
+  confirmationFor,
+  SIGNING_SECRET,
+  useSlackHarness,
+} from "../../support/slack-harness.ts";
 import { signSlack } from "../../support/slack-requests.ts";
 
 const CHANNEL = "C0SIGNED";
@@ -12,13 +17,7 @@ const FORM = "application/x-www-form-urlencoded";
 const text = (v: unknown) => JSON.stringify(v);
 
 describe("Slack request signatures, redeliveries and double submissions", () => {
-  let h: SlackHarness;
-  beforeAll(async () => {
-    h = await startSlackHarness();
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
+  const h = useSlackHarness();
 
   /** A slash command body as Slack sends it: an admin asking for Felix's devices. */
   function commandBody(): string {
@@ -195,47 +194,11 @@ describe("Slack request signatures, redeliveries and double submissions", () => 
     expect(h.fake.callsTo("chat.postMessage")).toHaveLength(0);
   });
 
-  /** Opens the form for `target`, chooses `deviceId`, and returns the confirmation view Slack shows. */
-  async function confirmationFor(target: string, deviceId: string): Promise<FakeSlackView> {
-    const before = h.fake.callsTo("views.update").length;
-    const res = await h.slack.command({ userId: "UADA", text: target, channelId: CHANNEL });
-    expect(res.status).toBe(200);
-    const update = await h.fake.waitFor(
-      (c) => c.method === "views.update" && h.fake.callsTo("views.update").indexOf(c) >= before,
-    );
-    const form = update.args.view as FakeSlackView;
-    const next = await h.slack.viewSubmission({
-      userId: "UADA",
-      view: {
-        id: String(update.args.view_id),
-        callback_id: "reset_form",
-        private_metadata: String(form.private_metadata),
-        state: {
-          values: {
-            device_block: { device: { type: "radio_buttons", selected_option: { value: deviceId } } },
-          },
-        },
-      },
-    });
-    const pushed = next.json() as { response_action: string; view: FakeSlackView };
-    expect(pushed.response_action).toBe("push");
-    expect(pushed.view.callback_id).toBe("reset_confirm");
-    return pushed.view;
-  }
-
   async function completedIn(deviceId: string) {
     const requests = await h.running.core.engine.stores.requests.list({ limit: 10, deviceId });
     expect(requests).toHaveLength(1);
     const [request] = requests;
-    const status = await h.fake.waitForMessage(
-      CHANNEL,
-      (m) => !m.thread_ts && text(m.blocks).includes(String(request?.id)),
-    );
-    await h.fake.waitForMessage(
-      CHANNEL,
-      (m) => m.thread_ts === status.ts && m.text.includes("Completed"),
-      10_000,
-    );
+    const status = await completedThread(h, CHANNEL, String(request?.id));
     return { request, status };
   }
 
@@ -245,7 +208,7 @@ describe("Slack request signatures, redeliveries and double submissions", () => 
 
   it("the same confirmation submitted twice at once (a double click) starts one reset, one status message", async () => {
     const deviceId = "demo-pixel-xl-android7-owner";
-    const confirm = await confirmationFor("<@UFELIX|felix>", deviceId);
+    const confirm = await confirmationFor(h, { target: "<@UFELIX|felix>", channel: CHANNEL, deviceId });
     const ephemerals = h.fake.ephemerals().length;
     const submit = () => h.slack.viewSubmission({ userId: "UADA", view: { ...confirm, id: "VDOUBLE1" } });
     const [a, b] = await Promise.all([submit(), submit()]);
@@ -269,7 +232,7 @@ describe("Slack request signatures, redeliveries and double submissions", () => 
 
   it("the same confirmation submitted again later (a redelivery) starts nothing more", async () => {
     const deviceId = "demo-lumia-950-win10-mobile";
-    const confirm = await confirmationFor("leo.legal@example.com", deviceId);
+    const confirm = await confirmationFor(h, { target: "leo.legal@example.com", channel: CHANNEL, deviceId });
     const submit = () => h.slack.viewSubmission({ userId: "UADA", view: { ...confirm, id: "VDOUBLE2" } });
     expect((await submit()).json()).toEqual({ response_action: "clear" });
     const { status } = await completedIn(deviceId);

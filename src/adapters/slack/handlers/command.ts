@@ -11,7 +11,7 @@ import { type ParsedCommand, parseCommand, USAGE } from "../parse-command.ts";
 import { esc, STATE_EMOJI, slackDate } from "../text.ts";
 import { loadingView, type Modal, messageView } from "../views/modal.ts";
 import { resetFormView } from "../views/reset-views.ts";
-import { EVENT_TITLES } from "../views/status-message.ts";
+import { eventLine } from "../views/status-message.ts";
 import { guarded, type SlackDeps } from "./deps.ts";
 
 type ResetTarget = Extract<ParsedCommand, { kind: "reset" }>["target"];
@@ -80,12 +80,7 @@ async function resetForm(
       actorEmail: actor.email,
       action: "reset",
       device: null,
-      ownerEmail:
-        "email" in target
-          ? target.email
-          : "slackUserId" in target
-            ? `slack:${target.slackUserId}`
-            : `name:${target.name}`,
+      ownerEmail: targetHint(target, actorId, actor.email),
       surface: "slack",
     });
     if (!decision.allowed) return messageView(title, `:no_entry: ${esc(decision.message)}`);
@@ -100,6 +95,14 @@ async function resetForm(
   });
   if (result.status !== "ok") return messageView(title, `:no_entry: ${esc(result.message)}`);
   return resetFormView(result.owner, result.choices, { c: channelId, o: result.owner.email });
+}
+
+/** Who the command names, for the audit row of a refusal (no lookup: nothing is revealed). */
+function _targetHint(target: ResetTarget, actorId: string, actorEmail: string): string {
+  if ("email" in target) return target.email;
+  if ("slackUserId" in target)
+    return target.slackUserId === actorId ? actorEmail : `slack:${target.slackUserId}`;
+  return `name:${target.name}`;
 }
 
 /** Who the command names, for the audit row of a refusal (no lookup: nothing is revealed). */
@@ -144,7 +147,7 @@ async function answer(
   parsed: Extract<ParsedCommand, { kind: "status" | "cancel" }>,
 ): Promise<string> {
   const who = await deps.identity.resolve(userId);
-  if (!who.ok) return `:no_entry: ${who.message}`;
+  if (!who.ok) return `:no_entry: ${esc(who.message)}`;
   if (parsed.kind === "cancel") {
     const r = await cancelReset(deps.engine, {
       actorEmail: who.email,
@@ -154,7 +157,7 @@ async function answer(
     });
     return r.status === "cancelled"
       ? `:heavy_multiplication_x: Request \`${r.request.id}\` is cancelled.`
-      : `:no_entry: ${r.message}`;
+      : `:no_entry: ${esc(r.message)}`;
   }
   if (parsed.requestId) {
     const d = await requestDetails(deps.engine, {
@@ -162,11 +165,9 @@ async function answer(
       requestId: parsed.requestId,
       surface: "slack",
     });
-    if (d.status !== "ok") return `:no_entry: ${d.message}`;
+    if (d.status !== "ok") return `:no_entry: ${esc(d.message)}`;
     const shown = d.events.slice(-10);
-    const lines = shown.map(
-      (e) => `${slackDate(e.at)} · *${EVENT_TITLES[e.type] ?? e.type}* · ${esc(e.detail)}`,
-    );
+    const lines = shown.map(eventLine);
     if (shown.length < d.events.length) {
       lines.unshift(
         `_${d.events.length - shown.length} earlier events: press Details on the status message._`,

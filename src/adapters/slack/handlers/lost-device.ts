@@ -12,7 +12,7 @@ import { type LostConfirmMeta, lostConfirmView, lostFormView } from "../views/lo
 import { loadingView, type Modal, messageView } from "../views/modal.ts";
 import { guarded, type SlackDeps, tell } from "./deps.ts";
 import { publishHome } from "./home.ts";
-import { readMeta, selectedDevice } from "./reset-modal.ts";
+import { readMeta, selectedDevice } from "./view-values.ts";
 
 const TITLE = "Report a lost device";
 
@@ -47,7 +47,8 @@ export function registerLostDevice(app: App, deps: SlackDeps): void {
       deps,
       "open lost-device confirmation",
       async () => {
-        const view = await confirmFor(deps, userId, deviceId);
+        const confirm = await confirmFor(deps, userId, deviceId);
+        const view = confirm.ok ? confirm.view : messageView(TITLE, `:no_entry: ${esc(confirm.message)}`);
         if (!triggerId) throw new Error("block action without a trigger id");
         await deps.client.views.open({ trigger_id: triggerId, view: view as never });
       },
@@ -56,15 +57,17 @@ export function registerLostDevice(app: App, deps: SlackDeps): void {
   });
 
   app.view(VIEWS.lostForm, async ({ ack, view, body }) => {
-    const deviceId = selectedDevice(view.state.values as never);
+    const deviceId = selectedDevice(view.state.values);
     if (!deviceId)
       return void (await ack({ response_action: "errors", errors: { [BLOCKS.device]: "Choose a device." } }));
     const confirm = await confirmFor(deps, body.user.id, deviceId);
-    if (confirm.callback_id !== VIEWS.lostConfirm) {
-      const text = String((confirm.blocks[0] as { text?: { text?: string } })?.text?.text ?? "");
-      return void (await ack({ response_action: "errors", errors: { [BLOCKS.device]: cut(text, 150) } }));
+    if (!confirm.ok) {
+      return void (await ack({
+        response_action: "errors",
+        errors: { [BLOCKS.device]: cut(confirm.message, 150) },
+      }));
     }
-    await ack({ response_action: "push", view: confirm as never });
+    await ack({ response_action: "push", view: confirm.view as never });
   });
 
   app.view(VIEWS.lostConfirm, async ({ ack, view, body }) => {
@@ -115,12 +118,16 @@ async function lostForm(deps: SlackDeps, userId: string): Promise<Modal> {
   return lostFormView(result.choices);
 }
 
-/** The confirmation for one device, or a message saying why it cannot be reported from here. */
-async function confirmFor(deps: SlackDeps, userId: string, deviceId: string): Promise<Modal> {
+/** The confirmation for one device, or why it cannot be reported from here (plain text). */
+async function confirmFor(
+  deps: SlackDeps,
+  userId: string,
+  deviceId: string,
+): Promise<{ ok: true; view: Modal } | { ok: false; message: string }> {
   const who = await deps.identity.resolve(userId);
-  if (!who.ok) return messageView(TITLE, `:no_entry: ${esc(who.message)}`);
+  if (!who.ok) return { ok: false, message: who.message };
   const device = await deps.engine.stores.directory.device(deviceId);
-  if (!device) return messageView(TITLE, ":no_entry: That device is no longer in the inventory.");
+  if (!device) return { ok: false, message: "That device is no longer in the inventory." };
   if (device.ownerEmail !== who.email) {
     // Audited like every refusal: someone tried to act on a device that is not theirs.
     const decision = await authorize(deps.engine, {
@@ -129,12 +136,10 @@ async function confirmFor(deps: SlackDeps, userId: string, deviceId: string): Pr
       device,
       surface: "slack",
     });
-    const why = decision.allowed ? "Use `/reset-passcode` for someone else's device." : esc(decision.message);
-    return messageView(TITLE, `:no_entry: You can only report your own devices. ${why}`);
+    const why = decision.allowed ? "Use /reset-passcode for someone else's device." : decision.message;
+    return { ok: false, message: `You can only report your own devices. ${why}` };
   }
   const choice = await choiceFor(deps.engine, device, "report_lost");
-  if (choice.refusal || choice.action === "none") {
-    return messageView(TITLE, `:no_entry: ${esc(choice.refusal ?? "")}`);
-  }
-  return lostConfirmView(choice, who.email, deps.securityChannel);
+  if (choice.refusal || choice.action === "none") return { ok: false, message: choice.refusal ?? "" };
+  return { ok: true, view: lostConfirmView(choice, who.email, deps.securityChannel) };
 }

@@ -4,41 +4,23 @@
 import type { App } from "@slack/bolt";
 import { choiceFor } from "../../../core/reset/device-choices.ts";
 import { startReset } from "../../../core/reset/start-reset.ts";
-import { ACTIONS, BLOCKS, VIEWS } from "../ids.ts";
+import { BLOCKS, VIEWS } from "../ids.ts";
 import { cut } from "../text.ts";
 import { type ResetConfirmMeta, type ResetFormMeta, resetConfirmView } from "../views/reset-views.ts";
 import { channelLabel, guarded, type SlackDeps, tell } from "./deps.ts";
-
-type Values = Record<
-  string,
-  Record<string, { selected_option?: { value?: string } | null; selected_options?: unknown[] }>
->;
-
-export function selectedDevice(values: Values): string | null {
-  return values[BLOCKS.device]?.[ACTIONS.device]?.selected_option?.value ?? null;
-}
-
-export function readMeta<T>(text: string | undefined): T | null {
-  try {
-    return text ? (JSON.parse(text) as T) : null;
-  } catch {
-    return null;
-  }
-}
+import { notifyTicked, readMeta, selectedDevice } from "./view-values.ts";
 
 export function registerResetModal(app: App, deps: SlackDeps): void {
   const { engine } = deps;
 
   app.view(VIEWS.resetForm, async ({ ack, view }) => {
     const meta = readMeta<ResetFormMeta>(view.private_metadata);
-    const deviceId = selectedDevice(view.state.values as Values);
+    const deviceId = selectedDevice(view.state.values);
     if (!meta || !deviceId) {
       await ack({ response_action: "errors", errors: { [BLOCKS.device]: "Choose a device." } });
       return;
     }
-    const notify =
-      ((view.state.values as Values)[BLOCKS.notifyUser]?.[ACTIONS.notifyUser]?.selected_options?.length ??
-        0) > 0;
+    const notify = notifyTicked(view.state.values);
     const device = await engine.stores.directory.device(deviceId);
     const owner = device ? await engine.stores.directory.person(device.ownerEmail) : null;
     if (!device || !owner || device.ownerEmail !== meta.o) {

@@ -5,7 +5,7 @@ import type { Delivery, Device, ResetRequest, TimelineEvent } from "../../../cor
 import { VIEWS } from "../ids.ts";
 import { type Block, context, deviceLabel, divider, esc, STATE_EMOJI, section, slackDate } from "../text.ts";
 import { type Modal, modal } from "./modal.ts";
-import { EVENT_TITLES } from "./status-message.ts";
+import { eventLine } from "./status-message.ts";
 
 const MAX_EVENTS = 80;
 
@@ -38,8 +38,6 @@ export function detailsView(
     blocks.push(
       context(`${events.length - shown.length} earlier events are in \`latchkey timeline ${request.id}\`.`),
     );
-  for (const e of shown) {
-    blocks.push(context(`${slackDate(e.at)} · *${EVENT_TITLES[e.type] ?? esc(e.type)}* · ${esc(e.detail)}`));
-  }
+  for (const e of shown) blocks.push(context(eventLine(e)));
   return modal(VIEWS.details, "Request details", blocks);
 }

@@ -117,6 +117,11 @@ export const EVENT_TITLES: Record<string, string> = {
   cancelled: "Cancelled",
 };
 
+/** One event as a line of a timeline listing (status, Details): when, what, and its detail. */
+export function eventLine(e: TimelineEvent): string {
+  return `${slackDate(e.at)} · *${EVENT_TITLES[e.type] ?? esc(e.type)}* · ${esc(e.detail)}`;
+}
+
 /** Events worth a line in the thread; "requested" is the status message itself. */
 export function milestoneEvents(events: TimelineEvent[]): TimelineEvent[] {
   return events.filter((e) => e.type !== "requested");
