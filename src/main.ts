@@ -80,7 +80,7 @@ function teamsLine(
   }
   const mode =
     running.teams.mode === "local"
-      ? "local mode, unauthenticated (set MICROSOFT_APP_ID for a real bot)"
+      ? "local mode: no token checked, so only requests from this machine (set MICROSOFT_APP_ID for a real bot)"
       : `bot ${config.teams.appId} (${config.teams.appType})`;
   const security = config.teams.securityConversation
     ? `lost-device alerts in ${config.teams.securityConversation}`
