@@ -46,6 +46,13 @@ export function createSlackTimeline(
         return { messageId, conversation: channel };
       } catch (err) {
         const code = slackErrorCode(err);
+        if (code && CANNOT_POST.has(code) && view.thread.purpose === "security") {
+          // A lost-device alert nobody sees is an incident: say so loudly, with what to do.
+          engine.log.error(
+            { requestId: view.request.id, channel, code },
+            "Lost-device alert could not be posted in SLACK_SECURITY_CHANNEL: invite the bot there (/invite @latchkey) or fix the channel id",
+          );
+        }
         if (!code || !CANNOT_POST.has(code) || view.thread.purpose !== "requester") throw err;
         // The command ran where the bot cannot post (a private channel it is not in, a DM between
         // two people): follow the request in the admin's DM with the bot instead, and say why.
