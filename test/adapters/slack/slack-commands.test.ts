@@ -316,7 +316,9 @@ describe("Slack /reset-passcode: help, typos, status, Details, who may use it", 
     // No one's name or email leaks out of the refusal (Mia, Ada and Omar all match "mi").
     for (const leak of ["Mia", "mia.marketing", "Ada Admin", "omar.ops"]) expect(shown).not.toContain(leak);
     const audit = (await h.running.core.engine.stores.audit.list({})).slice(auditBefore);
-    const refusal = audit.find((a) => a.actor === "erin.engineer@example.com" && a.action === "authorize.reset");
+    const refusal = audit.find(
+      (a) => a.actor === "erin.engineer@example.com" && a.action === "authorize.reset",
+    );
     expect(refusal?.outcome).toBe("refused");
   });
 
