@@ -1,16 +1,6 @@
 // The email that carries a new passcode, to the admin who asked or to the device's user.
+import { PLATFORM_NAMES } from "../../core/labels.ts";
 import type { PasscodeLetter } from "../../core/ports.ts";
-import type { Platform } from "../../core/types.ts";
-
-const PLATFORM_LABELS: Record<Platform, string> = {
-  android: "Android",
-  ios: "iOS",
-  ipados: "iPadOS",
-  macos: "macOS",
-  windows_phone: "Windows Phone",
-  windows_mobile: "Windows 10 Mobile",
-  windows: "Windows",
-};
 
 const readable = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", dateStyle: "full", timeStyle: "short" });
 
@@ -20,7 +10,7 @@ export function renderPasscodeEmail(
 ): { subject: string; text: string; html: string } {
   const { device, request, requester, recipient, passcode, toDeviceUser } = letter;
   const deviceName = oneLine(device.name) || device.id;
-  const platform = PLATFORM_LABELS[device.platform] ?? device.platform;
+  const platform = PLATFORM_NAMES[device.platform] ?? device.platform;
   const askedAt = request.createdAt;
   const when = `${readable.format(askedAt)} UTC (${askedAt.toISOString()})`;
 

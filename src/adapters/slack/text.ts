@@ -1,6 +1,9 @@
 // Block Kit text helpers: Slack's length limits and mrkdwn escaping in one place, so every
 // view stays within what Slack accepts (a too-long field makes the whole call fail).
+import { platformLabel } from "../../core/labels.ts";
 import type { Device, RequestState } from "../../core/types.ts";
+
+export { platformLabel };
 
 export interface PlainText {
   type: "plain_text";
@@ -40,21 +43,6 @@ export const divider = (): Block => ({ type: "divider" });
 export function deviceLabel(device: Pick<Device, "name" | "platform" | "osVersion">): string {
   return `${device.name} · ${platformLabel(device)}`;
 }
-
-/** "Android 14", "iOS 17.4". */
-export function platformLabel(device: Pick<Device, "platform" | "osVersion">): string {
-  return `${PLATFORM_NAMES[device.platform] ?? device.platform} ${device.osVersion}`;
-}
-
-const PLATFORM_NAMES: Record<string, string> = {
-  android: "Android",
-  ios: "iOS",
-  ipados: "iPadOS",
-  macos: "macOS",
-  windows_phone: "Windows Phone",
-  windows_mobile: "Windows Mobile",
-  windows: "Windows",
-};
 
 export const STATE_EMOJI: Record<RequestState, string> = {
   requested: ":hourglass_flowing_sand:",

@@ -2,6 +2,7 @@
 // device has not picked the command up) and Details, and the milestones as replies in its thread.
 // Nothing here can carry a passcode: it is built from the request, the device and the timeline,
 // none of which hold one.
+import { eventTitle } from "../../../core/labels.ts";
 import { STATE_LABELS } from "../../../core/lifecycle.ts";
 import type { ThreadView } from "../../../core/ports.ts";
 import { isFinal, type TimelineEvent } from "../../../core/types.ts";
@@ -94,32 +95,9 @@ const EVENT_EMOJI: Record<string, string> = {
   cancelled: ":heavy_multiplication_x:",
 };
 
-export const EVENT_TITLES: Record<string, string> = {
-  requested: "Requested",
-  checked: "Checked",
-  passcode_generated: "Passcode generated",
-  pushed: "Sent to the device",
-  push_retry: "Sending again",
-  push_failed: "Could not reach the device",
-  received: "Received by the device",
-  passcode_reset: "Passcode reset",
-  locked: "Locked",
-  delivered: "Passcode delivered",
-  delivery_retry: "Delivery retry",
-  delivery_failed: "Delivery failed",
-  redacted: "Passcode removed from chat",
-  redaction_failed: "Could not remove the passcode from chat",
-  passcode_purged: "Passcode erased",
-  completed: "Completed",
-  refused: "Refused",
-  failed: "Failed",
-  expired: "Expired",
-  cancelled: "Cancelled",
-};
-
 /** One event as a line of a timeline listing (status, Details): when, what, and its detail. */
 export function eventLine(e: TimelineEvent): string {
-  return `${slackDate(e.at)} · *${EVENT_TITLES[e.type] ?? esc(e.type)}* · ${esc(e.detail)}`;
+  return `${slackDate(e.at)} · *${esc(eventTitle(e.type))}* · ${esc(e.detail)}`;
 }
 
 /** Events worth a line in the thread; "requested" is the status message itself. */
@@ -130,7 +108,7 @@ export function milestoneEvents(events: TimelineEvent[]): TimelineEvent[] {
 /** One thread reply for a batch of milestones (a burst of device events is one message, not ten). */
 export function milestoneMessages(events: TimelineEvent[]): SlackMessage[] {
   const lines = milestoneEvents(events).map((e) => {
-    const title = EVENT_TITLES[e.type] ?? e.type;
+    const title = eventTitle(e.type);
     return `${EVENT_EMOJI[e.type] ?? ":small_blue_diamond:"} *${title}* · ${esc(e.detail)}`;
   });
   const out: SlackMessage[] = [];
