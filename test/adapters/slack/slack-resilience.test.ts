@@ -122,7 +122,7 @@ describe("Slack resilience: rate limits, errors, a channel the bot cannot use, a
     await submitConfirmation(h, view, "VUPDATE2");
     const request = await requestFor(h, "demo-pixel-8-owner");
     const status = await waitForStatus(h, channel, request.id);
-    await waitForThreadLine(h, channel, status.ts, "*Completed*", 10_000);
+    await waitForThreadLine(h, channel, status.ts, "*Completed*", 20_000);
     await expect
       .poll(() => h.fake.callsTo("chat.update").filter((c) => c.status === 500).length)
       .toBeGreaterThanOrEqual(6);
