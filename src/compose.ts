@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { type Database, openDatabase } from "./adapters/db/open-database.ts";
 import { createStores } from "./adapters/db/stores.ts";
 import { deviceRoutes } from "./adapters/device-api/device-routes.ts";
-import { resolvePasscodeKey } from "./adapters/key-file.ts";
+import { resolvePasscodeKeys } from "./adapters/key-file.ts";
 import { createEmailPasscodeSender } from "./adapters/mail/email-passcode-sender.ts";
 import { createMailTransport, type MailTransport } from "./adapters/mail/mail-transport.ts";
 import { createFcmPushChannel } from "./adapters/push/fcm-push-channel.ts";
@@ -55,7 +55,7 @@ export async function composeCore(
   log: Logger,
   opts: { observers?: TimelineObserver[]; push?: PushChannel } = {},
 ): Promise<Core> {
-  const { key, source } = resolvePasscodeKey(config);
+  const keys = resolvePasscodeKeys(config);
   const database = await openDatabase(config.database.url);
   const mail = createMailTransport({
     smtpUrl: config.smtpUrl,
@@ -70,7 +70,7 @@ export async function composeCore(
     push: opts.push ?? fcm ?? createLocalPushChannel({ serverUrl: `http://127.0.0.1:${config.port}` }),
     pushChannelName: fcm ? "Firebase Cloud Messaging" : "the local push channel (simulated device)",
     senders: [createEmailPasscodeSender(mail, { publicUrl: config.publicUrl })],
-    secrets: createSecretBox(key),
+    secrets: createSecretBox(keys.key, keys.previous),
     clock: systemClock,
     random: cryptoRandom,
     log,
@@ -90,7 +90,7 @@ export async function composeCore(
     engine,
     database,
     mail,
-    keySource: source,
+    keySource: keys.source,
     async close() {
       mail.close();
       await fcm?.close();
@@ -155,7 +155,7 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
 
   const routes: Route[] = [
     { method: "GET", path: "/healthz", handler: async () => ({ status: 200, body: { status: "ok" } }) },
-    ...deviceRoutes(engine),
+    ...deviceRoutes(engine, { rate: config.deviceApiRate }),
   ];
   let simulator: DeviceSimulator | null = null;
   if (config.simulator) {

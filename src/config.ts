@@ -1,5 +1,6 @@
 // The one schema over the environment, parsed once at boot. The only reader of process.env.
 import { z } from "zod";
+import { parseRate, type RateLimit } from "./http/rate-limit.ts";
 
 const bool = (name: string, fallback: boolean) =>
   z
@@ -56,6 +57,38 @@ const emailList = z
     return list;
   });
 
+const keyList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const keys = (v ?? "").split(",").flatMap((s) => (s.trim() ? [decodeKey(s)] : []));
+    const bad = keys.indexOf(null);
+    if (bad < 0) return keys as Buffer[];
+    // Never echo the value: it is key material.
+    const message = `key ${bad + 1} of ${keys.length} is not 32 bytes (64 hex characters or base64); separate keys with commas`;
+    ctx.addIssue({ code: "custom", message });
+    return z.NEVER;
+  });
+
+/** Per device, 120 a minute: an agent makes a handful of calls per reset. Per address, 20. */
+export const DEFAULT_DEVICE_API_RATE: DeviceApiRate = {
+  device: { limit: 120, windowMs: 60_000 },
+  unauthenticated: { limit: 20, windowMs: 60_000 },
+};
+
+const deviceApiRate = z
+  .string()
+  .optional()
+  .transform((v, ctx): DeviceApiRate => {
+    if (!v) return DEFAULT_DEVICE_API_RATE;
+    const rates = v.split(",").map(parseRate);
+    const [device, unauthenticated = DEFAULT_DEVICE_API_RATE.unauthenticated, ...extra] = rates;
+    if (device && unauthenticated && extra.length === 0) return { device, unauthenticated };
+    const message = `expected calls per window per device, then optionally per client address before it authenticates, such as "120/m" or "120/m,20/m"; got "${v}"`;
+    ctx.addIssue({ code: "custom", message });
+    return z.NEVER;
+  });
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("0.0.0.0"),
@@ -82,6 +115,8 @@ const envSchema = z.object({
     .refine((v) => v === undefined || v === "" || decodeKey(v) !== null, {
       message: "must be 32 bytes, as 64 hex characters or base64",
     }),
+  PASSCODE_KEY_PREVIOUS: keyList,
+  DEVICE_API_RATE: deviceApiRate,
   REQUEST_EXPIRY: duration("24h"),
   STALE_DEVICE_AFTER: duration("7d"),
   PASSCODE_RETENTION: duration("1h"),
@@ -135,6 +170,10 @@ export interface Config {
   simulator: boolean;
   admins: string[];
   passcodeKey: Buffer | null;
+  /** Older keys that still open what they sealed (PASSCODE_KEY_PREVIOUS), for a rotation. */
+  previousPasscodeKeys: Buffer[];
+  /** Device API limits: per device once authenticated; per client address for enrollment and bad secrets. */
+  deviceApiRate: { device: RateLimit; unauthenticated: RateLimit };
   requestExpiryMs: number;
   staleDeviceAfterMs: number;
   passcodeRetentionMs: number;
@@ -148,6 +187,8 @@ export interface Config {
   /** Null when Teams is switched off (TEAMS_ENABLED=false). */
   teams: TeamsConfig | null;
 }
+
+export type DeviceApiRate = Config["deviceApiRate"];
 
 export interface TeamsConfig {
   /** Null: local unauthenticated mode (Bot Framework Emulator, Agents Playground, tests). */
@@ -200,6 +241,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     simulator: !e.FIREBASE_SERVICE_ACCOUNT,
     admins: e.LATCHKEY_ADMINS,
     passcodeKey: e.PASSCODE_KEY ? decodeKey(e.PASSCODE_KEY) : null,
+    previousPasscodeKeys: e.PASSCODE_KEY_PREVIOUS,
+    deviceApiRate: e.DEVICE_API_RATE,
     requestExpiryMs: e.REQUEST_EXPIRY,
     staleDeviceAfterMs: e.STALE_DEVICE_AFTER,
     passcodeRetentionMs: e.PASSCODE_RETENTION,

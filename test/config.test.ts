@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { resolvePasscodeKey } from "../src/adapters/key-file.ts";
-import { ConfigError, loadConfig } from "../src/config.ts";
+import { resolvePasscodeKey, resolvePasscodeKeys } from "../src/adapters/key-file.ts";
+import { ConfigError, DEFAULT_DEVICE_API_RATE, loadConfig } from "../src/config.ts";
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -61,6 +61,8 @@ describe("loadConfig", () => {
     ["SMTP_URL", "http://x"],
     ["LATCHKEY_ADMINS", "not-an-email"],
     ["PASSCODE_KEY", "short"],
+    ["PASSCODE_KEY_PREVIOUS", "short"],
+    ["DEVICE_API_RATE", "lots"],
     ["REQUEST_EXPIRY", "soon"],
     ["DEMO_INVENTORY", "maybe"],
     ["LOG_LEVEL", "loud"],
@@ -68,6 +70,48 @@ describe("loadConfig", () => {
     const err = configError({ [name]: value });
     expect(err.message).toMatch(new RegExp(`^\\s*${name}: `, "m"));
   });
+
+  it("reads PASSCODE_KEY_PREVIOUS as a comma-separated list of hex and base64 keys", () => {
+    const hex = "ef".repeat(32);
+    const b64 = Buffer.alloc(32, 7).toString("base64");
+    const config = loadConfig({ PASSCODE_KEY: "ab".repeat(32), PASSCODE_KEY_PREVIOUS: ` ${hex} ,${b64},` });
+    expect(config.previousPasscodeKeys.map((k) => k.toString("hex"))).toEqual([hex, "07".repeat(32)]);
+    expect(loadConfig({}).previousPasscodeKeys).toEqual([]);
+  });
+
+  it("names the bad PASSCODE_KEY_PREVIOUS entry by position, never echoing key material", () => {
+    const almost = "ab".repeat(31);
+    const err = configError({ PASSCODE_KEY_PREVIOUS: `${"cd".repeat(32)},${almost}` });
+    expect(err.message).toMatch(/^\s*PASSCODE_KEY_PREVIOUS: key 2 of 2 is not 32 bytes/m);
+    expect(err.message).not.toContain(almost);
+  });
+
+  it("reads DEVICE_API_RATE: per device, then optionally per client address", () => {
+    expect(loadConfig({}).deviceApiRate).toEqual(DEFAULT_DEVICE_API_RATE);
+    expect(DEFAULT_DEVICE_API_RATE).toEqual({
+      device: { limit: 120, windowMs: 60_000 },
+      unauthenticated: { limit: 20, windowMs: 60_000 },
+    });
+    expect(loadConfig({ DEVICE_API_RATE: "60/m" }).deviceApiRate).toEqual({
+      device: { limit: 60, windowMs: 60_000 },
+      unauthenticated: DEFAULT_DEVICE_API_RATE.unauthenticated,
+    });
+    expect(loadConfig({ DEVICE_API_RATE: "3/s, 2/10s" }).deviceApiRate).toEqual({
+      device: { limit: 3, windowMs: 1000 },
+      unauthenticated: { limit: 2, windowMs: 10_000 },
+    });
+    expect(loadConfig({ DEVICE_API_RATE: "1000/h,5/500ms" }).deviceApiRate.unauthenticated).toEqual({
+      limit: 5,
+      windowMs: 500,
+    });
+  });
+
+  it.each(["0/m", "5", "5/", "5/0s", "5/fortnight", "5/m,", "5/m,x", "1/m,2/m,3/m", "-1/m"])(
+    "refuses DEVICE_API_RATE=%j, naming it",
+    (value) => {
+      expect(configError({ DEVICE_API_RATE: value }).message).toMatch(/^\s*DEVICE_API_RATE: .*120\/m,20\/m/m);
+    },
+  );
 
   it("names every bad variable at once", () => {
     const err = configError({ PORT: "abc", SMTP_URL: "http://x", LOG_LEVEL: "loud", REQUEST_EXPIRY: "soon" });
@@ -128,6 +172,35 @@ describe("resolvePasscodeKey", () => {
     const resolved = resolvePasscodeKey(loadConfig({ DATA_DIR: dir, PASSCODE_KEY: key }));
     expect(resolved).toEqual({ key: Buffer.from(key, "hex"), source: "PASSCODE_KEY" });
     expect(() => statSync(join(dir ?? "", "passcode.key"))).toThrow();
+  });
+
+  it("adds PASSCODE_KEY_PREVIOUS to the current key, from the environment or the key file", () => {
+    dir = mkdtempSync(join(tmpdir(), "latchkey-key-"));
+    const old = "01".repeat(32);
+    const fromEnv = resolvePasscodeKeys(
+      loadConfig({ DATA_DIR: dir, PASSCODE_KEY: "cd".repeat(32), PASSCODE_KEY_PREVIOUS: old }),
+    );
+    expect(fromEnv.key.toString("hex")).toBe("cd".repeat(32));
+    expect(fromEnv.previous.map((k) => k.toString("hex"))).toEqual([old]);
+    expect(fromEnv.source).toBe("PASSCODE_KEY, and 1 previous key from PASSCODE_KEY_PREVIOUS");
+
+    // Embedded: the generated file stays the current key; the previous keys open older passcodes.
+    const embedded = resolvePasscodeKeys(loadConfig({ DATA_DIR: dir, PASSCODE_KEY_PREVIOUS: old }));
+    expect(embedded.key.toString("hex")).toBe(readFileSync(join(dir, "passcode.key"), "utf8").trim());
+    expect(embedded.previous.map((k) => k.toString("hex"))).toEqual([old]);
+    expect(resolvePasscodeKeys(loadConfig({ DATA_DIR: dir })).previous).toEqual([]);
+  });
+
+  it("refuses a PASSCODE_KEY_PREVIOUS that holds the current key (a rotation without a new key)", () => {
+    dir = mkdtempSync(join(tmpdir(), "latchkey-key-"));
+    const key = "cd".repeat(32);
+    const config = loadConfig({
+      DATA_DIR: dir,
+      PASSCODE_KEY: key,
+      PASSCODE_KEY_PREVIOUS: `${"01".repeat(32)},${key}`,
+    });
+    expect(() => resolvePasscodeKeys(config)).toThrow(ConfigError);
+    expect(() => resolvePasscodeKeys(config)).toThrow(/PASSCODE_KEY_PREVIOUS: holds the current key/);
   });
 
   it("requires PASSCODE_KEY on PostgreSQL", () => {

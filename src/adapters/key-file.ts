@@ -1,9 +1,34 @@
 // PASSCODE_KEY: from the environment in production; on the embedded default, generated once
-// and kept next to the database with mode 0600 (so a fresh clone needs no set-up).
+// and kept next to the database with mode 0600 (so a fresh clone needs no set-up). Keys in
+// PASSCODE_KEY_PREVIOUS open what they sealed before a rotation, whichever the current key's source.
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Config, ConfigError, decodeKey } from "../config.ts";
+
+export interface PasscodeKeys {
+  key: Buffer;
+  previous: Buffer[];
+  /** Where the keys came from, for the start-up banner. */
+  source: string;
+}
+
+export function resolvePasscodeKeys(config: Config): PasscodeKeys {
+  const { key, source } = resolvePasscodeKey(config);
+  const previous = config.previousPasscodeKeys;
+  if (previous.some((k) => k.equals(key))) {
+    throw new ConfigError(
+      `Invalid configuration:\n  PASSCODE_KEY_PREVIOUS: holds the current key (from ${source}); to rotate, set PASSCODE_KEY to a new key (openssl rand -hex 32)`,
+    );
+  }
+  const n = previous.length;
+  return {
+    key,
+    previous,
+    source:
+      n > 0 ? `${source}, and ${n} previous key${n === 1 ? "" : "s"} from PASSCODE_KEY_PREVIOUS` : source,
+  };
+}
 
 export function resolvePasscodeKey(config: Config): { key: Buffer; source: string } {
   if (config.passcodeKey) return { key: config.passcodeKey, source: "PASSCODE_KEY" };

@@ -21,11 +21,24 @@ export interface SecretBox {
   keyId: string;
 }
 
+/**
+ * `key` seals; it and `previousKeys` open (a rotation keeps the old key in previousKeys until
+ * nothing sealed with it remains: REQUEST_EXPIRY + PASSCODE_RETENTION at most).
+ */
 export function createSecretBox(key: Buffer, previousKeys: Buffer[] = []): SecretBox {
   if (key.length !== 32) throw new Error("PASSCODE_KEY must be 32 bytes");
+  if (previousKeys.some((k) => k.length !== 32))
+    throw new Error("PASSCODE_KEY_PREVIOUS keys must be 32 bytes");
   const idOf = (k: Buffer) => createHash("sha256").update(k).digest("hex").slice(0, 8);
-  const keys = new Map([key, ...previousKeys].map((k) => [idOf(k), k] as const));
   const keyId = idOf(key);
+  const keys = new Map<string, Buffer>();
+  for (const k of [key, ...previousKeys]) {
+    const id = idOf(k);
+    const held = keys.get(id);
+    // Two different keys with one 32-bit id would open with the wrong key: refuse to start.
+    if (held && !held.equals(k)) throw new Error(`two passcode keys share the key id ${id}; replace one`);
+    keys.set(id, k);
+  }
   return {
     keyId,
     seal(plain) {
@@ -44,9 +57,15 @@ export function createSecretBox(key: Buffer, previousKeys: Buffer[] = []): Secre
     },
     open(sealed) {
       const [version, id, iv, tag, ct] = sealed.split(":");
-      const k = id ? keys.get(id) : undefined;
-      if (version !== VERSION || !k || !iv || !tag || ct === undefined) {
-        throw new Error("stored passcode cannot be decrypted: unknown format or key");
+      if (version !== VERSION || !id || !iv || !tag || ct === undefined) {
+        throw new Error("the stored passcode cannot be decrypted: unknown format");
+      }
+      const k = keys.get(id);
+      if (!k) {
+        // Names key ids only (not secret), so it can go to the timeline.
+        throw new Error(
+          `the stored passcode was encrypted with key ${id}, which is neither PASSCODE_KEY (${keyId}) nor in PASSCODE_KEY_PREVIOUS`,
+        );
       }
       const decipher = createDecipheriv("aes-256-gcm", k, Buffer.from(iv, "base64url"));
       decipher.setAAD(Buffer.from(`${VERSION}:${id}`));

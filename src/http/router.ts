@@ -10,6 +10,8 @@ export interface HttpRequest {
   query: URLSearchParams;
   headers: IncomingMessage["headers"];
   body: unknown;
+  /** The peer's address as the socket sees it (a proxy's, behind one). */
+  clientAddress: string;
 }
 
 export interface HttpResponse {
@@ -112,6 +114,7 @@ async function handle(
     query: url.searchParams,
     headers: req.headers,
     body,
+    clientAddress: req.socket.remoteAddress ?? "",
   });
 }
 

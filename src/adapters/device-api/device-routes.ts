@@ -1,12 +1,14 @@
 // The HTTP API the device agent calls: enroll, register its push token, fetch its pending
-// command, report each step. Every call but enroll carries the device's own secret.
+// command, report each step. Every call but enroll carries the device's own secret; every call
+// is rate-limited (device-throttle.ts).
 import { z } from "zod";
+import { DEFAULT_DEVICE_API_RATE, type DeviceApiRate } from "../../config.ts";
 import type { Engine } from "../../core/engine.ts";
 import { authenticateDevice, enrollDevice, registerPushToken } from "../../core/enrollment.ts";
 import { DEVICE_STEPS } from "../../core/lifecycle.ts";
 import { fetchPendingCommand, reportDeviceStep } from "../../core/reset/device-commands.ts";
-import type { Device } from "../../core/types.ts";
-import { HttpError, type HttpRequest, type HttpResponse, type Route } from "../../http/router.ts";
+import { HttpError, type HttpResponse, type Route } from "../../http/router.ts";
+import { createDeviceGate } from "./device-throttle.ts";
 
 const enrollBody = z.object({
   deviceId: z.string().min(1).max(200),
@@ -23,59 +25,55 @@ export function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   throw new HttpError(400, `Invalid request: ${detail}`);
 }
 
-async function device(engine: Engine, req: HttpRequest): Promise<Device> {
-  const header = req.headers.authorization ?? "";
-  const m = /^Bearer\s+(\S+)$/i.exec(header);
-  const found = m?.[1] ? await authenticateDevice(engine, m[1]) : null;
-  if (!found) throw new HttpError(401, "Missing or invalid device secret.");
-  return found;
-}
-
-export function deviceRoutes(engine: Engine): Route[] {
+export function deviceRoutes(engine: Engine, opts: { rate?: DeviceApiRate } = {}): Route[] {
+  const gate = createDeviceGate(engine, opts.rate ?? DEFAULT_DEVICE_API_RATE);
+  const authenticate = (secret: string) => authenticateDevice(engine, secret);
   return [
     {
       method: "POST",
       path: "/device/v1/enroll",
-      async handler(req): Promise<HttpResponse> {
-        const body = parse(enrollBody, req.body);
-        const result = await enrollDevice(engine, {
-          deviceId: body.deviceId,
-          code: body.enrollmentCode,
-          pushToken: body.pushToken ?? null,
-        });
-        if (!result.ok) return { status: 403, body: { error: result.message } };
-        return { status: 201, body: { deviceSecret: result.deviceSecret } };
-      },
+      handler: (req) =>
+        gate.unauthenticated(req, async (): Promise<HttpResponse> => {
+          const body = parse(enrollBody, req.body);
+          const result = await enrollDevice(engine, {
+            deviceId: body.deviceId,
+            code: body.enrollmentCode,
+            pushToken: body.pushToken ?? null,
+          });
+          if (!result.ok) return { status: 403, body: { error: result.message } };
+          gate.admit(result.deviceSecret, body.deviceId);
+          return { status: 201, body: { deviceSecret: result.deviceSecret } };
+        }),
     },
     {
       method: "PUT",
       path: "/device/v1/push-token",
-      async handler(req) {
-        const d = await device(engine, req);
-        const body = parse(pushTokenBody, req.body);
-        await registerPushToken(engine, d.id, body.token);
-        return { status: 204 };
-      },
+      handler: (req) =>
+        gate.authenticated(req, authenticate, async (d) => {
+          const body = parse(pushTokenBody, req.body);
+          await registerPushToken(engine, d.id, body.token);
+          return { status: 204 };
+        }),
     },
     {
       method: "GET",
       path: "/device/v1/commands/next",
-      async handler(req) {
-        const d = await device(engine, req);
-        const command = await fetchPendingCommand(engine, d);
-        return command ? { status: 200, body: { command } } : { status: 204 };
-      },
+      handler: (req) =>
+        gate.authenticated(req, authenticate, async (d) => {
+          const command = await fetchPendingCommand(engine, d);
+          return command ? { status: 200, body: { command } } : { status: 204 };
+        }),
     },
     {
       method: "POST",
       path: "/device/v1/commands/:requestId/reports",
-      async handler(req) {
-        const d = await device(engine, req);
-        const body = parse(reportBody, req.body);
-        const result = await reportDeviceStep(engine, d, req.params.requestId ?? "", body);
-        if (!result.ok) return { status: result.status, body: { error: result.message } };
-        return { status: 200, body: { state: result.state, changed: result.changed } };
-      },
+      handler: (req) =>
+        gate.authenticated(req, authenticate, async (d) => {
+          const body = parse(reportBody, req.body);
+          const result = await reportDeviceStep(engine, d, req.params.requestId ?? "", body);
+          if (!result.ok) return { status: result.status, body: { error: result.message } };
+          return { status: 200, body: { state: result.state, changed: result.changed } };
+        }),
     },
   ];
 }

@@ -40,8 +40,15 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
     requestId: delivery.requestId,
   };
 
-  if (!request || !sender || !cipher || !device) {
-    const why = !cipher ? "the passcode was already erased" : "this channel is no longer configured";
+  // A passcode no configured key opens (its key left PASSCODE_KEY_PREVIOUS too soon) fails for
+  // good: retrying cannot help, so it is settled like an erased one, with the reason shown.
+  const opened = cipher ? openPasscode(engine, cipher, delivery.requestId) : null;
+  if (!request || !sender || !cipher || !device || !opened?.ok) {
+    const why = !cipher
+      ? "the passcode was already erased"
+      : opened && !opened.ok
+        ? opened.error
+        : "this channel is no longer configured";
     await deliveries.settle(
       delivery.id,
       { status: "failed", at: now, error: why },
@@ -60,7 +67,7 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
     await completeIfDelivered(engine, delivery.requestId);
     return;
   }
-  const passcode = engine.secrets.open(cipher);
+  const passcode = opened.passcode;
   const recipient = await personOrBare(engine, to);
   const requester = await personOrBare(engine, request.requestedBy);
   const envelope = { recipient, requester, device, request, toDeviceUser: to === device.ownerEmail };
@@ -121,6 +128,19 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
   });
   announce(engine, request, e);
   await completeIfDelivered(engine, request.id);
+}
+
+function openPasscode(
+  engine: Engine,
+  cipher: string,
+  requestId: string,
+): { ok: true; passcode: string } | { ok: false; error: string } {
+  try {
+    return { ok: true, passcode: engine.secrets.open(cipher) };
+  } catch (err) {
+    engine.log.error({ requestId, err: errorText(err) }, "stored passcode cannot be decrypted");
+    return { ok: false, error: errorText(err) };
+  }
 }
 
 async function personOrBare(engine: Engine, email: string): Promise<Person> {
