@@ -3,7 +3,11 @@
 // posted (with or without a replyTo), activities updated in place, and the member lookup behind
 // TeamsInfo.getMember. It keeps what a Teams user would see (each conversation's messages with
 // their edits; a channel thread reply lands in `<channel>;messageid=<root>`), records every call,
-// and lets a test inject 429/412/502/504 (with Retry-After) and other failures.
+// and lets a test inject 429/412/502/504 (with Retry-After) and other failures. It also publishes
+// an OpenID metadata document and signing keys, and signs Bot Framework channel tokens with them,
+// so authenticated mode is tested with real token verification. A service URL may carry a path
+// prefix (`${url}/emea`), as Teams' regional service URLs do.
+import { createSign, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,6 +20,8 @@ export interface FakeTeamsUser {
   email?: string;
   userPrincipalName?: string;
   tenantId?: string;
+  /** "user" (default), "guest" or "anonymous". */
+  userRole?: string;
 }
 
 export interface FakeConnectorCall {
@@ -40,6 +46,10 @@ export type FakeConnectorFault = { status: number; retryAfterSec?: number; code?
 
 export interface FakeConnector {
   url: string;
+  /** The OpenID metadata document whose keys sign `token()`s (ToBotFromChannelOpenIdMetadataUrl). */
+  openIdMetadataUrl: string;
+  /** A Bot Framework channel token for `appId`, valid for activities with this serviceUrl. */
+  token(appId: string, serviceUrl: string, claims?: Record<string, unknown>): string;
   calls: FakeConnectorCall[];
   users: FakeTeamsUser[];
   /** The next `times` calls whose "METHOD path" matches `route` fail with `fault`. */
@@ -59,7 +69,8 @@ export interface FakeConnector {
 }
 
 export async function startFakeConnector(opts: { users: FakeTeamsUser[] }): Promise<FakeConnector> {
-  const users = [...opts.users];
+  // Copies: a test may change a user (their sign-in name) without touching another harness.
+  const users = opts.users.map((u) => ({ ...u }));
   const calls: FakeConnectorCall[] = [];
   let messages: FakeTeamsMessage[] = [];
   const faults: { route: RegExp; fault: FakeConnectorFault; left: number }[] = [];
@@ -109,7 +120,7 @@ export async function startFakeConnector(opts: { users: FakeTeamsUser[] }): Prom
           ...(u.email ? { email: u.email } : {}),
           userPrincipalName: u.userPrincipalName ?? u.email ?? `${u.aadObjectId}@upn.example`,
           tenantId: u.tenantId ?? "tenant-1",
-          userRole: "user",
+          userRole: u.userRole ?? "user",
         },
       ];
     }
@@ -127,12 +138,15 @@ export async function startFakeConnector(opts: { users: FakeTeamsUser[] }): Prom
       body = {};
     }
     const url = new URL(req.url ?? "/", "http://x");
-    const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    if (url.pathname.startsWith("/openid/")) return void openId(url.pathname, res);
+    const all = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    // A regional prefix ("/emea/v3/...") is recorded in the path and otherwise ignored.
+    const parts = all.indexOf("v3") > 0 ? all.slice(all.indexOf("v3")) : all;
     const method = req.method ?? "GET";
-    const key = `${method} /${parts.join("/")}`;
+    const key = `${method} /${all.join("/")}`;
     const call: FakeConnectorCall = {
       method,
-      path: `/${parts.join("/")}`,
+      path: `/${all.join("/")}`,
       conversationId: parts[2] ?? null,
       body,
       status: 0,
@@ -158,6 +172,41 @@ export async function startFakeConnector(opts: { users: FakeTeamsUser[] }): Prom
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
+  const base = `http://127.0.0.1:${port}`;
+
+  const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const KID = "fake-connector-key";
+  function openId(path: string, res: http.ServerResponse) {
+    const body =
+      path === "/openid/keys"
+        ? {
+            keys: [
+              {
+                ...(keys.publicKey as KeyObject).export({ format: "jwk" }),
+                kid: KID,
+                use: "sig",
+                endorsements: ["msteams", "emulator", "webchat", "directline"],
+              },
+            ],
+          }
+        : { issuer: "https://api.botframework.com", jwks_uri: `${base}/openid/keys` };
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+  }
+  function token(appId: string, serviceUrl: string, claims: Record<string, unknown> = {}): string {
+    const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const now = Math.floor(Date.now() / 1000);
+    const head = part({ alg: "RS256", typ: "JWT", kid: KID });
+    const body = part({
+      iss: "https://api.botframework.com",
+      aud: appId,
+      serviceurl: serviceUrl,
+      nbf: now - 60,
+      exp: now + 3600,
+      ...claims,
+    });
+    const signature = createSign("RSA-SHA256").update(`${head}.${body}`).sign(keys.privateKey, "base64url");
+    return `${head}.${body}.${signature}`;
+  }
 
   async function until<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
     const found = find();
@@ -182,7 +231,9 @@ export async function startFakeConnector(opts: { users: FakeTeamsUser[] }): Prom
   }
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: base,
+    openIdMetadataUrl: `${base}/openid/.well-known/openidconfiguration`,
+    token,
     calls,
     users,
     fail(routeRe, fault, times = 1) {

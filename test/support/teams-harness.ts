@@ -32,14 +32,47 @@ export const TEAMS_USERS: FakeTeamsUser[] = [
     name: "Mia Marketing",
     userPrincipalName: "mia.marketing@example.com",
   },
+  // Strangers who show someone else's address. Mallory's mail attribute says Ada's (her own tenant
+  // let her set it); her sign-in name is her own.
+  {
+    id: "29:mallory",
+    aadObjectId: "aad-mallory",
+    name: "Mallory",
+    email: "ada.admin@example.com",
+    userPrincipalName: "mallory@example.com",
+  },
+  // A guest whose sign-in name is Felix's address, and a member of another organization with Omar's.
+  {
+    id: "29:gus",
+    aadObjectId: "aad-gus",
+    name: "Gus Guest",
+    userPrincipalName: "felix.field@example.com",
+    userRole: "guest",
+  },
+  {
+    id: "29:tess",
+    aadObjectId: "aad-tess",
+    name: "Tess Elsewhere",
+    userPrincipalName: "omar.ops@example.com",
+    tenantId: "tenant-2",
+  },
 ];
 
 export type Where = { kind: "personal" } | { kind: "channel"; id?: string } | { kind: "groupChat" };
 
 export interface TeamsClient {
+  /** Posts an activity (with a valid channel token in authenticated mode, unless `headers` set one). */
   post(
     activity: Record<string, unknown>,
     headers?: Record<string, string>,
+  ): Promise<{ status: number; body: unknown }>;
+  /** The activity fields Teams sends for `userId` in `where` (to build variants). */
+  base(userId: string, where: Where): Record<string, unknown>;
+  /** "Details" on a status card: task/fetch with the button's data. */
+  taskFetch(
+    userId: string,
+    where: Where,
+    data: Record<string, unknown>,
   ): Promise<{ status: number; body: unknown }>;
   message(userId: string, text: string, where?: Where): Promise<{ status: number; body: unknown }>;
   fetchTask(
@@ -93,14 +126,26 @@ export async function startTeamsHarness(
     TEAMS_SECURITY_CONVERSATION: SECURITY_CONVERSATION,
     ...env,
   });
+  const appId = config.teams?.appId ?? null;
   const running = await startLatchkey(config, createLogger("trace", sink), {
     teams: {
-      retries: { retries: 3, minDelayMs: 10, maxDelayMs: 50 },
+      retries: {
+        background: {
+          retries: 3,
+          minDelayMs: 10,
+          maxDelayMs: 50,
+          budgetMs: 60_000,
+          attemptTimeoutMs: 15_000,
+        },
+      },
       pacing: { windows: [] },
+      ...(appId
+        ? { auth: { openIdMetadataUrl: fake.openIdMetadataUrl, credentialsFactory: fakeCredentials(appId) } }
+        : {}),
       ...opts.teams,
     },
   });
-  const teams = createTeamsClient(`${running.url}/api/messages`, fake);
+  const teams = createTeamsClient(`${running.url}/api/messages`, fake, appId);
   return {
     fake,
     running,
@@ -131,7 +176,23 @@ export async function startTeamsHarness(
   };
 }
 
-export function createTeamsClient(endpoint: string, fake: FakeConnector): TeamsClient {
+/**
+ * Stands in for Azure AD on the bot's outgoing calls in authenticated mode (a botbuilder
+ * ServiceClientCredentialsFactory): the fake Bot Connector checks no token.
+ */
+function fakeCredentials(appId: string) {
+  return {
+    isValidAppId: async (id: string) => id === appId,
+    isAuthenticationDisabled: async () => false,
+    createCredentials: async () => ({ signRequest: async <T>(request: T) => request }),
+  };
+}
+
+export function createTeamsClient(
+  endpoint: string,
+  fake: FakeConnector,
+  appId: string | null = null,
+): TeamsClient {
   let n = 0;
   const user = (id: string) => {
     const u = fake.users.find((x) => x.id === id);
@@ -166,9 +227,13 @@ export function createTeamsClient(endpoint: string, fake: FakeConnector): TeamsC
     };
   }
   async function post(activity: Record<string, unknown>, headers: Record<string, string> = {}) {
+    const signed: Record<string, string> =
+      appId && typeof activity.serviceUrl === "string"
+        ? { authorization: `Bearer ${fake.token(appId, activity.serviceUrl)}` }
+        : {};
     const res = await fetch(endpoint, {
       method: "POST",
-      headers: { "content-type": "application/json", ...headers },
+      headers: { "content-type": "application/json", ...signed, ...headers },
       body: JSON.stringify(activity),
     });
     const text = await res.text();
@@ -182,7 +247,16 @@ export function createTeamsClient(endpoint: string, fake: FakeConnector): TeamsC
   }
   return {
     post,
+    base,
     conversationId,
+    taskFetch(userId, where, data) {
+      return post({
+        ...base(userId, where),
+        type: "invoke",
+        name: "task/fetch",
+        value: { data, context: { theme: "default" } },
+      });
+    },
     message(userId, text, where = { kind: "personal" }) {
       return post({ ...base(userId, where), type: "message", text });
     },

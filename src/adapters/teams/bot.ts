@@ -1,25 +1,36 @@
-// The bot's turn logic: every activity first stores how to reach its sender privately, then
-// goes to one handler (parse -> call a core use case -> render a card).
+// The bot's turn logic: every activity first stores how to reach its sender privately (and, seen in
+// the security channel's team, how to post there), then goes to one handler (parse -> call a core
+// use case -> render a card).
 import {
   type AdaptiveCardInvokeResponse,
   type AdaptiveCardInvokeValue,
   type MessagingExtensionAction,
   type MessagingExtensionActionResponse,
+  type TaskModuleRequest,
+  type TaskModuleResponse,
   TeamsActivityHandler,
   type TurnContext,
 } from "botbuilder";
 import { errorText } from "../../core/engine.ts";
 import { attachment, messageCard } from "./cards/render.ts";
+import { isPersonal } from "./conversation-ref.ts";
 import { onCardAction } from "./handlers/card-actions.ts";
 import { answerChat, HELP } from "./handlers/chat.ts";
-import type { TeamsDeps } from "./handlers/deps.ts";
+import { guarded, type TeamsDeps } from "./handlers/deps.ts";
+import { taskFetch } from "./handlers/details.ts";
+import { myDevices } from "./handlers/lost-device.ts";
 import { fetchTask, submitAction } from "./handlers/message-extension.ts";
 
 export class LatchkeyBot extends TeamsActivityHandler {
   constructor(private readonly deps: TeamsDeps) {
     super();
     this.onTurn(async (ctx, next) => {
-      // A contact that cannot be stored must not cost the user their answer.
+      // A contact or reference that cannot be stored must not cost the user their answer.
+      await deps.security
+        .observe(ctx.activity)
+        .catch((err: unknown) =>
+          deps.engine.log.warn({ err: errorText(err) }, "could not store the security channel's reference"),
+        );
       await deps.identity
         .remember(ctx)
         .catch((err: unknown) =>
@@ -35,8 +46,11 @@ export class LatchkeyBot extends TeamsActivityHandler {
       await next();
     });
     this.onInstallationUpdateAdd(async (ctx, next) => {
-      if (ctx.activity.conversation?.conversationType === "personal") {
-        await ctx.sendActivity({ attachments: [attachment(messageCard("Welcome to Latchkey", ...HELP))] });
+      if (isPersonal(ctx.activity, deps.local)) {
+        const devices = await guarded(deps, "welcome devices", () => myDevices(deps, ctx));
+        await ctx.sendActivity({
+          attachments: [attachment(messageCard("Welcome to Latchkey", ...HELP)), attachment(devices)],
+        });
       }
       await next();
     });
@@ -54,6 +68,13 @@ export class LatchkeyBot extends TeamsActivityHandler {
     action: MessagingExtensionAction,
   ): Promise<MessagingExtensionActionResponse> {
     return submitAction(this.deps, ctx, action);
+  }
+
+  protected override handleTeamsTaskModuleFetch(
+    ctx: TurnContext,
+    request: TaskModuleRequest,
+  ): Promise<TaskModuleResponse> {
+    return taskFetch(this.deps, ctx, request);
   }
 
   protected override onAdaptiveCardInvoke(

@@ -1,22 +1,71 @@
 // The HTTP transport under botbuilder's ConnectorClient (ConnectorClientOptions.httpClient): every
-// call to the Bot Connector goes through here, so pacing and retries live in one place. Sends and
-// updates are paced per conversation; 429/412/502/504 and network failures are retried with
-// exponential backoff and full jitter, a Retry-After wins. A final failure is thrown as a plain
-// ConnectorError, which the SDK's own retry policy passes through (it only retries its RestError),
-// so attempts never multiply.
+// call to the Bot Connector goes through here, so pacing and retries live in one place.
+// Two budgets: a call made during a turn (a member lookup, a reply) gets one quick retry, since
+// Teams gives the whole turn 15 s and retries a submit after 5 s; a background call (status cards,
+// milestones, passcodes) retries longer, but always ends well inside the thread lease (120 s).
+// A new message (POST .../activities) is retried only when it cannot have been posted (429, 412,
+// no connection made): after a 502, a 504 or a timeout it may have been, and a second copy is worse
+// than a late one. Updates and reads are retried on 429/412/502/504 and network failures.
+// A final failure is thrown as a plain ConnectorError, which the SDK's own retry policy passes
+// through (it only retries its RestError), so attempts never multiply.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { randomInt } from "node:crypto";
 import type { Logger } from "../../core/ports.ts";
 import type { WindowGate } from "./window-gate.ts";
 
 export interface RetryOptions {
+  /** Retries after the first attempt, at most. */
   retries: number;
   minDelayMs: number;
   maxDelayMs: number;
+  /** No retry is made that would start later than this after the call began (Retry-After included). */
+  budgetMs: number;
+  /** Each attempt's own timeout (never past the budget, once a retry has been made). */
+  attemptTimeoutMs: number;
 }
 
-export const DEFAULT_RETRIES: RetryOptions = { retries: 5, minDelayMs: 1000, maxDelayMs: 30_000 };
-const RETRYABLE = new Set([412, 429, 502, 504]);
-const TIMEOUT_MS = 15_000;
+export interface RetryPolicy {
+  turn: RetryOptions;
+  background: RetryOptions;
+}
+
+/** One retry, at most 2 s spent on it: the person is waiting and Teams retries the submit at 5 s. */
+export const TURN_RETRIES: RetryOptions = {
+  retries: 1,
+  minDelayMs: 200,
+  maxDelayMs: 800,
+  budgetMs: 2000,
+  attemptTimeoutMs: 5000,
+};
+
+/** Well under the thread lease (core LEASE_MS, 120 s), which is renewed before each chat step. */
+export const BACKGROUND_RETRIES: RetryOptions = {
+  retries: 5,
+  minDelayMs: 1000,
+  maxDelayMs: 20_000,
+  budgetMs: 60_000,
+  attemptTimeoutMs: 15_000,
+};
+
+export const DEFAULT_RETRIES: RetryPolicy = { turn: TURN_RETRIES, background: BACKGROUND_RETRIES };
+
+const callKind = new AsyncLocalStorage<keyof RetryPolicy>();
+/** Connector calls made inside `work` are a turn's: the quick budget. */
+export const inTurn = <T>(work: () => Promise<T>): Promise<T> => callKind.run("turn", work);
+/** Connector calls made inside `work` are background sends, whatever started them. */
+export const inBackground = <T>(work: () => Promise<T>): Promise<T> => callKind.run("background", work);
+
+const ALWAYS_RETRYABLE = new Set([412, 429]);
+const RETRYABLE_IF_SAFE = new Set([502, 504]);
+/** Errors that mean no request reached the Bot Connector. */
+const NOT_CONNECTED = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
 
 export class ConnectorError extends Error {
   constructor(
@@ -57,11 +106,12 @@ interface WebResourceLike {
   abortSignal?: AbortSignal;
 }
 
+/** The wait before retry `attempt` (0-based): a Retry-After wins; otherwise backoff with full jitter. */
 export function retryDelayMs(attempt: number, retryAfter: string | null, opts: RetryOptions): number {
   if (retryAfter) {
     const secs = Number(retryAfter);
     const ms = Number.isFinite(secs) ? secs * 1000 : Date.parse(retryAfter) - Date.now();
-    if (Number.isFinite(ms)) return Math.min(Math.max(ms, 0), Math.max(opts.maxDelayMs, 60_000));
+    if (Number.isFinite(ms)) return Math.max(ms, 0);
   }
   const cap = Math.min(opts.maxDelayMs, opts.minDelayMs * 2 ** attempt);
   // Full jitter: many threads throttled at once must not retry in lockstep.
@@ -76,12 +126,22 @@ export function pacingKey(method: string, url: string): string | null {
   return decodeURIComponent(m[1]).replace(/;messageid=.*$/, "");
 }
 
-export function createConnectorTransport(opts: { retries: RetryOptions; gate: WindowGate; log: Logger }) {
-  const { retries, gate, log } = opts;
-  async function once(req: WebResourceLike) {
+/** A new message: repeating it after an unclear failure could post it twice. */
+export function postsMessage(method: string, url: string): boolean {
+  return method === "POST" && /\/v3\/conversations\/[^/]+\/activities(\/[^/]+)?$/.test(new URL(url).pathname);
+}
+
+function neverConnected(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
+  return typeof cause?.code === "string" && NOT_CONNECTED.has(cause.code);
+}
+
+export function createConnectorTransport(opts: { retries: RetryPolicy; gate: WindowGate; log: Logger }) {
+  const { gate, log } = opts;
+  async function once(req: WebResourceLike, timeoutMs: number) {
     const headers: Record<string, string> = {};
     for (const h of req.headers.headersArray()) headers[h.name] = h.value;
-    const signals = [AbortSignal.timeout(TIMEOUT_MS), ...(req.abortSignal ? [req.abortSignal] : [])];
+    const signals = [AbortSignal.timeout(timeoutMs), ...(req.abortSignal ? [req.abortSignal] : [])];
     const res = await fetch(req.url, {
       method: req.method,
       headers,
@@ -96,14 +156,23 @@ export function createConnectorTransport(opts: { retries: RetryOptions; gate: Wi
   }
   return {
     async sendRequest(req: WebResourceLike) {
+      const kind = callKind.getStore() ?? "background";
+      const policy = opts.retries[kind];
       const key = pacingKey(req.method, req.url);
       const path = new URL(req.url).pathname;
+      const posting = postsMessage(req.method, req.url);
+      const deadline = Date.now() + policy.budgetMs;
       for (let attempt = 0; ; attempt++) {
         if (key) await gate.wait(key);
+        const timeoutMs =
+          attempt === 0
+            ? policy.attemptTimeoutMs
+            : Math.max(1000, Math.min(policy.attemptTimeoutMs, deadline - Date.now()));
         let res: Awaited<ReturnType<typeof once>> | null = null;
         let failure: string;
+        let retryable: boolean;
         try {
-          res = await once(req);
+          res = await once(req, timeoutMs);
           if (res.status < 400) {
             return {
               request: req,
@@ -113,21 +182,24 @@ export function createConnectorTransport(opts: { retries: RetryOptions; gate: Wi
             };
           }
           failure = `HTTP ${res.status}`;
+          retryable = ALWAYS_RETRYABLE.has(res.status) || (!posting && RETRYABLE_IF_SAFE.has(res.status));
         } catch (err) {
           failure = err instanceof Error ? err.message : String(err);
+          retryable = !posting || neverConnected(err);
         }
-        const retryable = res === null || RETRYABLE.has(res.status);
-        if (!retryable || attempt >= retries.retries) {
+        const delay = retryDelayMs(attempt, res?.headers["retry-after"] ?? null, policy);
+        const late = Date.now() + delay > deadline;
+        if (!retryable || attempt >= policy.retries || late) {
           const code = res ? errorCode(res.text) : null;
+          const why = retryable && late ? ` (no retry: it would end past the ${kind} budget)` : "";
           throw new ConnectorError(
             res?.status ?? 0,
             code,
-            `Bot Connector ${req.method} ${path} failed: ${failure}${code ? ` (${code})` : ""}`,
+            `Bot Connector ${req.method} ${path} failed: ${failure}${code ? ` (${code})` : ""}${why}`,
           );
         }
-        const delay = retryDelayMs(attempt, res?.headers["retry-after"] ?? null, retries);
         log.warn(
-          { component: "teams", path, failure, attempt: attempt + 1, delayMs: delay },
+          { component: "teams", path, failure, attempt: attempt + 1, delayMs: delay, budget: kind },
           "Bot Connector call retried",
         );
         await new Promise((ok) => setTimeout(ok, delay));

@@ -6,7 +6,7 @@ export interface ConversationRef {
   serviceUrl: string;
   tenantId: string | null;
   conversationId: string;
-  /** "personal" | "groupChat" | "channel": only channels have threads. */
+  /** "personal" | "groupChat" | "channel" ("unknown" when Teams did not say): only channels have threads. */
   conversationType: string;
   bot: { id: string; name?: string };
 }
@@ -37,7 +37,8 @@ export function refOf(activity: ActivityLike): ConversationRef {
     // A message in a channel thread arrives as `<channel>;messageid=<root>`: a new status card
     // goes to the channel itself, with its own thread.
     conversationId: conversationId.replace(/;messageid=.*$/, ""),
-    conversationType: activity.conversation?.conversationType ?? "personal",
+    // Never assumed personal: a missing type would let a shared conversation pass for a 1:1.
+    conversationType: activity.conversation?.conversationType ?? "unknown",
     bot: {
       id: activity.recipient?.id ?? "",
       ...(activity.recipient?.name ? { name: activity.recipient.name } : {}),
@@ -45,14 +46,23 @@ export function refOf(activity: ActivityLike): ConversationRef {
   };
 }
 
-export function personalRefOf(activity: ActivityLike): PersonalRef {
+/**
+ * A 1:1 chat with the bot: Teams says "personal" and gives a 1:1 id ("a:..."). Local mode (the
+ * Agents Playground, tests) takes the type alone, as its ids are its own.
+ */
+export function isPersonal(activity: ActivityLike, local: boolean): boolean {
+  const c = activity.conversation;
+  return c?.conversationType === "personal" && (local || (c.id ?? "").startsWith("a:"));
+}
+
+export function personalRefOf(activity: ActivityLike, local: boolean): PersonalRef {
   const ref = refOf(activity);
   return {
     serviceUrl: ref.serviceUrl,
     tenantId: ref.tenantId,
     userId: activity.from?.id ?? "",
     bot: ref.bot,
-    conversationId: ref.conversationType === "personal" ? ref.conversationId : null,
+    conversationId: isPersonal(activity, local) ? ref.conversationId : null,
   };
 }
 

@@ -1,11 +1,13 @@
 // Passcodes by proactive 1:1 chat, for requests made in Teams. Teams needs a stored conversation
 // reference to reach someone (saved whenever they talk to the bot or install it); without one the
-// passcode goes by email only. The message's location is returned so the passcode can be edited
-// out after the retention time.
+// passcode goes by email only. The reference is the one of the account linked to the person (never
+// another account that claims their address). The message's location is returned so the passcode
+// can be edited out after the retention time.
 import type { Engine } from "../../core/engine.ts";
 import type { PasscodeSender } from "../../core/ports.ts";
 import { passcodeActivity, preparingActivity, redactedActivity } from "./cards/dm-cards.ts";
-import { type MessageRef, type PersonalRef, parseRef, personalConversation } from "./conversation-ref.ts";
+import { type MessageRef, personalConversation } from "./conversation-ref.ts";
+import { contactOf } from "./identity.ts";
 import type { Proactive } from "./proactive.ts";
 
 export function createTeamsDmSender(engine: Engine, proactive: Proactive): PasscodeSender {
@@ -14,12 +16,12 @@ export function createTeamsDmSender(engine: Engine, proactive: Proactive): Passc
     channel: "teams_dm",
     surface: "teams",
     async reaches(person) {
-      return (await contacts.byEmail("teams", person.email)) !== null;
+      return (await contactOf(engine, person.email)) !== null;
     },
     async prepare(letter) {
-      const contact = await contacts.byEmail("teams", letter.recipient.email);
-      if (!contact) throw new Error(`${letter.recipient.email} has not chatted with Latchkey in Teams yet.`);
-      const p = parseRef<PersonalRef>(contact.reference);
+      const found = await contactOf(engine, letter.recipient.email);
+      if (!found) throw new Error(`${letter.recipient.email} has not chatted with Latchkey in Teams yet.`);
+      const { contact, ref: p } = found;
       const conversationId = await proactive.openPersonal(p);
       if (!p.conversationId) {
         await contacts.save("teams", { ...contact, reference: JSON.stringify({ ...p, conversationId }) });

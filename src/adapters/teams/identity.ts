@@ -1,20 +1,34 @@
-// Who a Teams user is, in Latchkey's terms: the person whose email (or UPN) Teams gives for their
-// AAD object id (TeamsInfo.getMember). The match is stored on the person and cached here; each
-// user's way back (their 1:1 conversation reference) is stored as a chat contact, so passcodes
-// and alerts can reach them proactively later.
-import { TeamsInfo, type TurnContext } from "botbuilder";
+// Who a Teams user is, in Latchkey's terms: the person whose user principal name Teams gives for
+// their AAD object id (TeamsInfo.getMember). The UPN wins over `email`: the mail attribute can be
+// set by the user's own tenant, the UPN is the sign-in name. Guests, anonymous users and members of
+// another tenant are not matched, whatever address they show. The match is stored on the person
+// (so a passcode can find their 1:1) but never trusted for long: after 10 minutes Teams is asked
+// again, and a link that changed hands is moved or dropped, with an audit row (as in Slack).
+// Each user's way back (their 1:1 conversation reference) is stored as a chat contact; a person is
+// reached through the one account linked to them, never through whichever account last claimed
+// their address.
+import { type TeamsChannelAccount, TeamsInfo, type TurnContext } from "botbuilder";
 import type { Engine } from "../../core/engine.ts";
+import type { ChatContact } from "../../core/ports.ts";
 import { ConnectorError } from "./connector-transport.ts";
-import { type PersonalRef, parseRef, personalRefOf } from "./conversation-ref.ts";
+import { type PersonalRef, parseRef, personalRefOf, tenantOf } from "./conversation-ref.ts";
 
 export type TeamsWho =
   | { ok: true; email: string; name: string; aadObjectId: string }
   | { ok: false; message: string };
 
-const TTL_MS = 10 * 60_000;
+export const IDENTITY_TTL_MS = 10 * 60_000;
+
+export interface TeamsIdentityOptions {
+  /** The bot's tenant (MICROSOFT_APP_TENANT_ID); null: the tenant the activity came from. */
+  tenantId: string | null;
+  /** Local mode: the Emulator and the Agents Playground give no user role or tenant. */
+  local: boolean;
+  ttlMs?: number;
+}
 
 export interface TeamsIdentity {
-  /** The person who sent this activity. */
+  /** The person who sent this activity, checked with Teams at most 10 minutes ago. */
   sender(ctx: TurnContext): Promise<TeamsWho>;
   /** Another member of the conversation (a message's author), by 29:... id or AAD object id. */
   member(ctx: TurnContext, id: string, aadObjectId?: string | null): Promise<TeamsWho>;
@@ -22,36 +36,73 @@ export interface TeamsIdentity {
   remember(ctx: TurnContext): Promise<void>;
 }
 
-export function createTeamsIdentity(engine: Engine): TeamsIdentity {
-  const { directory, contacts } = engine.stores;
+export function createTeamsIdentity(engine: Engine, opts: TeamsIdentityOptions): TeamsIdentity {
+  const { directory, contacts, audit } = engine.stores;
+  const ttl = opts.ttlMs ?? IDENTITY_TTL_MS;
   const cache = new Map<string, { who: TeamsWho; at: number }>();
   const saved = new Map<string, string>();
 
+  function check(ctx: TurnContext, member: TeamsChannelAccount | null): TeamsWho {
+    if (!member) return { ok: false, message: "That Teams user could not be found in this conversation." };
+    const name = member.name || "this user";
+    const role = member.userRole;
+    if ((role !== undefined || !opts.local) && role !== "user") {
+      return {
+        ok: false,
+        message: `${name} is ${role === "guest" ? "a guest" : "not a member"} of this organization's Teams; Latchkey only acts for its own members.`,
+      };
+    }
+    const home = opts.tenantId ?? tenantOf(ctx.activity);
+    if (home && (member.tenantId !== undefined || !opts.local) && member.tenantId !== home) {
+      return {
+        ok: false,
+        message: `${name} belongs to another Microsoft 365 organization; Latchkey only acts for people of this one.`,
+      };
+    }
+    const email = (member.userPrincipalName || member.email || "").trim().toLowerCase();
+    if (!member.aadObjectId || !email.includes("@")) {
+      return {
+        ok: false,
+        message: `Teams does not give a sign-in name for ${name}, so Latchkey cannot tell who they are in the inventory.`,
+      };
+    }
+    return { ok: true, email, name, aadObjectId: member.aadObjectId };
+  }
+
+  /** Stores what Teams said now; a link that changed hands is moved (or dropped) and audited. */
+  async function relink(aad: string, who: TeamsWho): Promise<void> {
+    const before = await directory.personByChatUser("teams", aad);
+    const after = who.ok ? await directory.person(who.email) : null;
+    if (before?.email === after?.email) return;
+    if (after) await directory.linkChatUser("teams", aad, after.email);
+    else await directory.unlinkChatUser("teams", aad);
+    if (before) {
+      await audit.append({
+        actor: "latchkey",
+        surface: "teams",
+        action: "identity.relink",
+        outcome: "ok",
+        detail: `Teams user ${aad} was ${before.email}; now ${after?.email ?? "no one in the inventory"} (${who.ok ? "sign-in name changed in Teams" : who.message})`,
+      });
+    }
+  }
+
   async function lookup(ctx: TurnContext, id: string, aad: string | null): Promise<TeamsWho> {
-    const stored = aad ? await directory.personByChatUser("teams", aad) : null;
-    if (stored && aad) return { ok: true, email: stored.email, name: stored.name, aadObjectId: aad };
     const member = await TeamsInfo.getMember(ctx, id).catch((err: unknown) => {
       if (err instanceof ConnectorError && err.statusCode === 404) return null;
       throw err;
     });
-    if (!member) return { ok: false, message: "That Teams user could not be found in this conversation." };
-    const objectId = member.aadObjectId ?? aad;
-    const email = (member.email || member.userPrincipalName || "").trim().toLowerCase();
-    if (!objectId || !email.includes("@")) {
-      return {
-        ok: false,
-        message: `Teams does not give an email address for ${member.name ?? "this user"} (a guest or an external user), so Latchkey cannot tell who they are in the inventory.`,
-      };
-    }
-    const person = await directory.person(email);
-    if (person) await directory.linkChatUser("teams", objectId, email);
-    return { ok: true, email, name: person?.name ?? member.name ?? email, aadObjectId: objectId };
+    const who = check(ctx, member);
+    const objectId = member?.aadObjectId ?? aad;
+    if (objectId) await relink(objectId, who);
+    if (!who.ok) return who;
+    return { ...who, name: (await directory.person(who.email))?.name ?? who.name };
   }
 
   async function cached(ctx: TurnContext, id: string, aad: string | null): Promise<TeamsWho> {
     const key = aad ?? id;
     const hit = cache.get(key);
-    if (hit && Date.now() - hit.at < TTL_MS) return hit.who;
+    if (hit && Date.now() - hit.at < ttl) return hit.who;
     const who = await lookup(ctx, id, aad);
     if (cache.size > 5000) cache.clear();
     cache.set(key, { who, at: Date.now() });
@@ -69,9 +120,10 @@ export function createTeamsIdentity(engine: Engine): TeamsIdentity {
     async remember(ctx) {
       const aad = ctx.activity.from?.aadObjectId;
       if (!aad || !ctx.activity.serviceUrl) return;
-      const fresh = personalRefOf(ctx.activity);
+      const fresh = personalRefOf(ctx.activity, opts.local);
       const memo = `${fresh.serviceUrl}|${fresh.conversationId ?? ""}`;
-      if (saved.get(aad) === memo) return;
+      const hit = cache.get(aad);
+      if (saved.get(aad) === memo && hit && Date.now() - hit.at < ttl) return;
       const who = await cached(ctx, ctx.activity.from.id, aad);
       const existing = await contacts.get("teams", aad);
       const old = existing ? safeParse(existing.reference) : null;
@@ -88,6 +140,28 @@ export function createTeamsIdentity(engine: Engine): TeamsIdentity {
       saved.set(aad, memo);
     },
   };
+}
+
+/**
+ * How to reach a person privately in Teams: the contact of the one account linked to them (the
+ * newest verified). People known only from LATCHKEY_ADMINS have no inventory row to link to: their
+ * newest contact with a verified address is used.
+ */
+export async function contactOf(
+  engine: Engine,
+  email: string,
+): Promise<{ contact: ChatContact; ref: PersonalRef } | null> {
+  const { directory, contacts } = engine.stores;
+  const key = email.trim().toLowerCase();
+  const linked = await directory.chatUserOf("teams", key);
+  const contact = linked
+    ? await contacts.get("teams", linked)
+    : (await directory.person(key))
+      ? null
+      : await contacts.byEmail("teams", key);
+  if (!contact || contact.email !== key) return null;
+  const ref = safeParse(contact.reference);
+  return ref ? { contact, ref } : null;
 }
 
 function safeParse(text: string): PersonalRef | null {

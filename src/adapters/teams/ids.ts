@@ -13,6 +13,8 @@ export const VERBS = {
   lostStart: "lost.start",
   cancelRequest: "request.cancel",
   refreshRequest: "request.refresh",
+  /** The status card's Details: an Action.Submit that opens a dialog (task/fetch). */
+  requestDetails: "request.details",
 } as const;
 
 /** Personal chat commands, as the manifest's command list suggests them. */
@@ -24,5 +26,6 @@ export const CHAT_COMMANDS = [
   { title: "status", description: "The latest requests (status rq_… for one)" },
   { title: "cancel", description: "cancel rq_…: withdraw a request the device has not picked up" },
   { title: "I lost my device", description: "Lock one of your own devices now and alert security" },
+  { title: "my devices", description: "Your devices, their state, and Report lost" },
   { title: "help", description: "What Latchkey can do" },
 ] as const;

@@ -2,23 +2,34 @@
 // verified when an app id is configured; none in local mode, for the Agents Playground, the
 // Emulator and tests), the bot's handlers, the timeline that follows requests in conversations,
 // and the 1:1 channel for passcodes. Every botbuilder import of the project lives in this folder.
+// The request is authenticated here (not in CloudAdapter.process) so that a refusal is logged
+// through our logger, and so that Teams-only and own-tenant-only are enforced before any turn runs.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
+  type Activity,
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
-  type Request,
-  type Response,
+  type TurnContext,
 } from "botbuilder";
 import type { TeamsConfig } from "../../config.ts";
 import { type Engine, errorText } from "../../core/engine.ts";
 import type { ChatTimeline, Logger, PasscodeSender } from "../../core/ports.ts";
 import type { RawListener } from "../../http/router.ts";
+import { activityRefusal, auditRefusal } from "./activity-gate.ts";
 import { LatchkeyBot } from "./bot.ts";
-import { createConnectorTransport, DEFAULT_RETRIES, type RetryOptions } from "./connector-transport.ts";
+import {
+  createConnectorTransport,
+  DEFAULT_RETRIES,
+  inTurn,
+  type RetryPolicy,
+} from "./connector-transport.ts";
 import { createTeamsDmSender } from "./dm-sender.ts";
 import { createTeamsIdentity } from "./identity.ts";
+import { isLoopbackUrl, localRequestRefusal } from "./local-guard.ts";
 import { createProactive } from "./proactive.ts";
+import { createSecurityChannel } from "./security-channel.ts";
 import { createTeamsTimeline } from "./teams-timeline.ts";
+import { turnErrorHandler } from "./turn-error.ts";
 import { createWindowGate, TEAMS_WINDOWS, type Window } from "./window-gate.ts";
 
 export const TEAMS_MESSAGES_PATH = "/api/messages";
@@ -27,10 +38,19 @@ const MAX_BODY_BYTES = 256 * 1024;
 export interface TeamsAdapterOptions {
   config: TeamsConfig;
   log: Logger;
-  /** Bot Connector retries on 429/412/502/504 and network errors (tests shorten them). */
-  retries?: RetryOptions;
+  /** Bot Connector retries, in a turn and in the background (tests shorten them). */
+  retries?: Partial<RetryPolicy>;
   /** Per-conversation send windows (Teams' published limits by default; [] switches pacing off). */
   pacing?: { windows: readonly Window[] };
+  /** How long a Teams identity is trusted before Teams is asked again (10 minutes). */
+  identityTtlMs?: number;
+  /** How long a submit waits for a reset to start before answering "under way" (3 s). */
+  answerWithinMs?: number;
+  /**
+   * Tests only: where channel tokens' signing keys are published (instead of login.botframework.com),
+   * and what signs outgoing calls (instead of Azure AD): a botbuilder ServiceClientCredentialsFactory.
+   */
+  auth?: { openIdMetadataUrl: string; credentialsFactory?: unknown };
 }
 
 export interface TeamsAdapter {
@@ -43,78 +63,146 @@ export interface TeamsAdapter {
 
 export function createTeamsAdapter(engine: Engine, opts: TeamsAdapterOptions): TeamsAdapter {
   const { config, log } = opts;
+  const local = !config.appId;
   const transport = createConnectorTransport({
-    retries: opts.retries ?? DEFAULT_RETRIES,
+    retries: { ...DEFAULT_RETRIES, ...opts.retries },
     gate: createWindowGate(opts.pacing?.windows ?? TEAMS_WINDOWS),
     log,
   });
   const appId = config.appId ?? "";
   const auth = new ConfigurationBotFrameworkAuthentication(
-    config.appId
-      ? {
-          MicrosoftAppId: config.appId,
-          MicrosoftAppPassword: config.appPassword ?? "",
-          MicrosoftAppType: config.appType,
-          MicrosoftAppTenantId: config.tenantId ?? "",
-        }
-      : // Local mode: no credentials, so unsigned activities are accepted and replies are unsigned.
-        { MicrosoftAppId: "", MicrosoftAppPassword: "", MicrosoftAppType: "MultiTenant" },
-    undefined,
+    {
+      ...(config.appId
+        ? {
+            MicrosoftAppId: config.appId,
+            MicrosoftAppPassword: config.appPassword ?? "",
+            MicrosoftAppType: config.appType,
+            MicrosoftAppTenantId: config.tenantId ?? "",
+          }
+        : // Local mode: no credentials, so unsigned activities are accepted and replies are unsigned.
+          { MicrosoftAppId: "", MicrosoftAppPassword: "", MicrosoftAppType: "MultiTenant" }),
+      ...(opts.auth ? publicCloud(opts.auth.openIdMetadataUrl) : {}),
+    },
+    opts.auth?.credentialsFactory as never,
     undefined,
     undefined,
     { httpClient: transport } as never,
   );
-  const adapter = new CloudAdapter(auth);
-  adapter.onTurnError = async (ctx, err) => {
-    log.error({ component: "teams", type: ctx.activity.type, err: errorText(err) }, "Teams turn failed");
-  };
-  const identity = createTeamsIdentity(engine);
-  const bot = new LatchkeyBot({ engine, identity, securityConversation: config.securityConversation });
-  const proactive = createProactive(adapter, appId);
+  if (!local && !config.tenantId) {
+    log.warn(
+      { component: "teams", setting: "MICROSOFT_APP_TENANT_ID" },
+      "MICROSOFT_APP_TENANT_ID is not set: activities from any Microsoft 365 tenant are served. Set it to your tenant's id.",
+    );
+  }
+  const adapter = new VerifiedAdapter(auth);
+  adapter.onTurnError = turnErrorHandler(engine);
   const inFlight = new Set<Promise<unknown>>();
-
-  const listener: RawListener = (req, res) => {
-    const work = handle(req, res).catch((err: unknown) => {
-      log.error({ component: "teams", err: errorText(err) }, "Teams request failed");
-      if (!res.headersSent) res.writeHead(500).end();
-    });
+  const track = (work: Promise<unknown>) => {
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
+  };
+  const identity = createTeamsIdentity(engine, {
+    tenantId: config.tenantId,
+    local,
+    ...(opts.identityTtlMs !== undefined ? { ttlMs: opts.identityTtlMs } : {}),
+  });
+  const bot = new LatchkeyBot({
+    engine,
+    identity,
+    security: createSecurityChannel(engine, config.securityConversation, log),
+    local,
+    answerWithinMs: opts.answerWithinMs ?? 3000,
+    later: track,
+  });
+  const proactive = createProactive(adapter, appId);
+
+  const listener: RawListener = (req, res) => {
+    track(
+      handle(req, res).catch((err: unknown) => {
+        log.error({ component: "teams", err: errorText(err) }, "Teams request failed");
+        if (!res.headersSent) res.writeHead(500).end();
+      }),
+    );
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== "POST") return void res.writeHead(405, { allow: "POST" }).end();
-    // Local mode verifies nothing, so it serves this machine only (the Emulator, the Agents
-    // Playground, the browser playground): from anywhere else anyone could pose as an admin.
-    if (!config.appId && !isLoopback(req.socket.remoteAddress)) {
-      return void res
-        .writeHead(403, { "content-type": "application/json" })
-        .end(
-          '{"error":"Teams runs in local mode (no MICROSOFT_APP_ID): only requests from this machine are accepted."}',
-        );
+    const refused = local ? localRequestRefusal(req) : null;
+    if (refused) return answer(res, refused.status, { error: refused.message });
+    const activity = await readActivity(req);
+    if (activity === "too_large") return void res.writeHead(413).end();
+    if (activity === null) return void res.writeHead(400).end();
+    // Local mode answers to the activity's serviceUrl unsigned: only ever this machine.
+    if (local && !isLoopbackUrl(activity.serviceUrl)) {
+      return answer(res, 403, { error: "In local mode the serviceUrl must be on this machine." });
     }
-    const body = await readBody(req);
-    if (body === "too_large") return void res.writeHead(413).end();
-    if (body === null) return void res.writeHead(400).end();
-    await adapter.process(
-      { body, headers: req.headers, method: req.method } as Request,
-      expressLike(res),
-      (ctx) => bot.run(ctx),
-    );
+    const header = req.headers.authorization ?? "";
+    let authenticated: Awaited<ReturnType<typeof auth.authenticateRequest>>;
+    try {
+      authenticated = await auth.authenticateRequest(activity, header);
+    } catch (err) {
+      // A token that does not verify, for whatever reason (missing, forged, expired, keys that
+      // could not be fetched), is a 401; logged here rather than on botbuilder's console.
+      log.warn(
+        { component: "teams", channelId: activity.channelId, hasToken: header !== "", err: errorText(err) },
+        "Teams request refused: its Bot Framework token did not verify",
+      );
+      return answer(res, 401, { error: "Unauthorized" });
+    }
+    const why = activityRefusal(activity, { local, tenantId: config.tenantId });
+    if (why) {
+      log.warn({ component: "teams", channelId: activity.channelId, why }, "Teams activity refused");
+      await auditRefusal(engine, activity, why);
+      return answer(res, 403, { error: `This bot does not serve this activity: ${why}.` });
+    }
+    const invoke = await inTurn(() => adapter.runVerified(authenticated, activity, (ctx) => bot.run(ctx)));
+    if (invoke?.body === undefined) return void res.writeHead(invoke?.status ?? 200).end();
+    answer(res, invoke.status, invoke.body);
   }
 
   return {
-    mode: config.appId ? "authenticated" : "local",
+    mode: local ? "local" : "authenticated",
     listener,
     timeline: createTeamsTimeline(engine, proactive),
     sender: createTeamsDmSender(engine, proactive),
     async stop() {
-      await Promise.allSettled([...inFlight]);
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<Record<string, unknown> | "too_large" | null> {
+/** CloudAdapter, given a request already authenticated (CloudAdapter.process would authenticate it again). */
+class VerifiedAdapter extends CloudAdapter {
+  runVerified(
+    authenticated: Awaited<ReturnType<ConfigurationBotFrameworkAuthentication["authenticateRequest"]>>,
+    activity: Activity,
+    logic: (ctx: TurnContext) => Promise<void>,
+  ) {
+    return this.processActivity(authenticated, activity, logic);
+  }
+}
+
+/** The public cloud's settings, with the channel's signing keys published elsewhere (tests). */
+function publicCloud(openIdMetadataUrl: string) {
+  return {
+    ValidateAuthority: true,
+    ToChannelFromBotLoginUrl: "https://login.microsoftonline.com/botframework.com",
+    ToChannelFromBotOAuthScope: "https://api.botframework.com",
+    ToBotFromChannelTokenIssuer: "https://api.botframework.com",
+    OAuthUrl: "https://api.botframework.com",
+    ToBotFromChannelOpenIdMetadataUrl: openIdMetadataUrl,
+    ToBotFromEmulatorOpenIdMetadataUrl: openIdMetadataUrl,
+    CallerId: "urn:botframework:azure",
+  };
+}
+
+function answer(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify(body));
+}
+
+/** The request body as an activity (its timestamps as dates, as botbuilder expects), or why not. */
+async function readActivity(req: IncomingMessage): Promise<Activity | "too_large" | null> {
   if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) return "too_large";
   const chunks: Buffer[] = [];
   let size = 0;
@@ -123,48 +211,21 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown> |
     if (size > MAX_BODY_BYTES) return "too_large";
     chunks.push(chunk as Buffer);
   }
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-    return parsed && typeof parsed === "object" && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : null;
+    parsed = JSON.parse(Buffer.concat(chunks).toString("utf8"));
   } catch {
     return null;
   }
-}
-
-/** The express-style response CloudAdapter.process writes to (status, header, send, end). */
-function expressLike(res: ServerResponse): Response {
-  let status = 200;
-  let payload: string | undefined;
-  const headers: Record<string, string> = {};
-  return {
-    socket: res.socket,
-    status(code: number) {
-      status = code;
-      return this;
-    },
-    header(name: string, value: unknown) {
-      headers[name.toLowerCase()] = String(value);
-      return this;
-    },
-    send(body: unknown) {
-      if (body === undefined || body === null) return this;
-      if (typeof body === "string") payload = body;
-      else {
-        payload = JSON.stringify(body);
-        headers["content-type"] ??= "application/json; charset=utf-8";
-      }
-      return this;
-    },
-    end() {
-      if (res.headersSent) return this;
-      res.writeHead(status, headers).end(payload);
-      return this;
-    },
-  } as unknown as Response;
-}
-
-function isLoopback(address: string | undefined): boolean {
-  return address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return null;
+  const activity = parsed as Record<string, unknown>;
+  if (typeof activity.type !== "string" || typeof activity.serviceUrl !== "string") return null;
+  for (const key of ["timestamp", "localTimestamp", "expiration"]) {
+    const value = activity[key];
+    if (typeof value === "string") {
+      activity[`raw${key[0]?.toUpperCase()}${key.slice(1)}`] = value;
+      activity[key] = new Date(value);
+    }
+  }
+  return activity as unknown as Activity;
 }

@@ -3,21 +3,33 @@
 // chat has no threads, so milestones follow the card as plain messages). Pacing and retries are
 // the connector transport's.
 import type { Engine } from "../../core/engine.ts";
-import type { ChatTimeline, ThreadView } from "../../core/ports.ts";
+import type { ChatTimeline } from "../../core/ports.ts";
+import type { ResetRequest } from "../../core/types.ts";
 import { attachment } from "./cards/render.ts";
-import { milestoneTexts, statusCard, statusSummary } from "./cards/status-card.ts";
+import { milestoneTexts, type StatusView, statusCard, statusSummary } from "./cards/status-card.ts";
 import { ConnectorError } from "./connector-transport.ts";
 import {
   type ConversationRef,
-  type PersonalRef,
   parseRef,
   personalConversation,
   threadConversationId,
 } from "./conversation-ref.ts";
+import { contactOf } from "./identity.ts";
 import type { Proactive } from "./proactive.ts";
 
-export function statusActivity(view: ThreadView) {
-  return { summary: statusSummary(view), attachments: [attachment(statusCard(view))] };
+/** Who the status card refreshes for by itself: the requester, when Teams knows them. */
+export async function refreshUserIds(engine: Engine, request: ResetRequest): Promise<string[]> {
+  const found = await contactOf(engine, request.requestedBy);
+  return found?.ref.userId ? [found.ref.userId] : [];
+}
+
+/** The card everyone in the conversation sees: no Cancel (that is for a per-person refresh). */
+async function statusActivity(engine: Engine, view: StatusView) {
+  const userIds = await refreshUserIds(engine, view.request);
+  return {
+    summary: statusSummary(view),
+    attachments: [attachment(statusCard(view, { userIds, cancel: false }))],
+  };
 }
 
 /** Teams' answers meaning "the bot is not in that conversation" (not installed in the team or chat). */
@@ -25,11 +37,10 @@ const CANNOT_POST = new Set([403, 404]);
 
 export function createTeamsTimeline(engine: Engine, proactive: Proactive): ChatTimeline {
   async function adminChat(email: string): Promise<ConversationRef | null> {
-    const contact = await engine.stores.contacts.byEmail("teams", email);
-    if (!contact) return null;
-    const p = parseRef<PersonalRef>(contact.reference);
-    const conversationId = await proactive.openPersonal(p);
-    return personalConversation({ ...p, conversationId });
+    const found = await contactOf(engine, email);
+    if (!found) return null;
+    const conversationId = await proactive.openPersonal(found.ref);
+    return personalConversation({ ...found.ref, conversationId });
   }
 
   return {
@@ -37,7 +48,7 @@ export function createTeamsTimeline(engine: Engine, proactive: Proactive): ChatT
     async postStatus(view) {
       const ref = parseRef<ConversationRef>(view.thread.conversation);
       try {
-        const id = await proactive.post(ref, statusActivity(view));
+        const id = await proactive.post(ref, await statusActivity(engine, view));
         return { messageId: id, conversation: view.thread.conversation };
       } catch (err) {
         const status = err instanceof ConnectorError ? err.statusCode : 0;
@@ -49,13 +60,13 @@ export function createTeamsTimeline(engine: Engine, proactive: Proactive): ChatT
         await proactive.post(chat, {
           text: "I could not post in the conversation where you started this reset (Latchkey is not installed there). I will follow the request here.",
         });
-        const id = await proactive.post(chat, statusActivity(view));
+        const id = await proactive.post(chat, await statusActivity(engine, view));
         return { messageId: id, conversation: JSON.stringify(chat) };
       }
     },
     async updateStatus(view) {
       const ref = parseRef<ConversationRef>(view.thread.conversation);
-      await proactive.update(ref, view.thread.messageId, statusActivity(view));
+      await proactive.update(ref, view.thread.messageId, await statusActivity(engine, view));
     },
     async postMilestones(view, events) {
       const ref = parseRef<ConversationRef>(view.thread.conversation);

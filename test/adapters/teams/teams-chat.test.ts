@@ -90,6 +90,33 @@ describe("Teams: personal chat", () => {
     }
   });
 
+  it("a refreshed card takes its purpose from the stored thread, not from the button's data", async () => {
+    const [request] = await h.running.core.engine.stores.requests.list({
+      limit: 1,
+      deviceId: "demo-galaxy-s7-android6-admin",
+    });
+    const requestId = request?.id ?? "";
+    // In the security channel, Sam (an admin) sees the alert's card.
+    const inChannel = await h.teams.cardAction(
+      "29:sam",
+      { kind: "channel", id: SECURITY_CONVERSATION },
+      "request.refresh",
+      {
+        requestId,
+      },
+    );
+    expect(cardText(cardOf(inChannel.body))).toContain("Lost device reported");
+    // In Felix's own chat, a button claiming to be the security card's is still his chat's card.
+    const forged = await h.teams.cardAction("29:felix", personal, "request.refresh", {
+      requestId,
+      purpose: "security",
+    });
+    const text = cardText(cardOf(forged.body));
+    expect(text).toContain("Felix's Galaxy S7");
+    expect(text).not.toContain("Lost device reported");
+    expect(text).toContain("Requested by");
+  });
+
   it("status and cancel in a channel point to the personal chat; unknown text gets help", async () => {
     await h.teams.message("29:ada", "<at>Latchkey</at> status", { kind: "channel" });
     await expect
@@ -152,22 +179,41 @@ describe("Teams: cancel from the status card", () => {
 
     const adaChat = h.teams.conversationId("29:ada", personal);
     const status = await h.fake.waitForMessage(adaChat, (m) =>
-      cardText(m.activity).includes("request.cancel"),
+      cardText(m.activity).includes("request.refresh"),
     );
     const requestId = /Request (rq_[A-Za-z0-9_-]+)/.exec(cardText(status.activity))?.[1] ?? "";
     expect(requestId).not.toBe("");
+    // The card everyone sees: no Cancel; it refreshes by itself for the requester only.
+    const posted = cardOf(status.activity);
+    expect(cardText(posted)).not.toContain("request.cancel");
+    expect((posted.refresh as { userIds?: string[] }).userIds).toEqual(["29:ada"]);
+    expect((posted.refresh as { action?: { data?: unknown } }).action?.data).toEqual({ requestId });
+
+    // Refreshed for Ada, who may cancel: Cancel appears. For Erin, who may not even view it: refused.
+    const forAda = cardOf(
+      (await h.teams.cardAction("29:ada", personal, "request.refresh", { requestId })).body,
+    );
+    expect(actionsOf(forAda).map((a) => a.verb)).toContain("request.cancel");
+    const forErin = cardText(
+      cardOf((await h.teams.cardAction("29:erin", personal, "request.refresh", { requestId })).body),
+    );
+    expect(forErin).toContain("⛔");
+    expect(forErin).not.toContain("request.cancel");
+    const views = (await h.running.core.engine.stores.audit.list({})).filter(
+      (a) => a.action === "authorize.view" && a.requestId === requestId,
+    );
+    expect(views.map((a) => [a.actor, a.outcome])).toEqual(
+      expect.arrayContaining([
+        ["ada.admin@example.com", "allowed"],
+        ["erin.engineer@example.com", "refused"],
+      ]),
+    );
 
     // Someone who may not cancel is told so privately; the request goes on.
-    const refused = await h.teams.cardAction("29:erin", personal, "request.cancel", {
-      requestId,
-      purpose: "requester",
-    });
+    const refused = await h.teams.cardAction("29:erin", personal, "request.cancel", { requestId });
     expect((refused.body as { type?: string }).type).toBe("application/vnd.microsoft.activity.message");
 
-    const cancelled = await h.teams.cardAction("29:ada", personal, "request.cancel", {
-      requestId,
-      purpose: "requester",
-    });
+    const cancelled = await h.teams.cardAction("29:ada", personal, "request.cancel", { requestId });
     expect(cancelled.status).toBe(200);
     const refreshed = cardOf(cancelled.body);
     expect(cardText(refreshed)).toContain("Cancelled");

@@ -178,9 +178,105 @@ describe("Teams: reset from the message extension", () => {
     expect(requests).toEqual([]);
   });
 
-  it("someone who is not an admin is told so", async () => {
+  it("someone who is not an admin is told so, before the message's author is looked up", async () => {
+    const before = h.fake.calls.length;
     const form = cardOf((await h.teams.fetchTask("29:erin", where, { messageAuthorAad: "aad-felix" })).body);
     expect(cardText(form)).toMatch(/not allowed|admin/i);
     expect(choicesOf(form)).toEqual([]);
+    const lookups = h.fake.calls.slice(before).filter((c) => c.method === "GET");
+    expect(lookups.some((c) => c.path.endsWith("/members/aad-felix"))).toBe(false);
+  });
+
+  it("an employee never sees a confirmation for a device, even by submitting the step directly; refusals are audited", async () => {
+    for (const [owner, deviceId] of [
+      ["felix.field@example.com", "demo-pixel-xl-android7-owner"],
+      ["erin.engineer@example.com", "demo-galaxy-s22-work-profile"],
+    ]) {
+      const res = await h.teams.submitAction("29:erin", where, { verb: "reset.confirm", owner, deviceId });
+      expect(cardText(res.body)).not.toContain("Confirm reset");
+      expect(cardText(res.body)).not.toContain("reset.start");
+    }
+    const refused = (await h.running.core.engine.stores.audit.list({})).filter(
+      (a) =>
+        a.actor === "erin.engineer@example.com" && a.action === "authorize.reset" && a.outcome === "refused",
+    );
+    expect(refused.map((a) => a.deviceId)).toEqual(
+      expect.arrayContaining(["demo-pixel-xl-android7-owner", "demo-galaxy-s22-work-profile"]),
+    );
+  });
+
+  it("a start must match its confirmation: another device, owner or recipient is refused and starts nothing", async () => {
+    const confirm = cardOf(
+      (
+        await h.teams.submitAction("29:ada", where, {
+          verb: "reset.confirm",
+          owner: "omar.ops@example.com",
+          deviceId: "demo-lumia-930-wp81",
+          notifyUser: "false",
+        })
+      ).body,
+    );
+    const data = actionsOf(confirm)[0]?.data ?? {};
+    expect(data.seal).toBeTruthy();
+    for (const forged of [
+      { ...data, notifyUser: "true" },
+      { ...data, deviceId: "demo-pixel-7a-stale-40-days" },
+      { ...data, owner: "felix.field@example.com", deviceId: "demo-galaxy-s7-android6-admin" },
+      { ...data, seal: undefined },
+    ]) {
+      const res = await h.teams.submitAction("29:ada", where, forged);
+      expect(cardText(res.body)).toContain("not valid");
+    }
+    const started = await h.running.core.engine.stores.requests.list({ limit: 20 });
+    expect(started.map((r) => r.deviceId)).not.toEqual(
+      expect.arrayContaining(["demo-lumia-930-wp81", "demo-pixel-7a-stale-40-days"]),
+    );
+  });
+});
+
+describe("Teams: a slow start still gets a fast answer", () => {
+  let h: TeamsHarness;
+  beforeAll(async () => {
+    h = await startTeamsHarness({}, { teams: { answerWithinMs: 300 } });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("the submit is answered before Teams would retry it, and the reset goes on: its card follows", async () => {
+    const engine = h.running.core.engine;
+    const push = engine.push;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((ok) => {
+      release = ok;
+    });
+    // The push service hangs: the start waits for it.
+    engine.push = { send: async (device, message) => held.then(() => push.send(device, message)) };
+    const confirm = cardOf(
+      (
+        await h.teams.submitAction("29:ada", where, {
+          verb: "reset.confirm",
+          owner: "felix.field@example.com",
+          deviceId: "demo-galaxy-s7-android6-admin",
+          notifyUser: "false",
+        })
+      ).body,
+    );
+    const t0 = Date.now();
+    const done = await h.teams.submitAction("29:ada", where, actionsOf(confirm)[0]?.data ?? {});
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(done.body).toEqual({ task: { type: "message", value: expect.stringContaining("under way") } });
+    const [request] = await engine.stores.requests.list({
+      limit: 1,
+      deviceId: "demo-galaxy-s7-android6-admin",
+    });
+    expect(request).toBeDefined();
+    release();
+    const root = await h.fake.waitForMessage(CHANNEL, (m) => cardText(m.activity).includes("Passcode reset"));
+    await expect
+      .poll(() => cardText(h.fake.messages(CHANNEL).find((m) => m.id === root.id)?.activity), {
+        timeout: 10_000,
+      })
+      .toContain("Completed");
   });
 });

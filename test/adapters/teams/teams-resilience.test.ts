@@ -15,6 +15,7 @@ import {
 } from "../../support/teams-harness.ts";
 
 const where = { kind: "channel" } as const;
+const personal = { kind: "personal" } as const;
 type Action = { data?: Record<string, unknown> };
 
 async function resetThroughDialog(h: TeamsHarness, owner: string, deviceId: string) {
@@ -91,21 +92,20 @@ describe("Teams: connector faults", () => {
     expect(deliveries.find((d) => d.channel === "teams_dm")?.redactedAt).not.toBeNull();
   });
 
-  it("a persistent failure costs a bounded number of attempts (the SDK's own retries add none)", async () => {
-    h.fake.reset();
-    h.fake.fail(/^POST \/v3\/conversations\/[^/]+\/activities$/, { status: 504 }, 100);
+  /** Posts a status card for the latest request into a conversation of its own, as the follower would. */
+  async function postStatusElsewhere(conversationId: string) {
     const engine = h.running.core.engine;
     const [request] = await engine.stores.requests.list({ limit: 1 });
     if (!request || !h.running.teams) throw new Error("no request to show");
     const conversation = JSON.stringify({
       serviceUrl: h.fake.url,
       tenantId: "tenant-1",
-      conversationId: "19:elsewhere@thread.tacv2",
+      conversationId,
       conversationType: "channel",
       bot: { id: "28:latchkey-bot" },
     });
     const thread = {
-      id: "th_x",
+      id: `th_${conversationId}`,
       requestId: request.id,
       surface: "teams" as const,
       purpose: "security" as const,
@@ -115,12 +115,87 @@ describe("Teams: connector faults", () => {
       syncedEventId: 0,
       open: true,
     };
-    await expect(
-      h.running.teams.timeline.postStatus(await threadView(engine, thread, request)),
-    ).rejects.toThrow(/504/);
-    // One attempt plus the harness's 3 retries.
-    expect(h.fake.calls.filter((c) => c.conversationId === "19:elsewhere@thread.tacv2")).toHaveLength(4);
-    h.fake.reset();
+    return h.running.teams.timeline.postStatus(await threadView(engine, thread, request));
+  }
+  const attemptsIn = (conversationId: string) =>
+    h.fake.calls.filter((c) => c.conversationId === conversationId);
+
+  it("a new message is not sent again after a 502/504 (it may have been posted): one attempt", async () => {
+    h.fake.fail(/^POST \/v3\/conversations\/19:maybe-posted[^/]*\/activities$/, { status: 504 }, 100);
+    await expect(postStatusElsewhere("19:maybe-posted@thread.tacv2")).rejects.toThrow(/504/);
+    expect(attemptsIn("19:maybe-posted@thread.tacv2")).toHaveLength(1);
+  });
+
+  it("a persistent 429 on a new message, or a 504 on an update, costs a bounded number of attempts", async () => {
+    h.fake.fail(/^POST \/v3\/conversations\/19:throttled[^/]*\/activities$/, { status: 429 }, 100);
+    await expect(postStatusElsewhere("19:throttled@thread.tacv2")).rejects.toThrow(/429/);
+    // One attempt plus the harness's 3 retries (the SDK's own retry policy adds none).
+    expect(attemptsIn("19:throttled@thread.tacv2")).toHaveLength(4);
+
+    const root = await postStatusElsewhere("19:updated@thread.tacv2");
+    h.fake.fail(/^PUT \/v3\/conversations\/19:updated[^/]*\/activities\//, { status: 504 }, 100);
+    const engine = h.running.core.engine;
+    const [request] = await engine.stores.requests.list({ limit: 1 });
+    if (!request || !h.running.teams) throw new Error("no request to show");
+    const thread = {
+      id: "th_updated",
+      requestId: request.id,
+      surface: "teams" as const,
+      purpose: "security" as const,
+      conversation: root.conversation,
+      messageId: root.messageId,
+      shownState: null,
+      syncedEventId: 0,
+      open: true,
+    };
+    const view = await threadView(engine, thread, request);
+    await expect(h.running.teams.timeline.updateStatus({ ...view, thread })).rejects.toThrow(/504/);
+    expect(attemptsIn("19:updated@thread.tacv2").filter((c) => c.method === "PUT")).toHaveLength(4);
+  });
+
+  it("a Retry-After longer than the background budget is not waited for: the call fails at once", async () => {
+    h.fake.fail(
+      /^POST \/v3\/conversations\/19:slow[^/]*\/activities$/,
+      { status: 429, retryAfterSec: 120 },
+      100,
+    );
+    const t0 = Date.now();
+    await expect(postStatusElsewhere("19:slow@thread.tacv2")).rejects.toThrow(/budget/);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(attemptsIn("19:slow@thread.tacv2")).toHaveLength(1);
+  });
+});
+
+describe("Teams: a turn's calls get a small retry budget", () => {
+  let h: TeamsHarness;
+  beforeAll(async () => {
+    h = await startTeamsHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("a throttled member lookup during a turn is not waited out: the user hears back at once", async () => {
+    h.fake.fail(/^GET \/v3\/conversations\/[^/]+\/members\//, { status: 429, retryAfterSec: 5 }, 100);
+    const t0 = Date.now();
+    expect((await h.teams.message("29:sam", "status")).status).toBe(200);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    const reply = await h.fake.waitForMessage(h.teams.conversationId("29:sam", personal), () => true);
+    expect(cardText(reply.activity)).toMatch(/Something went wrong in Latchkey \(reference err_/);
+    // No retry: waiting 5 s would not fit the turn's budget.
+    expect(h.fake.calls.filter((c) => c.method === "GET").length).toBeLessThanOrEqual(2);
+  });
+
+  it("a failure no handler catches still tells the user, with a reference", async () => {
+    const conv = h.teams.conversationId("29:felix", personal);
+    h.fake.fail(new RegExp(`^POST /v3/conversations/${conv}/activities(/[^/]+)?$`), { status: 500 }, 1);
+    expect((await h.teams.message("29:felix", "help")).status).toBe(200);
+    const told = await h.fake.waitForMessage(conv, (m) =>
+      cardText(m.activity).includes("Something went wrong"),
+    );
+    const ref = /reference (err_[A-Za-z0-9_-]+)/.exec(cardText(told.activity))?.[1] ?? "";
+    expect(ref).not.toBe("");
+    expect(h.logs.join("")).toContain(ref);
   });
 });
 

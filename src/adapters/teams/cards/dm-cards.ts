@@ -2,9 +2,9 @@
 // (summary, text: what a toast or the chat list shows) never holds the passcode; only the card does.
 
 import { duration } from "../../../core/duration.ts";
+import { platformLabel } from "../../../core/labels.ts";
 import type { PasscodeLetter } from "../../../core/ports.ts";
 import type { Device } from "../../../core/types.ts";
-import { platformLabel } from "./labels.ts";
 import { attachment, messageCard, render } from "./render.ts";
 
 export function passcodeActivity(letter: PasscodeLetter, removeAfterMs: number) {

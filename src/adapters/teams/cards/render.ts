@@ -2,9 +2,13 @@
 // built from core results. Expanded values are never re-evaluated, so a name such as "${x}" in
 // the inventory is shown as written.
 import { Template } from "adaptivecards-templating";
+import { platformLabel } from "../../../core/labels.ts";
+import type { Device } from "../../../core/types.ts";
+import details from "./templates/details.json" with { type: "json" };
 import lostConfirm from "./templates/lost-confirm.json" with { type: "json" };
 import lostForm from "./templates/lost-form.json" with { type: "json" };
 import message from "./templates/message.json" with { type: "json" };
+import myDevices from "./templates/my-devices.json" with { type: "json" };
 import passcode from "./templates/passcode.json" with { type: "json" };
 import personForm from "./templates/person-form.json" with { type: "json" };
 import resetConfirm from "./templates/reset-confirm.json" with { type: "json" };
@@ -20,6 +24,8 @@ const TEMPLATES = {
   lostForm,
   lostConfirm,
   passcode,
+  details,
+  myDevices,
 };
 
 export type TemplateName = keyof typeof TEMPLATES;
@@ -42,4 +48,14 @@ export function messageCard(title: string, ...lines: string[]): Card {
 
 export function cut(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** "Galaxy S7 · Android 6.0". */
+export function deviceLabel(device: Pick<Device, "name" | "platform" | "osVersion">): string {
+  return `${device.name} · ${platformLabel(device)}`;
+}
+
+/** A time as cards show it: "2025-01-31 14:05Z" (Teams cards have no local time formatting here). */
+export function cardTime(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace("T", " ")}Z`;
 }

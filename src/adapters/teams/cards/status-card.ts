@@ -1,11 +1,13 @@
-// The conversation's view of a request: one status card kept up to date (Cancel while the device
-// has not picked the command up), milestones in its thread. Built from the request, the device
-// and the timeline, none of which hold a passcode.
+// The conversation's view of a request: one status card kept up to date, milestones in its thread.
+// Built from the request, the device and the timeline, none of which hold a passcode. The card
+// posted in the conversation is the same for everyone and has no Cancel: Teams refreshes it for
+// the requester (refresh.userIds) and for whoever presses Refresh, and that per-person card shows
+// Cancel only to someone who may cancel (Universal Actions' user-specific views).
+import { eventTitle } from "../../../core/labels.ts";
 import { STATE_LABELS } from "../../../core/lifecycle.ts";
 import type { ThreadView } from "../../../core/ports.ts";
 import { isFinal, type RequestState, type TimelineEvent } from "../../../core/types.ts";
-import { deviceLabel } from "./labels.ts";
-import { type Card, render } from "./render.ts";
+import { type Card, deviceLabel, render } from "./render.ts";
 
 export const STATE_ICONS: Record<RequestState, string> = {
   requested: "⏳",
@@ -30,7 +32,14 @@ export function statusTitle(view: StatusView): string {
   return view.request.kind === "lock" ? `Lock: ${name}` : `Passcode reset: ${name}`;
 }
 
-export function statusCard(view: StatusView): Card {
+export interface StatusAudience {
+  /** Teams user ids (29:...) the card refreshes for by itself: the requester, never everyone. */
+  userIds: string[];
+  /** Show Cancel: only on a card refreshed for someone who may cancel, while the request may be. */
+  cancel: boolean;
+}
+
+export function statusCard(view: StatusView, audience: StatusAudience): Card {
   const { request, device, owner, requester } = view;
   return render("status", {
     title: statusTitle(view),
@@ -42,8 +51,8 @@ export function statusCard(view: StatusView): Card {
     outcome: request.outcome && isFinal(request.state) ? request.outcome : "",
     requestId: request.id,
     started: request.createdAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
-    cancellable: view.cancellable,
-    purpose: view.thread.purpose,
+    cancellable: audience.cancel && view.cancellable,
+    userIds: audience.userIds.slice(0, 60),
   });
 }
 
@@ -52,33 +61,39 @@ export function statusSummary(view: StatusView): string {
   return `${statusTitle(view)}: ${STATE_LABELS[view.request.state]}`;
 }
 
-const EVENT_TITLES: Record<string, string> = {
-  checked: "🔎 Checked",
-  passcode_generated: "🔑 Passcode generated",
-  pushed: "📡 Sent to the device",
-  push_retry: "🔁 Sending again",
-  push_failed: "⚠️ Could not reach the device",
-  received: "📱 Received by the device",
-  passcode_reset: "🔑 Passcode reset",
-  locked: "🔒 Locked",
-  delivered: "📨 Passcode delivered",
-  delivery_retry: "🔁 Delivery retry",
-  delivery_failed: "⚠️ Delivery failed",
-  redacted: "🧹 Passcode removed from chat",
-  redaction_failed: "⚠️ Could not remove the passcode from chat",
-  passcode_purged: "🗑️ Passcode erased",
-  completed: "✅ Completed",
-  refused: "⛔ Refused",
-  failed: "❌ Failed",
-  expired: "⏰ Expired",
-  cancelled: "✖️ Cancelled",
+const EVENT_ICONS: Record<string, string> = {
+  requested: "⏳",
+  checked: "🔎",
+  passcode_generated: "🔑",
+  pushed: "📡",
+  push_retry: "🔁",
+  push_failed: "⚠️",
+  received: "📱",
+  passcode_reset: "🔑",
+  locked: "🔒",
+  delivered: "📨",
+  delivery_retry: "🔁",
+  delivery_failed: "⚠️",
+  redacted: "🧹",
+  redaction_failed: "⚠️",
+  passcode_purged: "🗑️",
+  completed: "✅",
+  refused: "⛔",
+  failed: "❌",
+  expired: "⏰",
+  cancelled: "✖️",
 };
+
+/** "🔒 Locked": an event's title as a Teams card or reply shows it. */
+export function eventHeading(type: string): string {
+  return `${EVENT_ICONS[type] ?? "🔹"} ${eventTitle(type)}`;
+}
 
 /** One reply per batch of milestones ("requested" is the status card itself), within Teams' size limit. */
 export function milestoneTexts(events: TimelineEvent[]): string[] {
   const lines = events
     .filter((e) => e.type !== "requested")
-    .map((e) => `**${EVENT_TITLES[e.type] ?? e.type}** · ${e.detail}`.slice(0, 3000));
+    .map((e) => `**${eventHeading(e.type)}** · ${e.detail}`.slice(0, 3000));
   const out: string[] = [];
   let chunk: string[] = [];
   for (const line of lines) {

@@ -1,12 +1,20 @@
-// Action.Execute (adaptiveCard/action): the status card's Cancel and Refresh, and the chat
-// wizards' steps. The answer is the refreshed card, shown in place to whoever clicked.
+// Action.Execute (adaptiveCard/action): the status card's Cancel and Refresh, "Report lost" on My
+// devices, and the chat wizards' steps. The answer is a card shown in place to whoever clicked
+// (Teams' user-specific view). Viewing a request is authorized and audited by the core
+// (requestDetails); the thread's purpose comes from the stored thread, never from card data; Cancel
+// is shown only to someone who may cancel.
 import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, TurnContext } from "botbuilder";
+import { resolveActor } from "../../../core/authorization.ts";
+import type { Engine } from "../../../core/engine.ts";
 import { CANCELLABLE } from "../../../core/lifecycle.ts";
 import { cancelReset } from "../../../core/reset/cancel-reset.ts";
-import type { ThreadPurpose } from "../../../core/types.ts";
+import { requestDetails } from "../../../core/reset/request-status.ts";
+import type { ResetRequest, ThreadPurpose } from "../../../core/types.ts";
 import { ADAPTIVE_CARD, type Card, messageCard } from "../cards/render.ts";
 import { statusCard } from "../cards/status-card.ts";
+import { type ConversationRef, parseRef, refOf } from "../conversation-ref.ts";
 import { VERBS } from "../ids.ts";
+import { refreshUserIds } from "../teams-timeline.ts";
 import { field, guarded, type TeamsDeps } from "./deps.ts";
 import { lostStep } from "./lost-device.ts";
 import { resetStep } from "./reset-flow.ts";
@@ -22,40 +30,64 @@ export async function onCardAction(
   const card = await guarded(deps, `card ${verb}`, async () => {
     if (verb.startsWith("reset.")) return (await resetStep(deps, ctx, verb, data, false)).card;
     if (verb.startsWith("lost.")) return lostStep(deps, ctx, verb, data);
+    if (verb !== VERBS.cancelRequest && verb !== VERBS.refreshRequest) {
+      return messageCard("Latchkey", "That button is no longer valid.");
+    }
+    const who = await deps.identity.sender(ctx);
+    if (!who.ok) return messageCard("Request", `⛔ ${who.message}`);
     const requestId = field(data, "requestId");
     if (verb === VERBS.cancelRequest) {
-      const who = await deps.identity.sender(ctx);
-      if (!who.ok) return messageCard("Cancel", `⛔ ${who.message}`);
       const r = await cancelReset(deps.engine, { actorEmail: who.email, requestId, surface: "teams" });
-      if (r.status !== "cancelled") note = r.message;
+      // A refused cancel is said to the clicker alone; the card stays as it is.
+      if (r.status !== "cancelled") {
+        note = r.message;
+        return messageCard("Request", r.message);
+      }
     }
-    return (
-      (await currentStatus(deps, requestId, field(data, "purpose"))) ??
-      messageCard("Request", "⛔ No such request.")
-    );
+    return statusFor(deps, ctx, who.email, requestId);
   });
-  // A refused cancel is said to the clicker alone; the card stays as it is.
   if (note)
     return { statusCode: 200, type: "application/vnd.microsoft.activity.message", value: note as never };
   return { statusCode: 200, type: ADAPTIVE_CARD, value: card as never };
 }
 
-/** The status card as the request stands now (the card is already in this conversation). */
-async function currentStatus(deps: TeamsDeps, requestId: string, purpose: string): Promise<Card | null> {
-  const { requests, directory } = deps.engine.stores;
-  const request = requestId ? await requests.get(requestId) : null;
-  if (!request) return null;
-  const device = await directory.device(request.deviceId);
-  return statusCard({
-    thread: {
-      purpose: (["requester", "security", "owner"].includes(purpose)
-        ? purpose
-        : "requester") as ThreadPurpose,
+/** The status card as the request stands now, for one viewer (authorized and audited). */
+async function statusFor(deps: TeamsDeps, ctx: TurnContext, email: string, requestId: string): Promise<Card> {
+  const { engine } = deps;
+  const d = await requestDetails(engine, { actorEmail: email, requestId, surface: "teams" });
+  if (d.status !== "ok") return messageCard("Request", `⛔ ${d.message}`);
+  const { directory } = engine.stores;
+  return statusCard(
+    {
+      thread: { purpose: await purposeHere(engine, d.request.id, ctx) },
+      request: d.request,
+      device: d.device,
+      owner: d.device ? await directory.person(d.device.ownerEmail) : null,
+      requester: await directory.person(d.request.requestedBy),
+      cancellable: CANCELLABLE.includes(d.request.state),
     },
-    request,
-    device,
-    owner: device ? await directory.person(device.ownerEmail) : null,
-    requester: await directory.person(request.requestedBy),
-    cancellable: CANCELLABLE.includes(request.state),
+    { userIds: await refreshUserIds(engine, d.request), cancel: await mayCancel(engine, email, d.request) },
+  );
+}
+
+/** Whether `email` may cancel: the core's rule (an admin, or whoever started it), without an audit row. */
+async function mayCancel(engine: Engine, email: string, request: ResetRequest): Promise<boolean> {
+  if (request.requestedBy === email) return true;
+  return (await resolveActor(engine, email))?.role === "admin";
+}
+
+/** The purpose of the thread whose card was clicked: by its message id, else by its conversation. */
+async function purposeHere(engine: Engine, requestId: string, ctx: TurnContext): Promise<ThreadPurpose> {
+  const threads = await engine.stores.threads.forRequest(requestId);
+  const conversation = refOf(ctx.activity).conversationId;
+  const replyTo = ctx.activity.replyToId;
+  const byMessage = replyTo ? threads.find((t) => t.messageId === replyTo) : undefined;
+  const byConversation = threads.find((t) => {
+    try {
+      return parseRef<ConversationRef>(t.conversation).conversationId === conversation;
+    } catch {
+      return false;
+    }
   });
+  return (byMessage ?? byConversation)?.purpose ?? "requester";
 }

@@ -1,15 +1,19 @@
 // The personal chat: `reset passcode <email>`, `status [request]`, `cancel <request> [reason]`,
-// `help`, and "I lost my device". In a channel or group chat the bot only points to the message
-// extension and the personal chat: status lists and lost-device reports are not for an audience.
+// `my devices`, `help`, and "I lost my device". In a channel or group chat (or anything Teams does
+// not call a 1:1) the bot only points to the message extension and the personal chat: status
+// lists and lost-device reports are not for an audience.
 import type { TurnContext } from "botbuilder";
+import { resolveActor } from "../../../core/authorization.ts";
+import { eventTitle } from "../../../core/labels.ts";
 import { STATE_LABELS } from "../../../core/lifecycle.ts";
 import { cancelReset } from "../../../core/reset/cancel-reset.ts";
 import { recentRequests, requestDetails } from "../../../core/reset/request-status.ts";
-import { type Card, messageCard } from "../cards/render.ts";
+import { type Card, cardTime, messageCard } from "../cards/render.ts";
 import { STATE_ICONS } from "../cards/status-card.ts";
+import { isPersonal } from "../conversation-ref.ts";
 import { VERBS } from "../ids.ts";
 import { guarded, type TeamsDeps } from "./deps.ts";
-import { lostForm } from "./lost-device.ts";
+import { lostForm, myDevices } from "./lost-device.ts";
 import { resetStep } from "./reset-flow.ts";
 
 export type ChatCommand =
@@ -18,6 +22,7 @@ export type ChatCommand =
   | { kind: "status"; requestId: string | null }
   | { kind: "cancel"; requestId: string; reason: string }
   | { kind: "lost" }
+  | { kind: "devices" }
   | { kind: "invalid"; message: string }
   | { kind: "unknown"; text: string };
 
@@ -30,6 +35,7 @@ export const HELP = [
   "- **status** lists the latest requests; **status rq_…** shows one.",
   "- **cancel rq_…** withdraws a request the device has not picked up yet.",
   "- **I lost my device**: lock one of your own devices now; the security team is told.",
+  "- **my devices**: your devices, their state, and a **Report lost** button for each.",
 ];
 
 export function parseChat(raw: string): ChatCommand {
@@ -41,6 +47,7 @@ export function parseChat(raw: string): ChatCommand {
   const words = text.split(/\s+/).filter(Boolean);
   const [first = "", ...rest] = words;
   if (!first || /^(help|\?)$/i.test(first)) return { kind: "help" };
+  if (/^(my\s+)?devices?$/i.test(text)) return { kind: "devices" };
   if (/\b(lost|stolen|missing)\b/i.test(text) && !/^(reset|status|cancel)$/i.test(first))
     return { kind: "lost" };
   if (/^reset$/i.test(first)) {
@@ -66,7 +73,7 @@ export function parseChat(raw: string): ChatCommand {
 
 export async function answerChat(deps: TeamsDeps, ctx: TurnContext): Promise<Card> {
   const command = parseChat(ctx.activity.text ?? "");
-  const personal = (ctx.activity.conversation?.conversationType ?? "personal") === "personal";
+  const personal = isPersonal(ctx.activity, deps.local);
   if (command.kind === "help") return messageCard("Latchkey", ...HELP);
   if (!personal) {
     return messageCard(
@@ -82,6 +89,8 @@ export async function answerChat(deps: TeamsDeps, ctx: TurnContext): Promise<Car
       }
       case "lost":
         return lostForm(deps, ctx);
+      case "devices":
+        return myDevices(deps, ctx);
       case "invalid":
         return messageCard("Latchkey", command.message);
       case "status":
@@ -119,10 +128,19 @@ async function statusOrCancel(
     });
     if (d.status !== "ok") return messageCard("Request", `⛔ ${d.message}`);
     const head = `${STATE_ICONS[d.request.state]} **${d.device?.name ?? d.request.deviceId}** · ${STATE_LABELS[d.request.state]}`;
-    const lines = d.events
-      .slice(-10)
-      .map((e) => `${e.at.toISOString().slice(0, 19)}Z · **${e.type}** · ${e.detail}`);
-    return messageCard(`Request ${d.request.id}`, head, d.request.outcome ?? "", ...lines);
+    const shown = d.events.slice(-10);
+    const lines = shown.map((e) => `${cardTime(e.at)} · **${eventTitle(e.type)}** · ${e.detail}`);
+    const earlier =
+      shown.length < d.events.length
+        ? `${d.events.length - shown.length} earlier events: press **Details** on the status card.`
+        : "";
+    return messageCard(`Request ${d.request.id}`, head, d.request.outcome ?? "", earlier, ...lines);
+  }
+  if (!(await resolveActor(deps.engine, who.email))) {
+    return messageCard(
+      "Latest requests",
+      `⛔ You are not in Latchkey's inventory (${who.email}), so there is nothing to show. Ask IT to add you.`,
+    );
   }
   const list = await recentRequests(deps.engine, { actorEmail: who.email, limit: 10 });
   if (list.length === 0) return messageCard("Latest requests", "No requests yet.", ...HELP.slice(1, 2));

@@ -1,15 +1,19 @@
-// An employee reports one of their own devices lost from the personal chat ("I lost my device"):
-// pick a device, confirm, and it is locked at once. The request is followed in their chat and, when
+// An employee reports one of their own devices lost from the personal chat: "I lost my device"
+// (pick a device, confirm) or "My devices" (a "Report lost" button per device, straight to the
+// confirmation). The device is locked at once. The request is followed in their chat and, when
 // TEAMS_SECURITY_CONVERSATION is set, by an alert card with the live timeline in that channel.
 import type { TurnContext } from "botbuilder";
-import { choiceFor, deviceChoices } from "../../../core/reset/device-choices.ts";
+import { authorize, resolveActor } from "../../../core/authorization.ts";
+import { choiceFor, deviceChoices, ownDevices } from "../../../core/reset/device-choices.ts";
 import { reportLostDevice } from "../../../core/reset/start-reset.ts";
 import type { ThreadTarget } from "../../../core/types.ts";
+import { myDevicesCard } from "../cards/details-card.ts";
 import { lostConfirmCard, lostFormCard } from "../cards/flow-cards.ts";
 import { type Card, messageCard } from "../cards/render.ts";
-import { type ConversationRef, refOf } from "../conversation-ref.ts";
+import { isPersonal, refOf } from "../conversation-ref.ts";
 import { VERBS } from "../ids.ts";
-import { field, type TeamsDeps } from "./deps.ts";
+import { type Confirmation, confirmationHolds, sealConfirmation } from "./confirm-seal.ts";
+import { answerWithin, field, type TeamsDeps } from "./deps.ts";
 
 const TITLE = "Report a lost device";
 
@@ -26,6 +30,19 @@ export async function lostForm(deps: TeamsDeps, ctx: TurnContext): Promise<Card>
   return lostFormCard(result.choices);
 }
 
+/** "My devices": the sender's own devices, each with its state and a "Report lost" button. */
+export async function myDevices(deps: TeamsDeps, ctx: TurnContext): Promise<Card> {
+  const who = await deps.identity.sender(ctx);
+  if (!who.ok) return messageCard("My devices", `⛔ ${who.message}`);
+  if (!(await resolveActor(deps.engine, who.email))) {
+    return messageCard(
+      "My devices",
+      `You are not in Latchkey's inventory (${who.email}). Ask IT to add you, then say **my devices** again.`,
+    );
+  }
+  return myDevicesCard(await ownDevices(deps.engine, who.email));
+}
+
 export async function lostStep(
   deps: TeamsDeps,
   ctx: TurnContext,
@@ -34,50 +51,70 @@ export async function lostStep(
 ): Promise<Card> {
   const { engine } = deps;
   // Followed in the reporter's own chat: a report from a shared conversation would be followed there.
-  if (refOf(ctx.activity).conversationType !== "personal") {
+  if (!isPersonal(ctx.activity, deps.local)) {
     return messageCard(TITLE, "Report a lost device in your 1:1 chat with Latchkey.");
   }
   const who = await deps.identity.sender(ctx);
   if (!who.ok) return messageCard(TITLE, `⛔ ${who.message}`);
   const deviceId = field(data, "deviceId");
   const device = deviceId ? await engine.stores.directory.device(deviceId) : null;
-  if (!device || device.ownerEmail !== who.email) {
-    return messageCard(TITLE, "⛔ You can only report your own devices. Ask IT about any other device.");
+  if (!device) return messageCard(TITLE, "⛔ That device is no longer in the inventory.");
+  if (device.ownerEmail !== who.email) {
+    // Audited like every refusal: someone tried to act on a device that is not theirs.
+    const decision = await authorize(engine, {
+      actorEmail: who.email,
+      action: "report_lost",
+      device,
+      surface: "teams",
+    });
+    const why = decision.allowed ? "Use **reset passcode** for someone else's device." : decision.message;
+    return messageCard(TITLE, `⛔ You can only report your own devices. ${why}`);
   }
+  const shown: Confirmation = {
+    kind: "report_lost",
+    actorEmail: who.email,
+    key: field(data, "key"),
+    deviceId: device.id,
+    owner: device.ownerEmail,
+    notify: true,
+  };
   if (verb === VERBS.lostConfirm) {
     const choice = await choiceFor(engine, device, "report_lost");
     if (choice.refusal || choice.action === "none") return messageCard(TITLE, `⛔ ${choice.refusal ?? ""}`);
     const key = engine.random.id("tk");
-    return lostConfirmCard(device, choice.action, who.email, deps.securityConversation !== null, key);
+    const seal = sealConfirmation(engine, { ...shown, key });
+    return lostConfirmCard(device, choice.action, who.email, deps.security.id !== null, { key, seal });
   }
-  const key = field(data, "key");
-  if (verb !== VERBS.lostStart || !key)
+  if (verb !== VERBS.lostStart || !confirmationHolds(engine, shown, field(data, "seal"))) {
     return messageCard(TITLE, "That button is no longer valid. Start again.");
+  }
   const here = refOf(ctx.activity);
   const threads: ThreadTarget[] = [
     { surface: "teams", purpose: "owner", conversation: JSON.stringify(here) },
   ];
-  if (deps.securityConversation) {
-    const security: ConversationRef = {
-      ...here,
-      conversationId: deps.securityConversation,
-      conversationType: "channel",
-    };
+  const security = await deps.security.target(here);
+  if (security)
     threads.push({ surface: "teams", purpose: "security", conversation: JSON.stringify(security) });
-  }
-  const result = await reportLostDevice(engine, {
-    actorEmail: who.email,
-    deviceId: device.id,
-    surface: "teams",
-    idempotencyKey: `teams-card:${key}`,
-    threads,
-  });
-  if (result.status === "busy" || result.status === "not_allowed" || result.status === "not_found") {
+  const result = await answerWithin(
+    deps,
+    "report lost device",
+    reportLostDevice(engine, {
+      actorEmail: who.email,
+      deviceId: device.id,
+      surface: "teams",
+      idempotencyKey: `teams-card:${shown.key}`,
+      threads,
+    }),
+  );
+  if (
+    result &&
+    (result.status === "busy" || result.status === "not_allowed" || result.status === "not_found")
+  ) {
     return messageCard(TITLE, `⛔ ${result.message}`);
   }
   return messageCard(
     TITLE,
-    `🔒 ${device.name} is being locked (request ${result.request.id}). Follow it below.`,
-    deps.securityConversation ? "The security team has been alerted." : "",
+    `🔒 ${device.name} is being locked${result ? ` (request ${result.request.id})` : ""}. Follow it below.`,
+    security ? "The security team has been alerted." : "",
   );
 }

@@ -3,6 +3,7 @@
 // composeExtension/submitAction answers with the next step, or closes the dialog once the reset
 // has started; its status card is then posted into the conversation by the thread follower.
 import type { MessagingExtensionAction, MessagingExtensionActionResponse, TurnContext } from "botbuilder";
+import { authorize, resolveActor } from "../../../core/authorization.ts";
 import { personFormCard } from "../cards/flow-cards.ts";
 import { attachment, type Card, messageCard } from "../cards/render.ts";
 import { RESET_COMMAND_ID, VERBS } from "../ids.ts";
@@ -29,6 +30,19 @@ export async function fetchTask(
   const card = await guarded(deps, "fetch task", async () => {
     const user = action.messagePayload?.from?.user;
     if (!user?.id) return personFormCard();
+    const who = await deps.identity.sender(ctx);
+    if (!who.ok) return messageCard(TITLE, `⛔ ${who.message}`);
+    if ((await resolveActor(deps.engine, who.email))?.role !== "admin") {
+      // Refused (and audited) before the author is looked up: an employee learns nothing about them.
+      const decision = await authorize(deps.engine, {
+        actorEmail: who.email,
+        action: "reset",
+        device: null,
+        ownerEmail: `teams:${user.id}`,
+        surface: "teams",
+      });
+      if (!decision.allowed) return messageCard(TITLE, `⛔ ${decision.message}`);
+    }
     // Teams names a message's author by AAD object id in the message payload.
     const author = await deps.identity.member(ctx, user.id, user.id);
     if (!author.ok) return personFormCard("", `The message's author: ${author.message}`);

@@ -1,20 +1,31 @@
 // The admin's reset wizard, shared by the message extension's dialog (Action.Submit) and the
 // personal chat (Action.Execute): person -> device form (refused devices with their reason, not
-// selectable) -> confirmation naming device and owner -> start. The start is keyed by a nonce
-// minted with the confirmation card, so Teams' retried submits and double clicks start one reset.
+// selectable) -> confirmation naming device and owner -> start. Each step is authorized by the
+// core (and refusals audited): an employee never sees a confirmation for someone else's device.
+// The confirmation is sealed (confirm-seal.ts) and its nonce keys the start, so Teams' retried
+// submits and double clicks start one reset, and a crafted submit cannot change what was shown.
 import type { TurnContext } from "botbuilder";
+import { authorize } from "../../../core/authorization.ts";
 import { choiceFor, deviceChoices } from "../../../core/reset/device-choices.ts";
 import { startReset } from "../../../core/reset/start-reset.ts";
 import { personFormCard, resetConfirmCard, resetFormCard } from "../cards/flow-cards.ts";
 import { type Card, messageCard } from "../cards/render.ts";
 import { refOf } from "../conversation-ref.ts";
 import { VERBS } from "../ids.ts";
-import { field, type TeamsDeps } from "./deps.ts";
+import { type Confirmation, confirmationHolds, sealConfirmation } from "./confirm-seal.ts";
+import { answerWithin, field, type TeamsDeps } from "./deps.ts";
 
 export type StepResult = { kind: "card"; card: Card } | { kind: "done"; card: Card; closeWith?: string };
 
+const TITLE = "Reset passcode";
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 const card = (c: Card): StepResult => ({ kind: "card", card: c });
+/** The dialog closes and says why (in chat, the card says it). */
+const stop = (message: string): StepResult => ({
+  kind: "done",
+  card: messageCard(TITLE, `⛔ ${message}`),
+  closeWith: message,
+});
 
 export async function resetStep(
   deps: TeamsDeps,
@@ -23,96 +34,142 @@ export async function resetStep(
   data: unknown,
   dialog: boolean,
 ): Promise<StepResult> {
-  const { engine } = deps;
   const who = await deps.identity.sender(ctx);
-  if (!who.ok)
-    return { kind: "done", card: messageCard("Reset passcode", `⛔ ${who.message}`), closeWith: who.message };
+  if (!who.ok) return stop(who.message);
   const owner = field(data, "owner").toLowerCase();
+  if (verb === VERBS.resetForm) return form(deps, who.email, owner, dialog);
+  if (verb === VERBS.resetConfirm) return confirm(deps, who.email, owner, data, dialog);
+  if (verb === VERBS.resetStart) return start(deps, ctx, who.email, owner, data, dialog);
+  return { kind: "done", card: messageCard(TITLE, "That button is no longer valid. Start again.") };
+}
 
-  if (verb === VERBS.resetForm) {
-    if (!EMAIL.test(owner)) {
-      const problem = owner ? `"${owner}" is not an email address.` : "";
-      // The person form is a dialog's (Action.Submit); in chat the command itself names the person.
-      if (dialog) return card(personFormCard(owner, problem));
-      return card(
-        messageCard("Reset passcode", problem, "Say whose device: **reset passcode alice@example.com**"),
-      );
-    }
-    const result = await deviceChoices(engine, {
-      actorEmail: who.email,
+async function form(
+  deps: TeamsDeps,
+  actorEmail: string,
+  owner: string,
+  dialog: boolean,
+): Promise<StepResult> {
+  if (!EMAIL.test(owner)) {
+    const problem = owner ? `"${owner}" is not an email address.` : "";
+    // The person form is a dialog's (Action.Submit); in chat the command itself names the person.
+    if (dialog) return card(personFormCard(owner, problem));
+    return card(messageCard(TITLE, problem, "Say whose device: **reset passcode alice@example.com**"));
+  }
+  // Authorized (and a refusal audited) before the person is looked up.
+  const result = await deviceChoices(deps.engine, {
+    actorEmail,
+    ownerEmail: owner,
+    surface: "teams",
+    purpose: "reset",
+  });
+  if (result.status === "unknown_person" && dialog) return card(personFormCard(owner, result.message));
+  if (result.status !== "ok") return stop(result.message);
+  return card(resetFormCard(result.owner, result.choices, dialog));
+}
+
+async function confirm(
+  deps: TeamsDeps,
+  actorEmail: string,
+  owner: string,
+  data: unknown,
+  dialog: boolean,
+): Promise<StepResult> {
+  const { engine } = deps;
+  const deviceId = field(data, "deviceId");
+  const device = deviceId ? await engine.stores.directory.device(deviceId) : null;
+  const person = await engine.stores.directory.person(owner);
+  // An unknown device, or one that is not this person's: the form again (itself authorized).
+  if (!device || !person || device.ownerEmail !== person.email) return form(deps, actorEmail, owner, dialog);
+  const decision = await authorize(engine, { actorEmail, action: "reset", device, surface: "teams" });
+  if (!decision.allowed) return stop(decision.message);
+  // The form may have been open for a while: the device's situation is checked again.
+  const choice = await choiceFor(engine, device, "reset");
+  if (choice.refusal) {
+    const again = await deviceChoices(engine, {
+      actorEmail,
       ownerEmail: owner,
       surface: "teams",
       purpose: "reset",
     });
-    if (result.status === "unknown_person" && dialog) return card(personFormCard(owner, result.message));
-    if (result.status !== "ok")
-      return {
-        kind: "done",
-        card: messageCard("Reset passcode", `⛔ ${result.message}`),
-        closeWith: result.message,
-      };
-    return card(resetFormCard(result.owner, result.choices, dialog));
+    if (again.status !== "ok") return stop(choice.refusal);
+    return card(resetFormCard(again.owner, again.choices, dialog, `⛔ ${device.name}: ${choice.refusal}`));
   }
+  const shown: Confirmation = {
+    kind: "reset",
+    actorEmail,
+    key: engine.random.id("tk"),
+    deviceId: device.id,
+    owner: person.email,
+    notify: field(data, "notifyUser") === "true",
+  };
+  return card(
+    resetConfirmCard(
+      device,
+      person,
+      {
+        notify: shown.notify,
+        warnings: choice.capability.warnings,
+        key: shown.key,
+        seal: sealConfirmation(engine, shown),
+      },
+      dialog,
+    ),
+  );
+}
 
-  if (verb === VERBS.resetConfirm) {
-    const deviceId = field(data, "deviceId");
-    const device = deviceId ? await engine.stores.directory.device(deviceId) : null;
-    const person = await engine.stores.directory.person(owner);
-    if (!device || !person || device.ownerEmail !== person.email) {
-      return resetStep(deps, ctx, VERBS.resetForm, { owner }, dialog);
-    }
-    // The form may have been open for a while: the device's situation is checked again.
-    const choice = await choiceFor(engine, device, "reset");
-    if (choice.refusal) {
-      const again = await deviceChoices(engine, {
-        actorEmail: who.email,
-        ownerEmail: owner,
-        surface: "teams",
-        purpose: "reset",
-      });
-      if (again.status !== "ok")
-        return { kind: "done", card: messageCard("Reset passcode", `⛔ ${choice.refusal}`) };
-      return card(resetFormCard(again.owner, again.choices, dialog, `⛔ ${device.name}: ${choice.refusal}`));
-    }
-    const notify = field(data, "notifyUser") === "true";
-    const key = engine.random.id("tk");
-    return card(
-      resetConfirmCard(device, person, { notify, warnings: choice.capability.warnings, key }, dialog),
-    );
+async function start(
+  deps: TeamsDeps,
+  ctx: TurnContext,
+  actorEmail: string,
+  owner: string,
+  data: unknown,
+  dialog: boolean,
+): Promise<StepResult> {
+  const { engine } = deps;
+  const shown: Confirmation = {
+    kind: "reset",
+    actorEmail,
+    key: field(data, "key"),
+    deviceId: field(data, "deviceId"),
+    owner,
+    notify: field(data, "notifyUser") === "true",
+  };
+  if (!confirmationHolds(engine, shown, field(data, "seal"))) {
+    engine.log.warn({ component: "teams", actorEmail }, "a reset confirmation did not match its seal");
+    return stop("That confirmation is not valid (it was changed or has expired). Start again.");
   }
-
-  if (verb === VERBS.resetStart) {
-    const key = field(data, "key");
-    const deviceId = field(data, "deviceId");
-    if (!key || !deviceId) return resetStep(deps, ctx, VERBS.resetForm, { owner }, dialog);
-    const result = await startReset(engine, {
-      actorEmail: who.email,
-      deviceId,
-      notifyUser: field(data, "notifyUser") === "true",
-      surface: "teams",
-      idempotencyKey: `teams-card:${key}`,
-      threads: [
-        { surface: "teams", purpose: "requester", conversation: JSON.stringify(refOf(ctx.activity)) },
-      ],
-    });
-    // Started, refused and duplicate requests are shown by their status card; the rest is said here.
-    if (result.status === "busy" || result.status === "not_allowed" || result.status === "not_found") {
-      return {
-        kind: "done",
-        card: messageCard("Reset passcode", `⛔ ${result.message}`),
-        closeWith: result.message,
-      };
-    }
+  // The device may have changed hands since the confirmation named its owner.
+  const device = await engine.stores.directory.device(shown.deviceId);
+  if (!device || device.ownerEmail !== shown.owner) {
+    return stop("The device's owner changed since the confirmation. Start again.");
+  }
+  const starting = startReset(engine, {
+    actorEmail,
+    deviceId: shown.deviceId,
+    notifyUser: shown.notify,
+    surface: "teams",
+    idempotencyKey: `teams-card:${shown.key}`,
+    threads: [{ surface: "teams", purpose: "requester", conversation: JSON.stringify(refOf(ctx.activity)) }],
+  });
+  const result = await answerWithin(deps, "start reset", starting);
+  const where = dialog ? "is posted in this conversation" : "follows below";
+  if (!result) {
+    // Still sending to the device: answer now, before Teams retries the submit; the card follows.
     return {
       kind: "done",
-      card: messageCard(
-        "Reset passcode",
-        `Request ${result.request.id} is under way. Its status card ${dialog ? "is posted in this conversation" : "follows below"}; the new passcode comes to you privately.`,
-      ),
+      card: messageCard(TITLE, `The reset of ${device.name} is under way. Its status card ${where}.`),
+      closeWith: `The reset of ${device.name} is under way: its status card ${where}.`,
     };
+  }
+  // Started, refused and duplicate requests are shown by their status card; the rest is said here.
+  if (result.status === "busy" || result.status === "not_allowed" || result.status === "not_found") {
+    return stop(result.message);
   }
   return {
     kind: "done",
-    card: messageCard("Reset passcode", "That button is no longer valid. Start again."),
+    card: messageCard(
+      TITLE,
+      `Request ${result.request.id} is under way. Its status card ${where}; the new passcode comes to you privately.`,
+    ),
   };
 }
