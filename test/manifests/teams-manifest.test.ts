@@ -1,10 +1,12 @@
 // The Teams app manifest and the bot must name the same command and chat commands, or the app
-// installs fine and then never receives what it listens for. The manifest's JSON schema
-// (developer.microsoft.com/json-schemas/teams/v1.17) cannot be fetched here, so the required
-// fields and the documented limits are checked by hand; the icons are checked as PNGs of the
-// documented sizes; and `npm run teams:package` is run and its zip read back.
+// installs fine and then never receives what it listens for. The manifest is validated against
+// Microsoft's JSON schema for its version (vendored by Microsoft's own @microsoft/app-manifest
+// package, since developer.microsoft.com cannot be reached here), and the limits the schema does
+// not state are checked by hand; the icons are checked as PNGs of the documented sizes; and
+// `npm run teams:package` is run and its zip read back and validated too.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inflateRawSync, inflateSync } from "node:zlib";
@@ -118,7 +120,34 @@ function unzip(buf: Buffer): Map<string, Buffer> {
 const text = readFileSync(join(DIR, "manifest.json"), "utf8");
 const manifest = Manifest.parse(JSON.parse(text));
 
+/** Errors of `manifest` against Microsoft's schema for its manifestVersion (empty when valid). */
+const require = createRequire(import.meta.url);
+// CommonJS packages: loaded with require so their default exports keep their types.
+const Ajv = require("ajv-draft-04") as typeof import("ajv-draft-04").default;
+const addFormats = require("ajv-formats") as typeof import("ajv-formats").default;
+
+function schemaErrors(manifest: { manifestVersion: string }): string[] {
+  const schemaPath = require.resolve(
+    `@microsoft/app-manifest/build/json-schemas/teams/v${manifest.manifestVersion}/MicrosoftTeams.schema.json`,
+  );
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile(JSON.parse(readFileSync(schemaPath, "utf8")));
+  if (validate(manifest)) return [];
+  return (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`);
+}
+
 describe("Teams app manifest", () => {
+  it("is valid against Microsoft's JSON schema for its version", () => {
+    const manifest = JSON.parse(readFileSync(join(DIR, "manifest.json"), "utf8"));
+    expect(manifest.manifestVersion).toBe("1.17");
+    expect(schemaErrors(manifest)).toEqual([]);
+    // The check can fail: a manifest missing its bots' scopes is refused by the schema.
+    const broken = structuredClone(manifest);
+    delete broken.bots[0].scopes;
+    expect(schemaErrors(broken).join("\n")).toMatch(/scopes/);
+  });
+
   it("declares the action command the bot handles, from the compose box and a message's menu", () => {
     const [ext] = manifest.composeExtensions;
     const reset = ext?.commands.find((c) => c.id === RESET_COMMAND_ID);
@@ -157,6 +186,7 @@ describe("Teams app manifest", () => {
       const files = unzip(readFileSync(out));
       expect([...files.keys()].sort()).toEqual(["color.png", "manifest.json", "outline.png"]);
       const packaged = Manifest.parse(JSON.parse(String(files.get("manifest.json"))));
+      expect(schemaErrors(packaged)).toEqual([]);
       expect(packaged.bots[0]?.botId).toBe(botId);
       expect(packaged.composeExtensions[0]?.botId).toBe(botId);
       expect(packaged.validDomains).toEqual(["latchkey.contoso.example"]);
