@@ -8,8 +8,12 @@ import { CANCELLABLE } from "../lifecycle.ts";
 import type { ChatTimeline, ThreadView, TimelineObserver } from "../ports.ts";
 import { type ChatThread, isFinal, type ResetRequest } from "../types.ts";
 
-/** Longer than a chat call can take with its own retries, so a live lease is never stolen. */
-const LEASE_MS = 120_000;
+/**
+ * Longer than one chat step can take with the adapters' own retry budgets (each call is bounded
+ * well under it, and the lease is renewed before each step), so a live lease is never stolen; a
+ * crashed worker's thread is picked up by the sweep at most this long after.
+ */
+const LEASE_MS = 300_000;
 /** A thread that could not catch up for this long after its request ended is given up. */
 const GIVE_UP_MS = 86_400_000;
 
