@@ -103,6 +103,20 @@ export async function startFakeConnector(opts: { users: FakeTeamsUser[] }): Prom
     if (parts[3] === "activities" && method === "PUT" && parts[4]) {
       const m = messages.find((x) => x.id === parts[4] && x.conversationId === conversationId);
       if (!m) return [404, { error: { code: "ActivityNotFoundInConversation" } }];
+      // Teams (and the Agents Playground) turn an activity into one message per part (its text,
+      // each attachment) unless the attachments are a carousel; an update must stay one message.
+      const update = body as { text?: unknown; attachments?: unknown[]; attachmentLayout?: unknown };
+      const pieces =
+        (update.text ? 1 : 0) +
+        (update.attachmentLayout === "carousel"
+          ? Math.min(1, update.attachments?.length ?? 0)
+          : (update.attachments?.length ?? 0));
+      if (pieces > 1) {
+        return [
+          400,
+          { error: { code: "BadSyntax", message: "Activity resulted into multiple skype activities" } },
+        ];
+      }
       m.activity = { ...body, id: m.id };
       m.edits.push(body);
       return [200, { id: m.id }];

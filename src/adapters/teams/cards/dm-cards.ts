@@ -1,5 +1,8 @@
 // The passcode message and what it becomes once the passcode is removed. The notification text
-// (summary, text: what a toast or the chat list shows) never holds the passcode; only the card does.
+// (summary: what a toast or the chat list shows) never holds the passcode; only the card does.
+// Both are edits of the message first posted (text only): an edit must be one message, so it has
+// a summary and one card, and no text (Teams refuses text plus a card in an update with
+// "Activity resulted into multiple skype activities").
 
 import { duration } from "../../../core/duration.ts";
 import { platformLabel } from "../../../core/labels.ts";
@@ -18,7 +21,6 @@ export function passcodeActivity(letter: PasscodeLetter, removeAfterMs: number) 
   const notice = `Latchkey: the new passcode for ${device.name} is ready. Open this chat to see it.`;
   return {
     summary: notice,
-    text: notice,
     attachments: [
       attachment(
         render("passcode", {
@@ -46,7 +48,6 @@ export function redactedActivity(device: Device | null, sentAt: Date) {
   const text = `Latchkey: a passcode for ${name} was sent here; it has been removed.`;
   return {
     summary: text,
-    text,
     attachments: [
       attachment(
         messageCard(
