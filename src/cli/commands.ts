@@ -1,10 +1,10 @@
 // Operator commands. Each parses its arguments, calls one core function, prints the result.
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { checkCapability } from "../core/capability.ts";
 import type { Engine } from "../core/engine.ts";
 import { issueEnrollmentCode } from "../core/enrollment.ts";
 import { cancelReset } from "../core/reset/cancel-reset.ts";
+import { assessDevice } from "../core/reset/device-choices.ts";
 import { reportLostDevice, type StartResult, startReset } from "../core/reset/start-reset.ts";
 import { isFinal, type ResetRequest } from "../core/types.ts";
 import { formatFromFileName, parseInventory } from "../inventory/parse-inventory.ts";
@@ -44,14 +44,8 @@ export async function importInventory(engine: Engine, io: Io, file: string | und
 export async function listDevices(engine: Engine, io: Io, flags: Flags): Promise<number> {
   const owner = typeof flags.owner === "string" ? flags.owner : undefined;
   const devices = await engine.stores.directory.listDevices(owner ? { ownerEmail: owner } : {});
-  const now = engine.clock.now();
   const rows = devices.map((d) => {
-    const c = checkCapability(d, {
-      now,
-      staleAfterMs: engine.settings.staleDeviceAfterMs,
-      expiresAt: now,
-      activeRequest: null,
-    });
+    const c = assessDevice(engine, d, null);
     return [d.id, d.ownerEmail, d.platform, d.osVersion, d.managementMode, c.capable ? "yes" : "no", d.name];
   });
   io.out(table([["ID", "OWNER", "PLATFORM", "OS", "MODE", "RESETTABLE", "NAME"], ...rows]));
@@ -70,14 +64,8 @@ export async function checkDevice(
     io.err(`No device with id "${id}" is in the inventory.`);
     return 1;
   }
-  const now = engine.clock.now();
   const active = await engine.stores.requests.activeForDevice(id);
-  const c = checkCapability(device, {
-    now,
-    staleAfterMs: engine.settings.staleDeviceAfterMs,
-    expiresAt: new Date(now.getTime() + engine.settings.requestExpiryMs),
-    activeRequest: active ? { id: active.id, state: active.state } : null,
-  });
+  const c = assessDevice(engine, device, active);
   if (flags.json) {
     io.out(
       JSON.stringify({ deviceId: c.deviceId, capable: c.capable, reason: c.reason, warnings: c.warnings }),

@@ -67,25 +67,32 @@ export async function choiceFor(
   return choice;
 }
 
+/**
+ * What Latchkey may do with a device right now, passcode policy included: the form, the start of a
+ * reset and the CLI all ask here, so they never disagree.
+ */
+export function assessDevice(engine: Engine, device: Device, active: ResetRequest | null): Capability {
+  const now = engine.clock.now();
+  return withPasscodeRules(
+    checkCapability(device, {
+      now,
+      staleAfterMs: engine.settings.staleDeviceAfterMs,
+      expiresAt: new Date(now.getTime() + engine.settings.requestExpiryMs),
+      activeRequest: active ? { id: active.id, state: active.state } : null,
+    }),
+    device,
+  );
+}
+
 async function choicesFor(
   engine: Engine,
   devices: Device[],
   purpose: "reset" | "report_lost",
 ): Promise<DeviceChoice[]> {
-  const now = engine.clock.now();
-  const expiresAt = new Date(now.getTime() + engine.settings.requestExpiryMs);
   const choices: DeviceChoice[] = [];
   for (const device of devices) {
     const active = await engine.stores.requests.activeForDevice(device.id);
-    const capability = withPasscodeRules(
-      checkCapability(device, {
-        now,
-        staleAfterMs: engine.settings.staleDeviceAfterMs,
-        expiresAt,
-        activeRequest: active ? { id: active.id, state: active.state } : null,
-      }),
-      device,
-    );
+    const capability = assessDevice(engine, device, active);
     const lockOnly = purpose === "report_lost" && !capability.reset.allowed;
     const verdict = lockOnly ? capability.lock : capability.reset;
     const action = !verdict.allowed ? "none" : lockOnly ? "lock" : "reset_and_lock";

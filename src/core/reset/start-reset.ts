@@ -1,13 +1,14 @@
 // Use case: an admin (or an employee reporting their own device lost) starts a reset-and-lock
 // or lock-only request. Check -> generate -> store encrypted -> push, each step in the timeline.
 import { authorize } from "../authorization.ts";
-import { type Capability, checkCapability, withPasscodeRules } from "../capability.ts";
+import type { Capability } from "../capability.ts";
 import { announce, type Engine } from "../engine.ts";
 import { STATE_LABELS } from "../lifecycle.ts";
 import { generatePasscode, passcodeRulesFor } from "../passcode.ts";
 import type { AuditInput, NewEvent } from "../ports.ts";
 import { sha256 } from "../secrets.ts";
 import type { Device, RequestKind, ResetRequest, Surface, ThreadTarget } from "../types.ts";
+import { assessDevice } from "./device-choices.ts";
 import { pushRequest } from "./push-command.ts";
 
 export interface StartInput {
@@ -65,15 +66,7 @@ async function start(
 
   const now = engine.clock.now();
   const expiresAt = new Date(now.getTime() + engine.settings.requestExpiryMs);
-  const capability = withPasscodeRules(
-    checkCapability(device, {
-      now,
-      staleAfterMs: engine.settings.staleDeviceAfterMs,
-      expiresAt,
-      activeRequest: null,
-    }),
-    device,
-  );
+  const capability = assessDevice(engine, device, null);
   const kind: RequestKind = action === "report_lost" && !capability.reset.allowed ? "lock" : "reset_and_lock";
   const verdict = kind === "lock" ? capability.lock : capability.reset;
   const base = {
