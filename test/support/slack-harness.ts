@@ -1,17 +1,5 @@
-// Latchkey on its embedded defaults (SQLite, simulated phones, mail outbox) with Slack pointed at
-// the fake Slack Web API, plus a client that sends correctly signed Slack requests to it. The
-// demo inventory's people are Slack users of the fake workspace. Below the harness: the steps the
-// Slack tests share (open the reset form, choose a device, confirm, follow the request's thread),
-// each checking what Slack is answered on the way.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Writable } from "node:stream";
-import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, expect, vi } from "vitest";
-import { createLogger } from "../../src/adapters/log/logger.ts";
-import { type Running, type StartOptions, startLatchkey } from "../../src/compose.ts";
-import { loadConfig } from "../../src/config.ts";
+import type { StartOptions } from "../../src/compose.ts";
 import {
   type FakeSlack,
   type FakeSlackCall,
@@ -21,6 +9,7 @@ import {
   type FakeSlackView,
   startFakeSlack,
 } from "../fakes/fake-slack-api.ts";
+import { type Embedded, startEmbedded } from "./embedded.ts";
 import { createSlackClient, type SlackClient, type StateValues } from "./slack-requests.ts";
 
 export const SIGNING_SECRET = "test-signing-secret";
@@ -43,15 +32,10 @@ export const SLACK_USERS: FakeSlackUser[] = [
   { id: "UBOT", name: "somebot", realName: "Some Bot", email: "bot@example.com", isBot: true },
 ];
 
-export interface SlackHarness {
+/** Latchkey on embedded defaults (stop() also closes the fake) with the fake platform and its client. */
+export interface SlackHarness extends Embedded {
   fake: FakeSlack;
-  running: Running;
   slack: SlackClient;
-  dir: string;
-  logs: string[];
-  /** Every email in the outbox, parsed. */
-  outbox(): Promise<{ to: string; subject: string; text: string }[]>;
-  stop(): Promise<void>;
 }
 
 export async function startSlackHarness(
@@ -60,55 +44,33 @@ export async function startSlackHarness(
   fakeOptions: Omit<FakeSlackOptions, "users"> = {},
 ): Promise<SlackHarness> {
   const fake = await startFakeSlack({ users: SLACK_USERS, ...fakeOptions });
-  const dir = mkdtempSync(join(tmpdir(), "latchkey-slack-"));
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      logs.push(String(chunk));
-      cb();
+  const embedded = await startEmbedded(
+    "slack",
+    {
+      SLACK_BOT_TOKEN: "xoxb-test-token",
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      SLACK_SECURITY_CHANNEL: SECURITY_CHANNEL,
+      ...env,
     },
-  });
-  const config = loadConfig({
-    DATA_DIR: dir,
-    PORT: "0",
-    HOST: "127.0.0.1",
-    SIMULATOR_DELAY: "20ms",
-    SLACK_BOT_TOKEN: "xoxb-test-token",
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: fake.apiUrl,
-    SLACK_SECURITY_CHANNEL: SECURITY_CHANNEL,
-    ...env,
-  });
-  const running = await startLatchkey(config, createLogger("trace", sink), {
-    slack: {
-      postIntervalMs: 0,
-      updateIntervalMs: 0,
-      retries: { retries: 2, minTimeout: 10, maxTimeout: 50 },
-      ...opts.slack,
-    },
-  });
+    () => ({
+      slack: {
+        postIntervalMs: 0,
+        updateIntervalMs: 0,
+        retries: { retries: 2, minTimeout: 10, maxTimeout: 50 },
+        ...opts.slack,
+      },
+    }),
+  );
+  const { running } = embedded;
   const slack = createSlackClient({ baseUrl: running.url, signingSecret: SIGNING_SECRET, fake });
   return {
+    ...embedded,
     fake,
-    running,
     slack,
-    dir,
-    logs,
-    async outbox() {
-      const folder = join(dir, "outbox");
-      const files = readdirSync(folder, { withFileTypes: true }).filter((f) => f.name.endsWith(".eml"));
-      const mails = [];
-      for (const f of files) {
-        const m = await simpleParser(readFileSync(join(folder, f.name)));
-        const to = Array.isArray(m.to) ? (m.to[0]?.text ?? "") : (m.to?.text ?? "");
-        mails.push({ to, subject: m.subject ?? "", text: m.text ?? "" });
-      }
-      return mails;
-    },
     async stop() {
-      await running.stop();
+      await embedded.stop();
       await fake.close();
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,15 +1,6 @@
-// Latchkey on its embedded defaults (SQLite, simulated phones, mail outbox) with Teams in local
-// mode, plus a client that posts real Bot Framework activities to /api/messages with `serviceUrl`
-// pointing at the fake Bot Connector. The demo inventory's people are members of the fake tenant.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Writable } from "node:stream";
-import { simpleParser } from "mailparser";
-import { createLogger } from "../../src/adapters/log/logger.ts";
-import { type Running, type StartOptions, startLatchkey } from "../../src/compose.ts";
-import { loadConfig } from "../../src/config.ts";
+import type { StartOptions } from "../../src/compose.ts";
 import { type FakeConnector, type FakeTeamsUser, startFakeConnector } from "../fakes/fake-bot-connector.ts";
+import { type Embedded, startEmbedded } from "./embedded.ts";
 
 export const TENANT = "tenant-1";
 export const BOT = { id: "28:latchkey-bot", name: "Latchkey" };
@@ -95,14 +86,10 @@ export interface TeamsClient {
   conversationId(userId: string, where: Where): string;
 }
 
-export interface TeamsHarness {
+/** Latchkey on embedded defaults (stop() also closes the fake) with the fake platform and its client. */
+export interface TeamsHarness extends Embedded {
   fake: FakeConnector;
-  running: Running;
   teams: TeamsClient;
-  dir: string;
-  logs: string[];
-  outbox(): Promise<{ to: string; subject: string; text: string }[]>;
-  stop(): Promise<void>;
 }
 
 export async function startTeamsHarness(
@@ -110,68 +97,46 @@ export async function startTeamsHarness(
   opts: StartOptions = {},
 ): Promise<TeamsHarness> {
   const fake = await startFakeConnector({ users: TEAMS_USERS });
-  const dir = mkdtempSync(join(tmpdir(), "latchkey-teams-"));
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      logs.push(String(chunk));
-      cb();
-    },
-  });
-  const config = loadConfig({
-    DATA_DIR: dir,
-    PORT: "0",
-    HOST: "127.0.0.1",
-    SIMULATOR_DELAY: "20ms",
-    TEAMS_SECURITY_CONVERSATION: SECURITY_CONVERSATION,
-    ...env,
-  });
-  const appId = config.teams?.appId ?? null;
-  const running = await startLatchkey(config, createLogger("trace", sink), {
-    teams: {
-      retries: {
-        background: {
-          retries: 3,
-          minDelayMs: 10,
-          maxDelayMs: 50,
-          budgetMs: 60_000,
-          attemptTimeoutMs: 15_000,
+  const embedded = await startEmbedded(
+    "teams",
+    { TEAMS_SECURITY_CONVERSATION: SECURITY_CONVERSATION, ...env },
+    (config) => {
+      const appId = config.teams?.appId ?? null;
+      return {
+        teams: {
+          retries: {
+            background: {
+              retries: 3,
+              minDelayMs: 10,
+              maxDelayMs: 50,
+              budgetMs: 60_000,
+              attemptTimeoutMs: 15_000,
+            },
+          },
+          pacing: { windows: [] },
+          ...(appId
+            ? {
+                auth: {
+                  openIdMetadataUrl: fake.openIdMetadataUrl,
+                  credentialsFactory: fakeCredentials(appId),
+                },
+              }
+            : {}),
+          ...opts.teams,
         },
-      },
-      pacing: { windows: [] },
-      ...(appId
-        ? { auth: { openIdMetadataUrl: fake.openIdMetadataUrl, credentialsFactory: fakeCredentials(appId) } }
-        : {}),
-      ...opts.teams,
+      };
     },
-  });
+  );
+  const { running } = embedded;
+  const appId = running.teams?.mode === "authenticated" ? (env.MICROSOFT_APP_ID ?? null) : null;
   const teams = createTeamsClient(`${running.url}/api/messages`, fake, appId);
   return {
+    ...embedded,
     fake,
-    running,
     teams,
-    dir,
-    logs,
-    async outbox() {
-      const folder = join(dir, "outbox");
-      let files: string[] = [];
-      try {
-        files = readdirSync(folder).filter((f) => f.endsWith(".eml"));
-      } catch {
-        return [];
-      }
-      const mails = [];
-      for (const f of files) {
-        const m = await simpleParser(readFileSync(join(folder, f)));
-        const to = Array.isArray(m.to) ? (m.to[0]?.text ?? "") : (m.to?.text ?? "");
-        mails.push({ to, subject: m.subject ?? "", text: m.text ?? "" });
-      }
-      return mails;
-    },
     async stop() {
-      await running.stop();
+      await embedded.stop();
       await fake.close();
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
