@@ -251,7 +251,17 @@ describe.each(targets)("chat threads following a request on $name", (target) => 
     // A DM target: the status message lands in the DM channel the platform resolves.
     const chat = new RecordingTimeline("slack", (c) => (c.startsWith("U") ? `D-${c}` : c));
     engine.timelines.push(chat);
-    engine.observers.push(threadObserver(engine));
+    // The observer's work is fire-and-forget; kept here so the test can wait for all of it before
+    // the database is closed (a follower still writing would hold up the schema drop).
+    const observer = threadObserver(engine);
+    const inFlight: Promise<unknown>[] = [];
+    engine.observers.push({
+      onEvent: (request, event) => {
+        const work = Promise.resolve(observer.onEvent(request, event));
+        inFlight.push(work);
+        return work;
+      },
+    });
     const owner: ThreadTarget = { surface: "slack", purpose: "owner", conversation: "U-alice" };
     const id = await started(engine, [REQUESTER, owner]);
     for (const drive of DEVICE_STEPS) await drive(engine, id);
@@ -280,6 +290,7 @@ describe.each(targets)("chat threads following a request on $name", (target) => 
     // Milestones and updates go where the status message landed.
     const later = chat.calls.filter((c) => c.threadId === ownerThread.id && c.method !== "postStatus");
     expect(new Set(later.map((c) => c.conversation))).toEqual(new Set(["D-U-alice"]));
+    while (inFlight.length > 0) await Promise.allSettled(inFlight.splice(0));
   });
 
   it("shows events that arrive while another worker holds the lease, once each", async () => {
