@@ -28,9 +28,11 @@ export async function authorize(
     requestedBy?: string;
     /** The person acted on, when no device is chosen yet (listing someone's devices). */
     ownerEmail?: string;
+    /** The actor as the caller already resolved them (resolveActor), to save a lookup. */
+    actor?: Person | null;
   },
 ): Promise<Decision> {
-  const actor = await resolveActor(engine, input.actorEmail);
+  const actor = input.actor !== undefined ? input.actor : await resolveActor(engine, input.actorEmail);
   const owner = input.device?.ownerEmail ?? input.ownerEmail?.trim().toLowerCase() ?? null;
   const decision = decide(actor, input.action, owner, input.requestedBy);
   await engine.stores.audit.append({

@@ -151,6 +151,8 @@ export interface RequestStore {
   get(id: string): Promise<ResetRequest | null>;
   byIdempotencyKeyHash(hash: string): Promise<ResetRequest | null>;
   activeForDevice(deviceId: string): Promise<ResetRequest | null>;
+  /** The open requests on any of these devices (at most one each). */
+  activeForDevices(deviceIds: string[]): Promise<ResetRequest[]>;
   passcodeCipher(id: string): Promise<string | null>;
   /** Compare-and-set on the state: applies only when the current state is in `from`; null otherwise. */
   transition(id: string, t: Transition): Promise<ResetRequest | null>;

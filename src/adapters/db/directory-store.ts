@@ -2,17 +2,18 @@
 import type { Directory } from "../../core/ports.ts";
 import { deviceData, toDevice, toPerson } from "./mappers.ts";
 import type { Db } from "./open-database.ts";
+import { deviceRow, personRow } from "./raw-reads.ts";
 
 const CHAT_COLUMN = { slack: "slackUserId", teams: "teamsUserId" } as const;
 
 export function createDirectoryStore(db: Db): Directory {
   return {
     async person(email) {
-      const row = await db.person.findUnique({ where: { email: email.trim().toLowerCase() } });
+      const row = await personRow(db, email.trim().toLowerCase());
       return row ? toPerson(row) : null;
     },
     async device(id) {
-      const row = await db.device.findUnique({ where: { id } });
+      const row = await deviceRow(db, id);
       return row ? toDevice(row) : null;
     },
     async devicesOf(ownerEmail) {

@@ -44,7 +44,14 @@ async function openPostgres(url: string): Promise<Database> {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get("schema") ?? "public";
   parsed.searchParams.delete("schema");
-  const adapter = new PrismaPg({ connectionString: parsed.toString(), max: 10 }, { schema });
+  // The schema is also the connection's search path, so the few hand-written reads (raw-reads.ts)
+  // name tables as the model queries do. In `options`, a space inside a value is escaped.
+  const quoted = `"${schema.replace(/"/g, '""')}"`.replace(/[\\ ]/g, (c) => `\\${c}`);
+  const searchPath = `-c search_path=${quoted}`;
+  const adapter = new PrismaPg(
+    { connectionString: parsed.toString(), max: 10, options: searchPath },
+    { schema },
+  );
   const db = new PgClient({ adapter });
   await db.$executeRawUnsafe(`CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '""')}"`);
   const migrations = await applyMigrations(db, "postgresql", schema);

@@ -5,6 +5,7 @@ import { ACTIVE_STATES, FINAL_STATES, isFinal } from "../../core/types.ts";
 import { Prisma } from "../../generated/postgresql/client.ts";
 import { toRequest } from "./mappers.ts";
 import type { Db } from "./open-database.ts";
+import { activeRequestRow, activeRequestRows } from "./raw-reads.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -85,8 +86,11 @@ export function createRequestStore(db: Db, clock: Clock): RequestStore {
       return row ? toRequest(row) : null;
     },
     async activeForDevice(deviceId) {
-      const row = await db.resetRequest.findUnique({ where: { activeDeviceId: deviceId } });
+      const row = await activeRequestRow(db, deviceId);
       return row ? toRequest(row) : null;
+    },
+    async activeForDevices(deviceIds) {
+      return (await activeRequestRows(db, deviceIds)).map(toRequest);
     },
     async passcodeCipher(id) {
       const row = await db.resetRequest.findUnique({ where: { id }, select: { passcodeCipher: true } });

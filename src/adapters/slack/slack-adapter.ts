@@ -7,6 +7,7 @@ import type { SlackConfig } from "../../config.ts";
 import type { Engine } from "../../core/engine.ts";
 import type { ChatTimeline, Logger, PasscodeSender } from "../../core/ports.ts";
 import type { RawListener } from "../../http/router.ts";
+import { createWorkLimiter } from "../work-limiter.ts";
 import { boltLogger } from "./bolt-logger.ts";
 import { createSlackDmSender } from "./dm-sender.ts";
 import { registerCommand } from "./handlers/command.ts";
@@ -24,6 +25,9 @@ import { LatchkeySocketModeReceiver } from "./socket-mode-receiver.ts";
 
 export const SLACK_EVENTS_PATH = "/slack/events";
 
+/** Reset forms built at once after their acks, and how many may wait (bench/results.md). */
+const FORM_LIMITS = { concurrency: 4, maxQueue: 64 };
+
 export interface SlackAdapterOptions {
   config: SlackConfig;
   log: Logger;
@@ -32,6 +36,8 @@ export interface SlackAdapterOptions {
   updateIntervalMs?: number;
   /** Web API retries on 5xx and network errors; a 429 is retried after its Retry-After. */
   retries?: { retries: number; minTimeout: number; maxTimeout: number };
+  /** Reset forms built at once after their acks, and how many may wait (tests shrink them). */
+  formLimits?: { concurrency: number; maxQueue: number };
 }
 
 export interface SlackAdapter {
@@ -83,7 +89,13 @@ export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): S
   // it pauses only its queue, never the interactive calls a 3-second trigger depends on.
   const background = new webApi.WebClient(config.botToken, clientOptions);
   const poster = createSlackPoster(background, { post: postGate, update: updateGate });
-  const deps: SlackDeps = { engine, client: app.client, identity, securityChannel: config.securityChannel };
+  const deps: SlackDeps = {
+    engine,
+    client: app.client,
+    identity,
+    securityChannel: config.securityChannel,
+    forms: createWorkLimiter(opts.formLimits ?? FORM_LIMITS),
+  };
 
   registerCommand(app, deps);
   registerResetModal(app, deps);

@@ -24,7 +24,14 @@ export type ChoicesResult =
 
 export async function deviceChoices(
   engine: Engine,
-  input: { actorEmail: string; ownerEmail: string; surface: Surface; purpose: "reset" | "report_lost" },
+  input: {
+    actorEmail: string;
+    ownerEmail: string;
+    surface: Surface;
+    purpose: "reset" | "report_lost";
+    /** The actor, when the caller has already resolved them (resolveActor). */
+    actor?: Person | null;
+  },
 ): Promise<ChoicesResult> {
   const { directory } = engine.stores;
   const ownerEmail = input.ownerEmail.trim().toLowerCase();
@@ -34,6 +41,7 @@ export async function deviceChoices(
     device: null,
     ownerEmail,
     surface: input.surface,
+    ...(input.actor !== undefined ? { actor: input.actor } : {}),
   });
   if (!decision.allowed) return { status: "not_allowed", message: decision.message };
   const owner = await directory.person(ownerEmail);
@@ -89,9 +97,10 @@ async function choicesFor(
   devices: Device[],
   purpose: "reset" | "report_lost",
 ): Promise<DeviceChoice[]> {
+  const open = await engine.stores.requests.activeForDevices(devices.map((d) => d.id));
   const choices: DeviceChoice[] = [];
   for (const device of devices) {
-    const active = await engine.stores.requests.activeForDevice(device.id);
+    const active = open.find((r) => r.deviceId === device.id) ?? null;
     const capability = assessDevice(engine, device, active);
     const lockOnly = purpose === "report_lost" && !capability.reset.allowed;
     const verdict = lockOnly ? capability.lock : capability.reset;

@@ -14,6 +14,11 @@ import { resetFormView } from "../views/reset-views.ts";
 import { eventLine } from "../views/status-message.ts";
 import { guarded, type SlackDeps } from "./deps.ts";
 
+/** A queued form whose trigger (valid 3 s) is this old can no longer open a modal. */
+const TRIGGER_BUDGET_MS = 2_000;
+const BUSY =
+  ":hourglass_flowing_sand: Latchkey is busy opening other reset forms. Run the command again in a few seconds.";
+
 type ResetTarget = Extract<ParsedCommand, { kind: "reset" }>["target"];
 
 const HELP = [
@@ -30,12 +35,28 @@ export function registerCommand(app: App, deps: SlackDeps): void {
     if (parsed.kind === "help") return void (await ack({ response_type: "ephemeral", text: HELP }));
     if (parsed.kind === "invalid")
       return void (await ack({ response_type: "ephemeral", text: parsed.message }));
-    await ack();
     const reply = (text: string) => respond({ response_type: "ephemeral", text });
     if (parsed.kind === "reset") {
-      await guarded(deps, "open reset form", () => openResetForm(deps, command, parsed.target), reply);
+      // The form is built after the ack, a few at a time: a burst must not delay later acks.
+      let acked = () => {};
+      const afterAck = new Promise<void>((ok) => {
+        acked = ok;
+      });
+      const started = deps.forms.tryRun(async (waitedMs) => {
+        await afterAck;
+        if (waitedMs > TRIGGER_BUDGET_MS) return void (await reply(BUSY));
+        await guarded(deps, "open reset form", () => openResetForm(deps, command, parsed.target), reply);
+      });
+      if (!started) return void (await ack({ response_type: "ephemeral", text: BUSY }));
+      try {
+        await ack();
+      } finally {
+        acked();
+      }
+      await started;
       return;
     }
+    await ack();
     await guarded(
       deps,
       `command ${parsed.kind}`,
@@ -73,7 +94,8 @@ async function resetForm(
   const title = "Reset passcode";
   const actor = await deps.identity.resolve(actorId);
   if (!actor.ok) return messageView(title, `:no_entry: ${esc(actor.message)}`);
-  if ((await resolveActor(deps.engine, actor.email))?.role !== "admin") {
+  const person = await resolveActor(deps.engine, actor.email);
+  if (person?.role !== "admin") {
     // Refused (and audited) before the target is looked up: the inventory is not searchable by
     // employees, and a name that matches no one must not tell them so.
     const decision = await authorize(deps.engine, {
@@ -82,6 +104,7 @@ async function resetForm(
       device: null,
       ownerEmail: targetHint(target, actorId, actor.email),
       surface: "slack",
+      actor: person,
     });
     if (!decision.allowed) return messageView(title, `:no_entry: ${esc(decision.message)}`);
   }
@@ -92,17 +115,10 @@ async function resetForm(
     ownerEmail: owner.email,
     surface: "slack",
     purpose: "reset",
+    actor: person,
   });
   if (result.status !== "ok") return messageView(title, `:no_entry: ${esc(result.message)}`);
   return resetFormView(result.owner, result.choices, { c: channelId, o: result.owner.email });
-}
-
-/** Who the command names, for the audit row of a refusal (no lookup: nothing is revealed). */
-function _targetHint(target: ResetTarget, actorId: string, actorEmail: string): string {
-  if ("email" in target) return target.email;
-  if ("slackUserId" in target)
-    return target.slackUserId === actorId ? actorEmail : `slack:${target.slackUserId}`;
-  return `name:${target.name}`;
 }
 
 /** Who the command names, for the audit row of a refusal (no lookup: nothing is revealed). */

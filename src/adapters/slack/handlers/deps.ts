@@ -2,6 +2,7 @@
 // unexpected error into words for the person who clicked (never a stack or a raw Slack code).
 import type { webApi } from "@slack/bolt";
 import type { Engine } from "../../../core/engine.ts";
+import type { WorkLimiter } from "../../work-limiter.ts";
 import type { SlackIdentity } from "../identity.ts";
 
 export interface SlackDeps {
@@ -9,6 +10,8 @@ export interface SlackDeps {
   client: webApi.WebClient;
   identity: SlackIdentity;
   securityChannel: string | null;
+  /** Bounds the reset forms being built after their commands' acknowledgements. */
+  forms: WorkLimiter;
 }
 
 /** Tells one user something privately: an ephemeral in the channel when there is one, else a DM. */
