@@ -2,7 +2,7 @@
 import type { Directory } from "../../core/ports.ts";
 import { deviceData, toDevice, toPerson } from "./mappers.ts";
 import type { Db } from "./open-database.ts";
-import { deviceRow, personRow } from "./raw-reads.ts";
+import { deviceRow, deviceRowsOf, personRow } from "./raw-reads.ts";
 
 const CHAT_COLUMN = { slack: "slackUserId", teams: "teamsUserId" } as const;
 
@@ -17,11 +17,7 @@ export function createDirectoryStore(db: Db): Directory {
       return row ? toDevice(row) : null;
     },
     async devicesOf(ownerEmail) {
-      const rows = await db.device.findMany({
-        where: { ownerEmail: ownerEmail.toLowerCase() },
-        orderBy: { id: "asc" },
-      });
-      return rows.map(toDevice);
+      return (await deviceRowsOf(db, ownerEmail.toLowerCase())).map(toDevice);
     },
     async listDevices(filter = {}) {
       const rows = await db.device.findMany({

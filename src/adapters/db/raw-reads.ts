@@ -23,6 +23,11 @@ export const personRow = (db: Db, email: string) =>
 export const deviceRow = (db: Db, id: string) =>
   first<DbDevice>(db, Prisma.sql`SELECT * FROM "Device" WHERE "id" = ${id}`);
 
+export const deviceRowsOf = (db: Db, ownerEmail: string) =>
+  db.$queryRaw<DbDevice[]>(
+    Prisma.sql`SELECT * FROM "Device" WHERE "ownerEmail" = ${ownerEmail} ORDER BY "id"`,
+  );
+
 export const activeRequestRow = (db: Db, deviceId: string) =>
   first<DbRequest>(db, Prisma.sql`SELECT * FROM "ResetRequest" WHERE "activeDeviceId" = ${deviceId}`);
 

@@ -1,0 +1,89 @@
+// The hand-written reads (raw-reads.ts) must give exactly what the model queries give, column
+// types included, on each database; on PostgreSQL in a schema whose name needs quoting too.
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { toDevice, toPerson, toRequest } from "../../../src/adapters/db/mappers.ts";
+import { openDatabase } from "../../../src/adapters/db/open-database.ts";
+import { startReset } from "../../../src/core/reset/start-reset.ts";
+import { dbTargets, PG_URL, postgresAvailable, REQUIRE_PG } from "../../support/databases.ts";
+import { deviceInput, people, useTestEngine } from "../../support/test-engine.ts";
+
+const targets = await dbTargets();
+const full = deviceInput({
+  id: "dev-full",
+  pendingAction: "lock",
+  lastSeenAt: new Date("2026-11-27T09:00:00.123Z"),
+});
+
+describe.each(targets)("raw reads on $name", (target) => {
+  const t = useTestEngine(target, {
+    seed: async ({ engine, database }) => {
+      await engine.stores.directory.upsertInventory(people, [deviceInput(), full]);
+      await database.db.device.update({
+        where: { id: "dev-full" },
+        data: { pushToken: "tok", pushUnreachableAt: new Date("2026-11-26T01:02:03.004Z"), secretHash: "h" },
+      });
+    },
+  });
+
+  it("reads people and devices exactly as the model queries do", async () => {
+    const { engine, database } = t();
+    const { db } = database;
+    for (const id of ["dev-001", "dev-full"]) {
+      const model = await db.device.findUnique({ where: { id } });
+      expect(model).not.toBeNull();
+      expect(await engine.stores.directory.device(id)).toEqual(model && toDevice(model));
+    }
+    expect((await engine.stores.directory.device("dev-full"))?.pushUnreachableAt).toBeInstanceOf(Date);
+    expect(await engine.stores.directory.device("nope")).toBeNull();
+    const alice = await db.person.findUnique({ where: { email: "alice@example.com" } });
+    expect(await engine.stores.directory.person("  Alice@Example.com ")).toEqual(alice && toPerson(alice));
+    expect(await engine.stores.directory.person("nobody@example.com")).toBeNull();
+    const models = await db.device.findMany({
+      where: { ownerEmail: "alice@example.com" },
+      orderBy: { id: "asc" },
+    });
+    expect(await engine.stores.directory.devicesOf("alice@example.com")).toEqual(models.map(toDevice));
+  });
+
+  it("finds a device's open request, alone and for a whole form, and forgets it once final", async () => {
+    const { engine, database } = t();
+    expect(await engine.stores.requests.activeForDevices([])).toEqual([]);
+    const started = await startReset(engine, {
+      actorEmail: "root@example.com",
+      deviceId: "dev-001",
+      notifyUser: false,
+      surface: "cli",
+    });
+    expect(started.status).toBe("started");
+    const model = await database.db.resetRequest.findUnique({ where: { activeDeviceId: "dev-001" } });
+    expect(model).not.toBeNull();
+    const expected = model && toRequest(model);
+    expect(await engine.stores.requests.activeForDevice("dev-001")).toEqual(expected);
+    expect(await engine.stores.requests.activeForDevices(["dev-full", "dev-001", "x"])).toEqual([expected]);
+    expect(await engine.stores.requests.activeForDevice("dev-full")).toBeNull();
+  });
+});
+
+describe("raw reads in a PostgreSQL schema whose name needs quoting", async () => {
+  const up = REQUIRE_PG || (await postgresAvailable());
+  const schema = `Latchkey Raw ${process.pid}`;
+  afterAll(async () => {
+    if (!up) return;
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  });
+  it.skipIf(!up)("uses the configured schema as the search path", async () => {
+    const url = `${PG_URL}${PG_URL.includes("?") ? "&" : "?"}schema=${encodeURIComponent(schema)}`;
+    const database = await openDatabase(url);
+    try {
+      await database.db.person.create({ data: { email: "q@example.com", name: "Q", role: "admin" } });
+      const rows = await database.db.$queryRaw<Array<{ email: string }>>`SELECT "email" FROM "Person"`;
+      expect(rows).toEqual([{ email: "q@example.com" }]);
+    } finally {
+      await database.close();
+    }
+  });
+});
