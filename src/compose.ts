@@ -26,7 +26,7 @@ import {
   type TeamsAdapterOptions,
 } from "./adapters/teams/teams-adapter.ts";
 import type { Config } from "./config.ts";
-import { DEFAULT_SETTINGS, type Engine } from "./core/engine.ts";
+import { DEFAULT_SETTINGS, type Engine, settled } from "./core/engine.ts";
 import { issueEnrollmentCode } from "./core/enrollment.ts";
 import type { Logger, PushChannel, TimelineObserver } from "./core/ports.ts";
 import { sweepAll } from "./core/reset/sweep.ts";
@@ -92,6 +92,7 @@ export async function composeCore(
     mail,
     keySource: keys.source,
     async close() {
+      await settled(engine);
       mail.close();
       await fcm?.close();
       await database.close();
@@ -210,6 +211,8 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
     demoDevices,
     async stop() {
       await scheduler.stop();
+      // Chat threads still catching up finish while their adapters are up.
+      await settled(engine);
       await slack?.stop();
       await teams?.stop();
       await simulator?.stop();

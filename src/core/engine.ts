@@ -63,14 +63,42 @@ export function backoff(table: readonly number[], attempt: number): number {
   return table[Math.min(attempt, table.length - 1)] ?? 60_000;
 }
 
+/** Observer work still running, per engine: shutting down waits for it (settled). */
+const inFlight = new WeakMap<Engine, Set<Promise<void>>>();
+
 /** Tells observers about a committed event. Observers are chat adapters: their failures never fail the core. */
 export function announce(engine: Engine, request: ResetRequest, event: NewEvent): void {
+  const running = inFlight.get(engine) ?? new Set<Promise<void>>();
+  inFlight.set(engine, running);
   for (const o of engine.observers) {
-    Promise.resolve()
+    const work: Promise<void> = Promise.resolve()
       .then(() => o.onEvent(request, event))
       .catch((err: unknown) =>
         engine.log.warn({ requestId: request.id, err: errorText(err) }, "timeline observer failed"),
-      );
+      )
+      .finally(() => running.delete(work));
+    running.add(work);
+  }
+}
+
+/**
+ * Resolves once every observer call announced so far (and any it led to) has finished, or after
+ * `timeoutMs` (false then): work cut short is safe to abandon, the sweep of the next run resumes it.
+ */
+export async function settled(engine: Engine, timeoutMs = 10_000): Promise<boolean> {
+  const running = inFlight.get(engine);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((ok) => {
+    timer = setTimeout(() => ok(false), timeoutMs);
+  });
+  try {
+    while (running && running.size > 0) {
+      if ((await Promise.race([Promise.allSettled([...running]).then(() => true), expired])) === false)
+        return false;
+    }
+    return true;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

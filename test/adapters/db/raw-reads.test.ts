@@ -11,7 +11,7 @@ import { deviceInput, people, useTestEngine } from "../../support/test-engine.ts
 const targets = await dbTargets();
 const full = deviceInput({
   id: "dev-full",
-  pendingAction: "lock",
+  pendingAction: "retire",
   lastSeenAt: new Date("2026-11-27T09:00:00.123Z"),
 });
 
