@@ -252,6 +252,14 @@ export interface SentMessage {
 }
 
 /** One private channel a passcode can travel on (email, chat DM). Throws on failure. */
+/**
+ * A delivery no retry can make succeed (the mail server refused the address, the chat account is
+ * gone): senders throw it so the passcode is given up at once, with the reason, not after hours.
+ */
+export class PermanentDeliveryError extends Error {
+  override name = "PermanentDeliveryError";
+}
+
 export interface PasscodeSender {
   channel: DeliveryChannel;
   /** Chat senders serve requests made on their own surface only; email serves all. */

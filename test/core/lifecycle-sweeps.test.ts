@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { Engine } from "../../src/core/engine.ts";
 import { registerPushToken } from "../../src/core/enrollment.ts";
+import { PermanentDeliveryError } from "../../src/core/ports.ts";
 import { cancelReset } from "../../src/core/reset/cancel-reset.ts";
 import { deliverPending } from "../../src/core/reset/deliver.ts";
 import { fetchPendingCommand, reportDeviceStep } from "../../src/core/reset/device-commands.ts";
@@ -218,6 +219,24 @@ describe.each(targets)("lifecycle and sweeps on $name", (target) => {
       expect(done?.state).toBe("completed");
       expect(done?.outcome).toContain("could not be delivered");
       expect(t().sender.letters).toEqual([]);
+    });
+
+    it("gives a delivery up at once when the sender says no retry can help, and completes", async () => {
+      const id = await start();
+      await pickUp();
+      t().sender.failures = [new PermanentDeliveryError("the mail server refused alice@example.com (550)")];
+      await report(id, "passcode_reset");
+      await report(id, "locked");
+      const events = await requests().events(id);
+      expect(events.map((e) => e.type)).not.toContain("delivery_retry");
+      expect(events.map((e) => e.type).slice(-2)).toEqual(["delivery_failed", "completed"]);
+      expect(events.find((e) => e.type === "delivery_failed")?.detail).toContain(
+        "trying again cannot help: the mail server refused alice@example.com (550)",
+      );
+      const [delivery] = await t().engine.stores.deliveries.forRequest(id);
+      expect(delivery).toMatchObject({ status: "failed", attempts: 1 });
+      t().clock.advance(86_400_000);
+      expect(await deliverPending(t().engine)).toBe(0);
     });
   });
 

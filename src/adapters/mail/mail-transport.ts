@@ -3,6 +3,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import nodemailer from "nodemailer";
+import { PermanentDeliveryError } from "../../core/ports.ts";
 
 export interface OutgoingMail {
   to: string;
@@ -92,7 +93,12 @@ function smtpError(err: unknown, to: string): Error {
       return withCode("SMTP server needs a login but SMTP_URL has no user and password (ENOAUTH)", code);
     case "EENVELOPE": {
       const who = e.rejected?.length ? e.rejected.join(", ") : to;
-      return withCode(`SMTP server rejected the recipient ${who} (${code}${reply})`, code);
+      const message = `SMTP server rejected the recipient ${who} (${code}${reply})`;
+      // 5xx is the server's final word on that address (4xx, e.g. a full mailbox, may pass).
+      if (e.responseCode && e.responseCode >= 500) {
+        return Object.assign(new PermanentDeliveryError(message), { code });
+      }
+      return withCode(message, code);
     }
     case "EMESSAGE":
       return withCode(`SMTP server refused the message (${code}${reply})`, code);

@@ -1,7 +1,7 @@
 // Passcodes by Slack DM (conversations.open, scope im:write), for requests made in Slack. The
 // message's location is returned so the passcode can be edited out after the retention time.
 import type { Engine } from "../../core/engine.ts";
-import type { PasscodeSender } from "../../core/ports.ts";
+import { type PasscodeSender, PermanentDeliveryError } from "../../core/ports.ts";
 import type { SlackIdentity } from "./identity.ts";
 import { plainly } from "./slack-errors.ts";
 import type { SlackPoster } from "./slack-poster.ts";
@@ -32,7 +32,11 @@ export function createSlackDmSender(
     prepare: (letter) =>
       plainly(async () => {
         const userId = await identity.slackIdOf(letter.recipient.email);
-        if (!userId) throw new Error(`${letter.recipient.email} has no Slack account in this workspace.`);
+        if (!userId) {
+          throw new PermanentDeliveryError(
+            `${letter.recipient.email} has no Slack account in this workspace.`,
+          );
+        }
         const channel = await poster.openDm(userId);
         const ts = await poster.post(channel, preparingDm(letter.device));
         const ref: DmRef = { c: channel, ts };

@@ -1,5 +1,6 @@
 // Slack's error codes in plain words. What a chat user or the timeline sees of a failed Slack
 // call goes through here, never the raw code or the Web API client's message.
+import { PermanentDeliveryError } from "../../core/ports.ts";
 
 const PLAIN: Record<string, string> = {
   ratelimited: "Slack asked Latchkey to slow down; it will try again.",
@@ -32,11 +33,21 @@ export function plainSlackError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Runs a Slack call for the timeline or a delivery; a failure comes out in plain words. */
+/** Codes that say the person cannot be reached in Slack at all: retrying cannot help. */
+const FINAL = new Set(["user_not_found", "cannot_dm_bot", "user_disabled", "account_inactive"]);
+
+/**
+ * Runs a Slack call for the timeline or a delivery; a failure comes out in plain words, as a
+ * PermanentDeliveryError when Slack says the account cannot be reached at all.
+ */
 export async function plainly<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    throw new Error(plainSlackError(err));
+    if (err instanceof PermanentDeliveryError) throw err;
+    const code = slackErrorCode(err);
+    throw code && FINAL.has(code)
+      ? new PermanentDeliveryError(plainSlackError(err))
+      : new Error(plainSlackError(err));
   }
 }

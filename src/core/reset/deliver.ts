@@ -1,7 +1,7 @@
 // Use case: send the new passcode privately (email, chat DM) once the device confirms the lock,
 // retrying with backoff, then complete the request. Each attempt is claimed in the database.
 import { announce, at, backoff, type Engine, errorText } from "../engine.ts";
-import type { NewEvent, SentMessage } from "../ports.ts";
+import { type NewEvent, PermanentDeliveryError, type SentMessage } from "../ports.ts";
 import type { Delivery, Person } from "../types.ts";
 
 export const CHANNEL_NAMES: Record<Delivery["channel"], string> = {
@@ -81,11 +81,14 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
     sent = await sender.send({ ...envelope, passcode }, prepared);
   } catch (err) {
     const reason = errorText(err).split(passcode).join("[redacted]");
-    if (attempt >= engine.settings.deliveryMaxAttempts) {
+    const permanent = err instanceof PermanentDeliveryError;
+    if (permanent || attempt >= engine.settings.deliveryMaxAttempts) {
       const e: NewEvent = {
         type: "delivery_failed",
         actor: "latchkey",
-        detail: `Gave up sending the passcode by ${channel} to ${to} after ${attempt} attempts: ${reason}`,
+        detail: permanent
+          ? `Could not send the passcode by ${channel} to ${to}, and trying again cannot help: ${reason}`
+          : `Gave up sending the passcode by ${channel} to ${to} after ${attempt} attempts: ${reason}`,
       };
       await deliveries.settle(delivery.id, { status: "failed", at: now, error: reason }, e, {
         ...auditBase,

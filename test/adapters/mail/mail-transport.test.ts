@@ -4,6 +4,7 @@ import path from "node:path";
 import { simpleParser } from "mailparser";
 import { afterEach, describe, expect, it } from "vitest";
 import { createMailTransport, type MailTransport } from "../../../src/adapters/mail/mail-transport.ts";
+import { PermanentDeliveryError } from "../../../src/core/ports.ts";
 import { startSmtp, type TestSmtp } from "./helpers.ts";
 
 const FROM = "Latchkey <latchkey@example.com>";
@@ -99,6 +100,8 @@ describe("SMTP mode", () => {
     });
     const err = await failure(transport.send({ ...msg, to: "ghost@example.com" }));
     expect(err.message).toBe("SMTP server rejected the recipient ghost@example.com (EENVELOPE 550)");
+    // A 5xx refusal is final: the delivery is given up at once rather than retried for hours.
+    expect(err).toBeInstanceOf(PermanentDeliveryError);
     expect(err.message).not.toContain("SECRET");
     expect(smtp.inbox).toHaveLength(0);
   });
