@@ -320,6 +320,32 @@ describe.each(targets)("chat threads following a request on $name", (target) => 
     expect((await thread(engine, id)).open).toBe(false);
   });
 
+  it("keeps its lease through slow chat steps, so no second worker shows the same things", async () => {
+    const { engine, clock } = t();
+    const chat = new RecordingTimeline("slack");
+    engine.timelines.push(chat);
+    const id = await started(engine);
+    const th = (await thread(engine, id)).id;
+    const slowPost = chat.hold("postStatus");
+    const first = followRequest(engine, id);
+    await slowPost.entered;
+    // Posting the status message takes the chat platform 4 minutes.
+    clock.advance(4 * 60_000);
+    const slowMilestones = chat.hold("postMilestones");
+    slowPost.release();
+    await slowMilestones.entered;
+    // 6 minutes after the claim (its lease was 5): renewed before the milestones, so still held,
+    // and a second worker finds it taken rather than posting the same milestones again.
+    clock.advance(2 * 60_000);
+    const callsBefore = chat.calls.length;
+    await followRequest(engine, id);
+    expect(chat.calls).toHaveLength(callsBefore);
+    slowMilestones.release();
+    await first;
+    expect(chat.statusPosts(th)).toHaveLength(1);
+    expect(chat.shownEventIds(th)).toEqual(await eventIds(engine, id));
+  });
+
   it("shows every event exactly once when many workers follow concurrently", async () => {
     const { engine } = t();
     const chat = new RecordingTimeline("slack");

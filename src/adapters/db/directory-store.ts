@@ -2,7 +2,7 @@
 import type { Directory } from "../../core/ports.ts";
 import { deviceData, toDevice, toPerson } from "./mappers.ts";
 import type { Db } from "./open-database.ts";
-import { deviceRow, deviceRowsOf, personRow } from "./raw-reads.ts";
+import { deviceRow, deviceRowsOf, personRow } from "./raw-sql.ts";
 
 const CHAT_COLUMN = { slack: "slackUserId", teams: "teamsUserId" } as const;
 

@@ -5,7 +5,7 @@ import { ACTIVE_STATES, FINAL_STATES, isFinal } from "../../core/types.ts";
 import { Prisma } from "../../generated/postgresql/client.ts";
 import { toRequest } from "./mappers.ts";
 import type { Db } from "./open-database.ts";
-import { activeRequestRow, activeRequestRows } from "./raw-reads.ts";
+import { activeRequestRow, activeRequestRows, eventRows, requestRow } from "./raw-sql.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -35,7 +35,7 @@ function uniqueViolation(err: unknown): string | null {
 
 export function createRequestStore(db: Db, clock: Clock): RequestStore {
   const get = async (id: string) => {
-    const row = await db.resetRequest.findUnique({ where: { id } });
+    const row = await requestRow(db, id);
     return row ? toRequest(row) : null;
   };
   return {
@@ -190,10 +190,7 @@ export function createRequestStore(db: Db, clock: Clock): RequestStore {
       return rows.map(toRequest);
     },
     async events(id, afterId = 0) {
-      const rows = await db.timelineEvent.findMany({
-        where: { requestId: id, id: { gt: afterId } },
-        orderBy: { id: "asc" },
-      });
+      const rows = await eventRows(db, id, afterId);
       return rows.map((r) => ({
         id: r.id,
         requestId: r.requestId,

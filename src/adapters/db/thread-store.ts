@@ -3,15 +3,22 @@
 import type { ThreadStore } from "../../core/ports.ts";
 import { toThread } from "./mappers.ts";
 import type { Db } from "./open-database.ts";
+import {
+  advanceThread,
+  claimThread,
+  releaseThread,
+  renewThread,
+  threadRow,
+  threadRowsFor,
+} from "./raw-sql.ts";
 
 export function createThreadStore(db: Db): ThreadStore {
   return {
     async forRequest(requestId) {
-      const rows = await db.chatThread.findMany({ where: { requestId }, orderBy: { createdAt: "asc" } });
-      return rows.map(toThread);
+      return (await threadRowsFor(db, requestId)).map(toThread);
     },
     async get(id) {
-      const row = await db.chatThread.findUnique({ where: { id } });
+      const row = await threadRow(db, id);
       return row ? toThread(row) : null;
     },
     async open(limit, surfaces) {
@@ -22,26 +29,9 @@ export function createThreadStore(db: Db): ThreadStore {
       });
       return rows.map(toThread);
     },
-    async claim(id, owner, now, until) {
-      const res = await db.chatThread.updateMany({
-        where: { id, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] },
-        data: { leaseOwner: owner, leaseUntil: until },
-      });
-      return res.count === 1;
-    },
-    async renew(id, owner, until) {
-      const res = await db.chatThread.updateMany({
-        where: { id, leaseOwner: owner },
-        data: { leaseUntil: until },
-      });
-      return res.count === 1;
-    },
-    async release(id, owner) {
-      await db.chatThread.updateMany({
-        where: { id, leaseOwner: owner },
-        data: { leaseOwner: null, leaseUntil: null },
-      });
-    },
+    claim: (id, owner, now, until) => claimThread(db, id, owner, now, until),
+    renew: (id, owner, until) => renewThread(db, id, owner, until),
+    release: (id, owner) => releaseThread(db, id, owner),
     async setRoot(id, messageId, conversation, shownState) {
       const res = await db.chatThread.updateMany({
         where: { id, messageId: null },
@@ -49,13 +39,7 @@ export function createThreadStore(db: Db): ThreadStore {
       });
       return res.count === 1;
     },
-    async advance(id, fromEventId, toEventId) {
-      const res = await db.chatThread.updateMany({
-        where: { id, syncedEventId: fromEventId },
-        data: { syncedEventId: toEventId },
-      });
-      return res.count === 1;
-    },
+    advance: (id, fromEventId, toEventId) => advanceThread(db, id, fromEventId, toEventId),
     async shown(id, state, open) {
       await db.chatThread.update({ where: { id }, data: { shownState: state, open } });
     },

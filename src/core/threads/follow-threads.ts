@@ -92,11 +92,17 @@ async function show(
   owner: string,
 ): Promise<void> {
   const { threads, requests } = engine.stores;
-  // Each chat step renews the lease first: a slow chat platform must not let it lapse mid-way
-  // and another worker post the same milestones again.
+  // Each chat step first makes sure the lease has most of its time left (renewing it once a fifth
+  // has passed): a slow chat platform must not let it lapse mid-way and another worker post the
+  // same milestones again. The claim itself counts as the first renewal.
+  let renewedAt = engine.clock.now().getTime();
   const keep = async () => {
-    const until = new Date(engine.clock.now().getTime() + LEASE_MS);
-    if (!(await threads.renew(thread.id, owner, until))) throw new Error("the thread's lease was lost");
+    const now = engine.clock.now().getTime();
+    if (now - renewedAt < LEASE_MS / 5) return;
+    if (!(await threads.renew(thread.id, owner, new Date(now + LEASE_MS)))) {
+      throw new Error("the thread's lease was lost");
+    }
+    renewedAt = now;
   };
   // Events first, then the request: the state read is never older than the last event shown.
   const events = await requests.events(thread.requestId, thread.syncedEventId);

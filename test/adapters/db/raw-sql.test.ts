@@ -1,4 +1,4 @@
-// The hand-written reads (raw-reads.ts) must give exactly what the model queries give, column
+// The hand-written reads (raw-sql.ts) must give exactly what the model queries give, column
 // types included, on each database; on PostgreSQL in a schema whose name needs quoting too.
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
