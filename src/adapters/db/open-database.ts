@@ -44,7 +44,7 @@ async function openPostgres(url: string): Promise<Database> {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get("schema") ?? "public";
   parsed.searchParams.delete("schema");
-  // The schema is also the connection's search path, so the few hand-written reads (raw-reads.ts)
+  // The schema is also the connection's search path, so the few hand-written reads (raw-sql.ts)
   // name tables as the model queries do. In `options`, a space inside a value is escaped.
   const quoted = `"${schema.replace(/"/g, '""')}"`.replace(/[\\ ]/g, (c) => `\\${c}`);
   const searchPath = `-c search_path=${quoted}`;
