@@ -20,20 +20,34 @@ export interface Settings {
   profileSec: number;
   /** A target's work after its acks counts as done when the fake Slack API has had no call this long. */
   quietMs: number;
+  /** Benchmark 3 (end to end): resets started through Slack, spread over this many channels. */
+  e2eResets: number;
+  e2eChannels: number;
+  /** The simulated phones' pause between their steps (SIMULATOR_DELAY), subtracted from the latencies. */
+  e2eDeviceDelayMs: number;
+  /** How long to wait at most for every reset to finish and for Slack to show it, per run. */
+  e2eTimeoutSec: number;
+  /** Also run benchmark 3 on PostgreSQL (TEST_POSTGRES_URL), when a server answers. */
+  e2ePostgres: boolean;
 }
 
 export const FULL: Settings = {
   ci: false,
   rate: 200,
-  fixedSec: 10,
-  saturateSec: 6,
+  fixedSec: 5,
+  saturateSec: 5,
   connections: 32,
-  runs: 5,
+  runs: 3,
   warmupSec: 3,
-  startups: 5,
+  startups: 3,
   idleMs: 2000,
   profileSec: 8,
   quietMs: 300,
+  e2eResets: 1000,
+  e2eChannels: 50,
+  e2eDeviceDelayMs: 100,
+  e2eTimeoutSec: 420,
+  e2ePostgres: true,
 };
 
 export const CI: Settings = {
@@ -48,4 +62,9 @@ export const CI: Settings = {
   idleMs: 200,
   profileSec: 0.5,
   quietMs: 150,
+  e2eResets: 40,
+  e2eChannels: 4,
+  e2eDeviceDelayMs: 20,
+  e2eTimeoutSec: 40,
+  e2ePostgres: false,
 };

@@ -10,6 +10,8 @@ import { deviceRoutes } from "./adapters/device-api/device-routes.ts";
 import { resolvePasscodeKeys } from "./adapters/key-file.ts";
 import { createEmailPasscodeSender } from "./adapters/mail/email-passcode-sender.ts";
 import { createMailTransport, type MailTransport } from "./adapters/mail/mail-transport.ts";
+import { instrumentEngine } from "./adapters/metrics/instrument.ts";
+import { createMetrics } from "./adapters/metrics/metrics.ts";
 import { createFcmPushChannel } from "./adapters/push/fcm-push-channel.ts";
 import { createLocalPushChannel } from "./adapters/push/local-push-channel.ts";
 import {
@@ -32,8 +34,10 @@ import type { Logger, PushChannel, TimelineObserver } from "./core/ports.ts";
 import { sweepAll } from "./core/reset/sweep.ts";
 import { createSecretBox } from "./core/secrets.ts";
 import { threadObserver } from "./core/threads/follow-threads.ts";
+import { opsRoutes } from "./http/ops-routes.ts";
 import { createRouter, type Route } from "./http/router.ts";
 import { parseInventory } from "./inventory/parse-inventory.ts";
+import { createPlayground, playgroundEnabled } from "./playground/playground.ts";
 import { JOBS } from "./scheduler/jobs.ts";
 import { type Scheduler, startScheduler } from "./scheduler/scheduler.ts";
 import { createDeviceSimulator, type DeviceSimulator } from "./simulator/device-simulator.ts";
@@ -80,6 +84,8 @@ export async function composeCore(
       staleDeviceAfterMs: config.staleDeviceAfterMs,
       passcodeRetentionMs: config.passcodeRetentionMs,
       chatRedactAfterMs: config.chatRedactAfterMs,
+      requireApproval: config.approval.required,
+      approvalTtlMs: config.approval.ttlMs,
     },
     admins: new Set(config.admins),
     observers: [...(opts.observers ?? [])],
@@ -152,10 +158,12 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
     config.simulator ? { push: createLocalPushChannel({ serverUrl: localUrl }) } : {},
   );
   const { engine } = core;
+  const metrics = createMetrics(core.database.db);
   const demoDevices = config.demoInventory ? await loadDemoInventory(engine) : 0;
 
   const routes: Route[] = [
     { method: "GET", path: "/healthz", handler: async () => ({ status: 200, body: { status: "ok" } }) },
+    ...opsRoutes({ database: core.database, metrics, log }),
     ...deviceRoutes(engine, { rate: config.deviceApiRate }),
   ];
   let simulator: DeviceSimulator | null = null;
@@ -175,30 +183,64 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
       ...simulatorRoutes(simulator, async (id) => (await engine.stores.directory.device(id)) !== null),
     );
   }
-  const slack = config.slack
-    ? createSlackAdapter(engine, { ...opts.slack, config: config.slack, log })
+  // The Playground (embedded defaults only): the page plays Slack and Teams through the real adapters.
+  const playground = playgroundEnabled(config)
+    ? createPlayground({
+        engine,
+        log,
+        localUrl,
+        outboxDir: config.outboxDir,
+        admins: config.admins,
+        teams: config.teams !== null,
+        simulator,
+      })
+    : null;
+  if (playground) {
+    routes.push(...playground.routes);
+    engine.observers.push(playground.observer);
+  }
+  const slackConfig = config.slack ?? playground?.slackConfig ?? null;
+  const slack = slackConfig
+    ? createSlackAdapter(engine, {
+        ...opts.slack,
+        config: slackConfig,
+        log,
+        apiCalls: metrics.chatApi("slack"),
+      })
     : null;
   if (slack) {
     engine.timelines.push(slack.timeline);
     engine.senders.push(slack.sender);
   }
   const teams = config.teams
-    ? createTeamsAdapter(engine, { ...opts.teams, config: config.teams, log })
+    ? createTeamsAdapter(engine, {
+        ...opts.teams,
+        config: config.teams,
+        log,
+        apiCalls: metrics.chatApi("teams"),
+      })
     : null;
   if (teams) {
     engine.timelines.push(teams.timeline);
     engine.senders.push(teams.sender);
   }
-  handler = createRouter(routes, log, [
-    ...(slack?.listener ? [{ prefix: SLACK_EVENTS_PATH, listener: slack.listener }] : []),
-    ...(teams ? [{ prefix: TEAMS_MESSAGES_PATH, listener: teams.listener }] : []),
-  ]);
+  instrumentEngine(engine, metrics); // counts pushes, deliveries, time to lock; rq_ ids in logs
+  handler = createRouter(
+    routes,
+    log,
+    [
+      ...(slack?.listener ? [{ prefix: SLACK_EVENTS_PATH, listener: slack.listener }] : []),
+      ...(teams ? [{ prefix: TEAMS_MESSAGES_PATH, listener: teams.listener }] : []),
+      ...(playground ? [playground.mount] : []),
+    ],
+    metrics.httpRequest,
+  );
   await slack?.start();
 
   // Resume whatever a previous run left unfinished: the sequence is driven from the database.
   await sweepAll(engine);
   simulator?.resume();
-  const scheduler = startScheduler(engine, JOBS, `${process.pid}@${port}`);
+  const scheduler = startScheduler(engine, JOBS, `${process.pid}@${port}`, metrics.jobRun);
 
   return {
     core,

@@ -1,6 +1,9 @@
 // The one schema over the environment, parsed once at boot. The only reader of process.env.
 import { z } from "zod";
+import { decodeKey, keyList } from "./config-keys.ts";
 import { parseRate, type RateLimit } from "./http/rate-limit.ts";
+
+export { decodeKey };
 
 const bool = (name: string, fallback: boolean) =>
   z
@@ -57,19 +60,6 @@ const emailList = z
     return list;
   });
 
-const keyList = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    const keys = (v ?? "").split(",").flatMap((s) => (s.trim() ? [decodeKey(s)] : []));
-    const bad = keys.indexOf(null);
-    if (bad < 0) return keys as Buffer[];
-    // Never echo the value: it is key material.
-    const message = `key ${bad + 1} of ${keys.length} is not 32 bytes (64 hex characters or base64); separate keys with commas`;
-    ctx.addIssue({ code: "custom", message });
-    return z.NEVER;
-  });
-
 /** Per device, 120 a minute: an agent makes a handful of calls per reset. Per address, 20. */
 export const DEFAULT_DEVICE_API_RATE: DeviceApiRate = {
   device: { limit: 120, windowMs: 60_000 },
@@ -121,6 +111,8 @@ const envSchema = z.object({
   STALE_DEVICE_AFTER: duration("7d"),
   PASSCODE_RETENTION: duration("1h"),
   DM_REDACT_AFTER: duration("1h"),
+  REQUIRE_APPROVAL: bool("REQUIRE_APPROVAL", false),
+  APPROVAL_TTL: duration("30m"),
   DEMO_INVENTORY: bool("DEMO_INVENTORY", true),
   SIMULATOR_DELAY: duration("400ms"),
   SLACK_BOT_TOKEN: z
@@ -150,12 +142,6 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 
-export function decodeKey(text: string): Buffer | null {
-  const t = text.trim();
-  const buf = /^[0-9a-fA-F]{64}$/.test(t) ? Buffer.from(t, "hex") : Buffer.from(t, "base64");
-  return buf.length === 32 ? buf : null;
-}
-
 export interface Config {
   port: number;
   host: string;
@@ -179,6 +165,7 @@ export interface Config {
   passcodeRetentionMs: number;
   /** How long a chat DM shows a passcode before it is edited out. */
   chatRedactAfterMs: number;
+  approval: { required: boolean; ttlMs: number };
   demoInventory: boolean;
   simulatorDelayMs: number;
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
@@ -247,6 +234,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     staleDeviceAfterMs: e.STALE_DEVICE_AFTER,
     passcodeRetentionMs: e.PASSCODE_RETENTION,
     chatRedactAfterMs: e.DM_REDACT_AFTER,
+    approval: { required: e.REQUIRE_APPROVAL, ttlMs: e.APPROVAL_TTL },
     demoInventory: e.DEMO_INVENTORY,
     simulatorDelayMs: e.SIMULATOR_DELAY,
     logLevel: e.LOG_LEVEL,

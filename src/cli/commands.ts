@@ -3,6 +3,8 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Engine } from "../core/engine.ts";
 import { issueEnrollmentCode } from "../core/enrollment.ts";
+import { awaitsApproval } from "../core/lifecycle.ts";
+import { approveReset, rejectReset } from "../core/reset/approve-reset.ts";
 import { cancelReset } from "../core/reset/cancel-reset.ts";
 import { assessDevice } from "../core/reset/device-choices.ts";
 import { reportLostDevice, type StartResult, startReset } from "../core/reset/start-reset.ts";
@@ -118,6 +120,8 @@ export async function requestReset(
 function startedLine(result: Exclude<StartResult, { status: "not_found" | "not_allowed" | "busy" }>): string {
   if (result.status === "duplicate")
     return `Already started as ${result.request.id} (${result.request.state}); following it.`;
+  if (awaitsApproval(result.request.state))
+    return `Request ${result.request.id}: waits for a second admin's approval (in the chat thread, or \`latchkey approve ${result.request.id} --as <another admin>\`).`;
   return `Request ${result.request.id}:`;
 }
 
@@ -155,6 +159,42 @@ export async function cancel(engine: Engine, io: Io, id: string | undefined, fla
   }
   io.err(r.message);
   return 1;
+}
+
+/** The two-person rule: a second admin approves or rejects a request waiting for approval. */
+export async function decide(
+  engine: Engine,
+  io: Io,
+  id: string | undefined,
+  flags: Flags,
+  verb: "approve" | "reject",
+): Promise<number> {
+  const as = typeof flags.as === "string" ? flags.as : undefined;
+  if (!id || !as) {
+    const reason = verb === "reject" ? " [--reason TEXT]" : "";
+    throw new UsageError(`usage: latchkey ${verb} <requestId> --as <adminEmail>${reason}`);
+  }
+  const input = {
+    actorEmail: as,
+    requestId: id,
+    surface: "cli" as const,
+    ...(typeof flags.reason === "string" ? { reason: flags.reason } : {}),
+  };
+  const r = verb === "approve" ? await approveReset(engine, input) : await rejectReset(engine, input);
+  if ("message" in r) {
+    io.err(r.message);
+    return 1;
+  }
+  if (r.status === "rejected") {
+    io.out(`Rejected ${id}.`);
+    return 0;
+  }
+  if (isFinal(r.request.state)) {
+    io.err(`Approved ${id}, but the check then refused it: ${r.request.outcome ?? r.request.state}`);
+    return 1;
+  }
+  io.out(`Approved ${id}; the reset goes on (latchkey timeline ${id}).`);
+  return 0;
 }
 
 export async function listRequests(engine: Engine, io: Io, flags: Flags): Promise<number> {

@@ -14,6 +14,8 @@ const HELP = `Latchkey operator CLI
                                                 reset the passcode and lock; follows the timeline
   latchkey lost <deviceId> --as <ownerEmail>    report your own device lost (locks it)
   latchkey cancel <requestId> --as <email> [--reason TEXT]
+  latchkey approve <requestId> --as <adminEmail>  a second admin approves a reset (REQUIRE_APPROVAL)
+  latchkey reject <requestId> --as <adminEmail> [--reason TEXT]
   latchkey requests [--limit N]                 latest requests and their state
   latchkey timeline <requestId>                 every event of one request
   latchkey audit [--since DATE] [--format csv|json]
@@ -68,6 +70,9 @@ export async function runCli(
         return await cmd.requestReset(e, io, arg, flags, "lost");
       case "cancel":
         return await cmd.cancel(e, io, arg, flags);
+      case "approve":
+      case "reject":
+        return await cmd.decide(e, io, arg, flags, command);
       case "requests":
         return await cmd.listRequests(e, io, flags);
       case "timeline":

@@ -27,6 +27,10 @@ export interface EngineSettings {
   passcodeHistory: number;
   /** How long a chat DM shows the passcode before it is edited out. */
   chatRedactAfterMs: number;
+  /** Two-person rule: a reset of someone else's device waits for a second admin's approval. */
+  requireApproval: boolean;
+  /** How long such a request waits for its approval before it expires. */
+  approvalTtlMs: number;
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {
@@ -39,6 +43,8 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   enrollmentCodeTtlMs: 24 * 3_600_000,
   passcodeHistory: 5,
   chatRedactAfterMs: 3_600_000,
+  requireApproval: false,
+  approvalTtlMs: 30 * 60_000,
 };
 
 export interface Engine {

@@ -20,6 +20,8 @@ export function platformLabel(device: Pick<Device, "platform" | "osVersion">): s
 /** Titles of timeline events, as a person reads them in a thread or a details view. */
 export const EVENT_TITLES: Record<string, string> = {
   requested: "Requested",
+  approval_requested: "Waiting for a second admin's approval",
+  approved: "Approved",
   checked: "Checked",
   passcode_generated: "Passcode generated",
   pushed: "Sent to the device",
@@ -39,6 +41,7 @@ export const EVENT_TITLES: Record<string, string> = {
   failed: "Failed",
   expired: "Expired",
   cancelled: "Cancelled",
+  rejected: "Rejected",
 };
 
 export function eventTitle(type: string): string {

@@ -3,8 +3,11 @@
 // so a transition happens once even when two workers race for it.
 import type { ActiveState, RequestKind, RequestState } from "./types.ts";
 
+// Approval (two-person rule) leads straight to the checked request: the check, the passcode and
+// the approval are written in one transition, so an approved request never waits half-way.
 const RESET_PATH: Record<ActiveState, readonly RequestState[]> = {
   requested: ["checked", "refused", "cancelled"],
+  awaiting_approval: ["passcode_generated", "refused", "rejected", "expired", "cancelled"],
   checked: ["passcode_generated", "failed", "cancelled"],
   passcode_generated: ["pushed", "received", "failed", "expired", "cancelled"],
   pushed: ["received", "failed", "expired", "cancelled"],
@@ -15,6 +18,7 @@ const RESET_PATH: Record<ActiveState, readonly RequestState[]> = {
 
 const LOCK_PATH: Record<ActiveState, readonly RequestState[]> = {
   requested: ["checked", "refused", "cancelled"],
+  awaiting_approval: ["checked", "refused", "rejected", "expired", "cancelled"],
   checked: ["pushed", "received", "failed", "expired", "cancelled"],
   passcode_generated: [],
   pushed: ["received", "failed", "expired", "cancelled"],
@@ -44,7 +48,18 @@ export function awaitsPickup(kind: RequestKind): RequestState[] {
 }
 
 /** An admin may cancel until the device has picked the command up; after that it runs to its end. */
-export const CANCELLABLE: readonly RequestState[] = ["requested", "checked", "passcode_generated", "pushed"];
+export const CANCELLABLE: readonly RequestState[] = [
+  "requested",
+  "awaiting_approval",
+  "checked",
+  "passcode_generated",
+  "pushed",
+];
+
+/** Waiting for a second admin (REQUIRE_APPROVAL): Approve and Reject make sense. */
+export function awaitsApproval(state: RequestState): boolean {
+  return state === "awaiting_approval";
+}
 
 /** The device steps a device agent reports, in order, per kind. */
 export const DEVICE_STEPS = ["received", "passcode_reset", "locked", "failed"] as const;
@@ -52,6 +67,7 @@ export type DeviceStep = (typeof DEVICE_STEPS)[number];
 
 export const STATE_LABELS: Record<RequestState, string> = {
   requested: "Requested",
+  awaiting_approval: "Waiting for a second admin's approval",
   checked: "Checked",
   passcode_generated: "Passcode generated",
   pushed: "Sent to device",
@@ -63,4 +79,5 @@ export const STATE_LABELS: Record<RequestState, string> = {
   failed: "Failed",
   expired: "Expired",
   cancelled: "Cancelled",
+  rejected: "Rejected",
 };

@@ -132,6 +132,12 @@ export interface Transition {
   purgePasscode?: boolean;
   deliveries?: NewDelivery[];
   audit?: AuditInput;
+  /** Events written just before `event`, in the same write (an approval, then the check). */
+  before?: NewEvent[];
+  /** A passcode generated on this transition (approval): stored encrypted, its digest kept in the history. */
+  passcode?: { cipher: string; digest: string };
+  /** A new deadline (an approved request gets the full request expiry from its approval). */
+  expiresAt?: Date;
 }
 
 export interface RequestListFilter {
@@ -188,7 +194,8 @@ export interface DeliveryStore {
     event: NewEvent,
     audit: AuditInput,
   ): Promise<void>;
-  retryLater(id: string, error: string, event: NewEvent): Promise<void>;
+  /** A failed attempt: the error, its timeline event, and when the next attempt is due. */
+  retryLater(id: string, error: string, event: NewEvent, nextAttemptAt?: Date): Promise<void>;
   /** Remembers where a prepared chat message is, before the passcode goes into it. */
   setExternalRef(id: string, ref: string): Promise<void>;
   forRequest(requestId: string): Promise<Delivery[]>;

@@ -66,6 +66,8 @@ export type RequestKind = "reset_and_lock" | "lock";
 
 export const ACTIVE_STATES = [
   "requested",
+  /** Two-person rule (REQUIRE_APPROVAL): a second admin must approve before the check and the push. */
+  "awaiting_approval",
   "checked",
   "passcode_generated",
   "pushed",
@@ -73,7 +75,7 @@ export const ACTIVE_STATES = [
   "passcode_reset",
   "locked",
 ] as const;
-export const FINAL_STATES = ["completed", "refused", "failed", "expired", "cancelled"] as const;
+export const FINAL_STATES = ["completed", "refused", "failed", "expired", "cancelled", "rejected"] as const;
 export type ActiveState = (typeof ACTIVE_STATES)[number];
 export type FinalState = (typeof FINAL_STATES)[number];
 export type RequestState = ActiveState | FinalState;

@@ -1,6 +1,7 @@
 // A small router over node:http: JSON in, JSON out, bounded bodies, one place that turns an
 // unexpected error into a 500 without leaking its message.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { httpRequestId, withLogFields } from "../adapters/log/log-context.ts";
 import type { Logger } from "../core/ports.ts";
 
 export interface HttpRequest {
@@ -12,13 +13,25 @@ export interface HttpRequest {
   body: unknown;
   /** The peer's address as the socket sees it (a proxy's, behind one). */
   clientAddress: string;
+  /** X-Request-Id as given (when well-formed) or generated; echoed in the response. */
+  requestId: string;
 }
 
 export interface HttpResponse {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A body sent as is (with its content-type in `headers`) instead of JSON. */
+  text?: string;
 }
+
+/** Told about every answered request (metrics): the matched route's pattern or mount prefix. */
+export type ResponseObserver = (info: {
+  method: string;
+  route: string;
+  status: number;
+  seconds: number;
+}) => void;
 
 export type Handler = (req: HttpRequest) => Promise<HttpResponse>;
 
@@ -32,6 +45,8 @@ export interface Route {
 export type RawListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export const MAX_BODY_BYTES = 64 * 1024;
+/** Bodies of the raw mounts (Slack, Teams), as Bolt's own limit: their adapters may refuse less. */
+export const MAX_RAW_BODY_BYTES = 1024 * 1024;
 
 export class HttpError extends Error {
   constructor(
@@ -60,30 +75,68 @@ export function createRouter(
   routes: Route[],
   log: Logger,
   raw: { prefix: string; listener: RawListener }[] = [],
+  onResponse?: ResponseObserver,
 ) {
   const compiled = routes.map(compile);
   return (req: IncomingMessage, res: ServerResponse): void => {
+    const started = process.hrtime.bigint();
     const url = new URL(req.url ?? "/", "http://localhost");
+    const id = httpRequestId(req.headers["x-request-id"]);
+    res.setHeader("x-request-id", id);
     const mount = raw.find((r) => url.pathname.startsWith(r.prefix));
-    if (mount) {
-      mount.listener(req, res);
+    const matched = { route: mount?.prefix ?? "unmatched" };
+    if (onResponse) {
+      res.once("finish", () =>
+        onResponse({
+          method: req.method ?? "GET",
+          route: matched.route,
+          status: res.statusCode,
+          seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        }),
+      );
+    }
+    withLogFields({ httpRequestId: id }, () => dispatch(compiled, req, res, url, log, id, matched, mount));
+  };
+}
+
+function dispatch(
+  compiled: Compiled[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  log: Logger,
+  id: string,
+  matched: { route: string },
+  mount: { prefix: string; listener: RawListener } | undefined,
+): void {
+  if (mount) {
+    // Bolt reads a body up to its own limit whatever length is declared, so a client declaring
+    // megabytes it never sends would hold the connection: refused here, unread, and closed.
+    if (Number(req.headers["content-length"] ?? 0) > MAX_RAW_BODY_BYTES) {
+      send(res, {
+        status: 413,
+        headers: { connection: "close" },
+        body: { error: `Request body too large (limit ${MAX_RAW_BODY_BYTES} bytes).` },
+      });
       return;
     }
-    handle(compiled, req, url, log).then(
-      (out) => send(res, out),
-      (err: unknown) => {
-        if (err instanceof HttpError) {
-          send(res, { status: err.status, body: { error: err.message } });
-          return;
-        }
-        log.error(
-          { path: url.pathname, err: err instanceof Error ? err.message : String(err) },
-          "request failed",
-        );
-        send(res, { status: 500, body: { error: "Internal error; it has been logged." } });
-      },
-    );
-  };
+    mount.listener(req, res);
+    return;
+  }
+  handle(compiled, req, url, log, id, matched).then(
+    (out) => send(res, out),
+    (err: unknown) => {
+      if (err instanceof HttpError) {
+        send(res, { status: err.status, body: { error: err.message } });
+        return;
+      }
+      log.error(
+        { path: url.pathname, err: err instanceof Error ? err.message : String(err) },
+        "request failed",
+      );
+      send(res, { status: 500, body: { error: "Internal error; it has been logged." } });
+    },
+  );
 }
 
 async function handle(
@@ -91,11 +144,14 @@ async function handle(
   req: IncomingMessage,
   url: URL,
   log: Logger,
+  requestId: string,
+  matched: { route: string },
 ): Promise<HttpResponse> {
   const matches = routes.filter((r) => r.pattern.test(url.pathname));
   if (matches.length === 0) return { status: 404, body: { error: `No such endpoint: ${url.pathname}` } };
   const route = matches.find((r) => r.method === req.method);
   if (!route) return { status: 405, body: { error: `Method ${req.method} not allowed here.` } };
+  matched.route = route.path;
   const m = route.pattern.exec(url.pathname);
   const params: Record<string, string> = {};
   route.names.forEach((name, i) => {
@@ -106,16 +162,22 @@ async function handle(
     }
   });
   const body = req.method === "GET" ? undefined : await readJson(req);
-  log.debug({ method: req.method, path: url.pathname }, "http request");
-  return route.handler({
-    method: req.method ?? "GET",
-    path: url.pathname,
-    params,
-    query: url.searchParams,
-    headers: req.headers,
-    body,
-    clientAddress: req.socket.remoteAddress ?? "",
-  });
+  // A path naming a reset request (a device's report) puts its id on every log line of the call.
+  const rq = params.requestId?.startsWith("rq_") ? { requestId: params.requestId } : null;
+  const call = () => {
+    log.debug({ method: req.method, path: url.pathname }, "http request");
+    return route.handler({
+      method: req.method ?? "GET",
+      path: url.pathname,
+      params,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      clientAddress: req.socket.remoteAddress ?? "",
+      requestId,
+    });
+  };
+  return rq ? withLogFields(rq, call) : call();
 }
 
 export async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -141,6 +203,10 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
 function send(res: ServerResponse, out: HttpResponse): void {
   if (res.headersSent) return;
   const headers: Record<string, string> = { "cache-control": "no-store", ...(out.headers ?? {}) };
+  if (out.text !== undefined) {
+    res.writeHead(out.status, headers).end(out.text);
+    return;
+  }
   if (out.body === undefined) {
     res.writeHead(out.status, headers).end();
     return;

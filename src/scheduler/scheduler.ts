@@ -1,6 +1,7 @@
 // Runs the jobs on node-cron. node-cron's own run coordinator asks us whether this process may
 // run a given fire; the answer is a unique-key insert in the database (see job-claims.ts).
 import cron, { type ScheduledTask } from "node-cron";
+import { withLogFields } from "../adapters/log/log-context.ts";
 import { type Engine, errorText } from "../core/engine.ts";
 import type { JobSpec } from "./jobs.ts";
 
@@ -10,7 +11,15 @@ export interface Scheduler {
   runNow(name: string): Promise<boolean>;
 }
 
-export function startScheduler(engine: Engine, jobs: readonly JobSpec[], owner: string): Scheduler {
+/** Told after each run this process claimed (metrics). */
+export type JobRunObserver = (job: string, outcome: "ok" | "failed", seconds: number) => void;
+
+export function startScheduler(
+  engine: Engine,
+  jobs: readonly JobSpec[],
+  owner: string,
+  onRun: JobRunObserver = () => {},
+): Scheduler {
   const tasks: ScheduledTask[] = [];
   const byName = new Map(jobs.map((j) => [j.name, j]));
   const coordinator = {
@@ -23,13 +32,17 @@ export function startScheduler(engine: Engine, jobs: readonly JobSpec[], owner: 
       }
     },
   };
-  const run = async (job: JobSpec) => {
-    try {
-      await job.run(engine);
-    } catch (err) {
-      engine.log.error({ job: job.name, err: errorText(err) }, "job failed");
-    }
-  };
+  const run = (job: JobSpec) =>
+    withLogFields({ job: job.name }, async () => {
+      const started = performance.now();
+      try {
+        await job.run(engine);
+        onRun(job.name, "ok", (performance.now() - started) / 1000);
+      } catch (err) {
+        onRun(job.name, "failed", (performance.now() - started) / 1000);
+        engine.log.error({ job: job.name, err: errorText(err) }, "job failed");
+      }
+    });
   for (const job of jobs) {
     const task = cron.schedule(job.schedule, () => run(job), {
       name: job.name,

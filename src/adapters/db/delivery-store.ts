@@ -39,10 +39,13 @@ export function createDeliveryStore(db: Db, clock: Clock): DeliveryStore {
         await writeAudit(tx, audit, now);
       });
     },
-    async retryLater(id, error, event) {
+    async retryLater(id, error, event, nextAttemptAt) {
       const now = clock.now();
       await db.$transaction(async (tx) => {
-        const row = await tx.delivery.update({ where: { id }, data: { lastError: error } });
+        const row = await tx.delivery.update({
+          where: { id },
+          data: { lastError: error, ...(nextAttemptAt ? { nextAttemptAt } : {}) },
+        });
         await writeEvents(tx, row.requestId, [event], now);
       });
     },

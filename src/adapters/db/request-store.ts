@@ -68,7 +68,9 @@ export function createRequestStore(db: Db, clock: Clock): RequestStore {
         return { created: true, request: toRequest(row) };
       } catch (err) {
         const kind = uniqueViolation(err);
-        if (kind === "duplicate" && request.idempotencyKeyHash) {
+        // Two starts with one key racing (a double click landing on two replicas) violate both
+        // unique keys; PostgreSQL may name the device's first. The key decides: same request.
+        if (kind && request.idempotencyKeyHash) {
           const existing = await db.resetRequest.findUnique({
             where: { idempotencyKeyHash: request.idempotencyKeyHash },
           });
@@ -108,10 +110,12 @@ export function createRequestStore(db: Db, clock: Clock): RequestStore {
             ...(t.nextPushAt !== undefined ? { nextPushAt: t.nextPushAt } : {}),
             ...(final ? { activeDeviceId: null, finishedAt: now, nextPushAt: null } : {}),
             ...(t.purgePasscode ? { passcodeCipher: null, purgedAt: now } : {}),
+            ...(t.passcode ? { passcodeCipher: t.passcode.cipher } : {}),
+            ...(t.expiresAt ? { expiresAt: t.expiresAt } : {}),
           },
         });
         if (res.count !== 1) return null;
-        await writeEvents(tx, id, [t.event], now);
+        await writeEvents(tx, id, [...(t.before ?? []), t.event], now);
         await writeAudit(tx, t.audit, now);
         for (const d of t.deliveries ?? []) {
           await tx.delivery.create({
@@ -119,6 +123,11 @@ export function createRequestStore(db: Db, clock: Clock): RequestStore {
           });
         }
         const row = await tx.resetRequest.findUniqueOrThrow({ where: { id } });
+        if (t.passcode) {
+          await tx.passcodeHistory.create({
+            data: { deviceId: row.deviceId, digest: t.passcode.digest, createdAt: now },
+          });
+        }
         return toRequest(row);
       });
     },

@@ -1,37 +1,66 @@
 // Structured JSON logs (pino). Redaction is a second line of defence: no code path logs a
-// passcode or a secret, and these paths are censored should one ever try.
+// passcode or a secret, and these paths are censored should one ever try. Every line also
+// carries the fields of the unit of work it was written in (log-context.ts): `httpRequestId`,
+// `requestId` (rq_...), `job`.
 import pino from "pino";
 import type { Logger } from "../../core/ports.ts";
+import { currentLogFields } from "./log-context.ts";
 
-export const REDACTED_PATHS = [
+const SECRET_KEYS = [
   "passcode",
-  "*.passcode",
-  "*.*.passcode",
+  "newPasscode",
   "secret",
-  "*.secret",
   "deviceSecret",
-  "*.deviceSecret",
   "enrollmentCode",
-  "*.enrollmentCode",
   "authorization",
-  "*.authorization",
-  "headers.authorization",
-  "req.headers.authorization",
+  "cookie",
+  "password",
+  "token",
+  "botToken",
+  "appToken",
+  "signingSecret",
+  "passcodeKey",
 ];
 
-export function createLogger(
-  level: string,
-  destination?: pino.DestinationStream,
-): Logger & { raw: pino.Logger } {
+/** Each key at the top level and up to three levels down, and request headers. */
+export const REDACTED_PATHS = [
+  ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]),
+  "headers.authorization",
+  "req.headers.authorization",
+  "req.headers.cookie",
+];
+
+export type AppLogger = Logger & {
+  raw: pino.Logger;
+  /** A logger whose every line carries `fields` (e.g. `{ requestId }`). */
+  child(fields: Record<string, unknown>): AppLogger;
+};
+
+export function createLogger(level: string, destination?: pino.DestinationStream): AppLogger {
   const raw = pino(
-    { level, base: { service: "latchkey" }, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } },
+    {
+      level,
+      base: { service: "latchkey" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+      // A copy: pino merges the call's own fields into it (they win over the context's).
+      mixin: () => {
+        const fields = currentLogFields();
+        return fields ? { ...fields } : {};
+      },
+    },
     destination,
   );
+  return wrap(raw);
+}
+
+function wrap(raw: pino.Logger): AppLogger {
   return {
     raw,
     debug: (f, m) => raw.debug(f, m),
     info: (f, m) => raw.info(f, m),
     warn: (f, m) => raw.warn(f, m),
     error: (f, m) => raw.error(f, m),
+    child: (fields) => wrap(raw.child(fields)),
   };
 }

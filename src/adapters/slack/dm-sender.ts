@@ -47,7 +47,7 @@ export function createSlackDmSender(
       const target = prepared ?? (await this.prepare?.(letter));
       if (!target) throw new Error("no Slack message to put the passcode in");
       const { c, ts } = JSON.parse(target.ref) as DmRef;
-      await plainly(() => poster.update(c, ts, passcodeDm(letter, engine.settings.chatRedactAfterMs)));
+      await plainly(() => poster.update(c, ts, passcodeDm(letter, engine.settings.chatRedactAfterMs), true));
       return target;
     },
     async redact(ref, note) {

@@ -7,7 +7,9 @@ import type { SlackConfig } from "../../config.ts";
 import type { Engine } from "../../core/engine.ts";
 import type { ChatTimeline, Logger, PasscodeSender } from "../../core/ports.ts";
 import type { RawListener } from "../../http/router.ts";
+import type { ChatApiObserver } from "../metrics/metrics.ts";
 import { createWorkLimiter } from "../work-limiter.ts";
+import { guardBoltBodyParsing } from "./bolt-guards.ts";
 import { boltLogger } from "./bolt-logger.ts";
 import { createSlackDmSender } from "./dm-sender.ts";
 import { registerCommand } from "./handlers/command.ts";
@@ -19,7 +21,7 @@ import { registerStatusActions } from "./handlers/status-actions.ts";
 import { createSlackIdentity } from "./identity.ts";
 import { createRateGate } from "./rate-gate.ts";
 import { plainSlackError } from "./slack-errors.ts";
-import { createSlackPoster } from "./slack-poster.ts";
+import { createSlackPoster, slackFailureCode } from "./slack-poster.ts";
 import { createSlackTimeline } from "./slack-timeline.ts";
 import { LatchkeySocketModeReceiver } from "./socket-mode-receiver.ts";
 
@@ -38,6 +40,8 @@ export interface SlackAdapterOptions {
   retries?: { retries: number; minTimeout: number; maxTimeout: number };
   /** Reset forms built at once after their acks, and how many may wait (tests shrink them). */
   formLimits?: { concurrency: number; maxQueue: number };
+  /** Told about failed and retried Web API calls (metrics). */
+  apiCalls?: ChatApiObserver;
 }
 
 export interface SlackAdapter {
@@ -57,7 +61,7 @@ export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): S
   const clientOptions = {
     ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}),
     // Bounded well under the thread lease (2 min): a stuck call must not outlive its lease.
-    retryConfig: { ...retries, factor: 2 },
+    retryConfig: { ...retries, factor: 2, onFailedAttempt: countRetry(opts.apiCalls) },
     timeout: 10_000,
     logger,
   };
@@ -71,6 +75,7 @@ export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): S
     });
   } else {
     if (!config.signingSecret) throw new Error("SLACK_SIGNING_SECRET is required for HTTP mode");
+    guardBoltBodyParsing();
     const http = new HTTPReceiver({
       signingSecret: config.signingSecret,
       endpoints: SLACK_EVENTS_PATH,
@@ -88,7 +93,7 @@ export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): S
   // Background posting (timeline, DMs, redaction, Home refresh) has a client of its own: a 429 on
   // it pauses only its queue, never the interactive calls a 3-second trigger depends on.
   const background = new webApi.WebClient(config.botToken, clientOptions);
-  const poster = createSlackPoster(background, { post: postGate, update: updateGate });
+  const poster = createSlackPoster(background, { post: postGate, update: updateGate }, opts.apiCalls);
   const deps: SlackDeps = {
     engine,
     client: app.client,
@@ -138,5 +143,14 @@ export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): S
     async stop() {
       if (config.appToken) await app.stop();
     },
+  };
+}
+
+/** p-retry's hook: told of each failed attempt, retried while attempts are left. Never throws. */
+function countRetry(observer: ChatApiObserver | undefined) {
+  return (err: Error & { retriesLeft?: number }) => {
+    if (!observer || !err.retriesLeft) return;
+    const method = /\/api\/([\w.]+)/.exec(err.message)?.[1] ?? "web_api";
+    observer.retried(method, /rate limit/i.test(err.message) ? "ratelimited" : slackFailureCode(err));
   };
 }

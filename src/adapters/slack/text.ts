@@ -46,6 +46,7 @@ export function deviceLabel(device: Pick<Device, "name" | "platform" | "osVersio
 
 export const STATE_EMOJI: Record<RequestState, string> = {
   requested: ":hourglass_flowing_sand:",
+  awaiting_approval: ":raised_hand:",
   checked: ":mag:",
   passcode_generated: ":key:",
   pushed: ":satellite_antenna:",
@@ -57,6 +58,7 @@ export const STATE_EMOJI: Record<RequestState, string> = {
   failed: ":x:",
   expired: ":alarm_clock:",
   cancelled: ":heavy_multiplication_x:",
+  rejected: ":no_entry_sign:",
 };
 
 /** A date Slack shows in each reader's own time zone, with a plain fallback. */

@@ -11,6 +11,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomInt } from "node:crypto";
 import type { Logger } from "../../core/ports.ts";
+import type { ChatApiObserver } from "../metrics/metrics.ts";
 import type { WindowGate } from "./window-gate.ts";
 
 export interface RetryOptions {
@@ -136,7 +137,22 @@ function neverConnected(err: unknown): boolean {
   return typeof cause?.code === "string" && NOT_CONNECTED.has(cause.code);
 }
 
-export function createConnectorTransport(opts: { retries: RetryPolicy; gate: WindowGate; log: Logger }) {
+/** A bounded label for a Bot Connector call: its method and path with the ids taken out. */
+export function connectorOperation(method: string, path: string): string {
+  const named = /^(v3|conversations|activities|members|pagedmembers|attachments|teams|channels)$/;
+  return `${method} ${path
+    .split("/")
+    .map((s) => (s === "" || named.test(s) ? s : ":id"))
+    .join("/")}`;
+}
+
+export function createConnectorTransport(opts: {
+  retries: RetryPolicy;
+  gate: WindowGate;
+  log: Logger;
+  /** Told about failed and retried calls (metrics). */
+  observer?: ChatApiObserver;
+}) {
   const { gate, log } = opts;
   async function once(req: WebResourceLike, timeoutMs: number) {
     const headers: Record<string, string> = {};
@@ -191,6 +207,7 @@ export function createConnectorTransport(opts: { retries: RetryPolicy; gate: Win
         const late = Date.now() + delay > deadline;
         if (!retryable || attempt >= policy.retries || late) {
           const code = res ? errorCode(res.text) : null;
+          opts.observer?.failed(connectorOperation(req.method, path), res ? `http_${res.status}` : "network");
           const why = retryable && late ? ` (no retry: it would end past the ${kind} budget)` : "";
           throw new ConnectorError(
             res?.status ?? 0,
@@ -202,6 +219,7 @@ export function createConnectorTransport(opts: { retries: RetryPolicy; gate: Win
           { component: "teams", path, failure, attempt: attempt + 1, delayMs: delay, budget: kind },
           "Bot Connector call retried",
         );
+        opts.observer?.retried(connectorOperation(req.method, path), res ? `http_${res.status}` : "network");
         await new Promise((ok) => setTimeout(ok, delay));
       }
     },

@@ -15,6 +15,7 @@ import type { TeamsConfig } from "../../config.ts";
 import { type Engine, errorText } from "../../core/engine.ts";
 import type { ChatTimeline, Logger, PasscodeSender } from "../../core/ports.ts";
 import type { RawListener } from "../../http/router.ts";
+import type { ChatApiObserver } from "../metrics/metrics.ts";
 import { activityRefusal, auditRefusal } from "./activity-gate.ts";
 import { LatchkeyBot } from "./bot.ts";
 import {
@@ -42,6 +43,8 @@ export interface TeamsAdapterOptions {
   retries?: Partial<RetryPolicy>;
   /** Per-conversation send windows (Teams' published limits by default; [] switches pacing off). */
   pacing?: { windows: readonly Window[] };
+  /** Told about failed and retried Bot Connector calls (metrics). */
+  apiCalls?: ChatApiObserver;
   /** How long a Teams identity is trusted before Teams is asked again (10 minutes). */
   identityTtlMs?: number;
   /** How long a submit waits for a reset to start before answering "under way" (3 s). */
@@ -68,6 +71,7 @@ export function createTeamsAdapter(engine: Engine, opts: TeamsAdapterOptions): T
     retries: { ...DEFAULT_RETRIES, ...opts.retries },
     gate: createWindowGate(opts.pacing?.windows ?? TEAMS_WINDOWS),
     log,
+    ...(opts.apiCalls ? { observer: opts.apiCalls } : {}),
   });
   const appId = config.appId ?? "";
   const auth = new ConfigurationBotFrameworkAuthentication(

@@ -17,15 +17,41 @@ export async function deliverPending(
 ): Promise<number> {
   const due = await engine.stores.deliveries.due(engine.clock.now(), limit);
   const mine = filter.requestId ? due.filter((d) => d.requestId === filter.requestId) : due;
-  for (const d of mine) await deliverOne(engine, d);
+  // Side by side, a few at a time: a mail server that hangs must not hold back the chat DM of the
+  // same request (or other requests' deliveries) for as long as its timeouts. Each delivery is
+  // claimed on its own, so running them together cannot send one twice.
+  const queue = [...mine];
+  const failures: unknown[] = [];
+  const worker = async () => {
+    for (let d = queue.shift(); d; d = queue.shift()) {
+      await deliverOne(engine, d).catch((err: unknown) => void failures.push(err));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DELIVERY_CONCURRENCY, queue.length) }, worker));
+  if (failures.length > 0) throw failures[0];
   return mine.length;
 }
+
+const DELIVERY_CONCURRENCY = 8;
+
+/**
+ * How long a claimed attempt belongs to its worker: longer than the slowest send (the SMTP
+ * transport gives up within about a minute; chat senders sooner) plus recording its outcome. A
+ * shorter claim let a second worker (another replica's sweep) send the same passcode again
+ * while the first was still waiting on a slow mail server. A failed attempt sets its own retry
+ * time (the backoff); only a worker that died mid-attempt makes the next one wait this long.
+ */
+export const DELIVERY_CLAIM_MS = 120_000;
+
+/** Waits between tries to record a delivery that did go out (the database may be briefly away). */
+const RECORD_RETRY_MS = [250, 500, 1000, 2000, 4000, 8000, 15_000, 30_000];
 
 async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
   const { deliveries, requests, directory } = engine.stores;
   const now = engine.clock.now();
-  const retryAt = new Date(now.getTime() + backoff(engine.settings.deliveryBackoffMs, delivery.attempts));
-  if (!(await deliveries.claim(delivery.id, delivery.attempts, retryAt))) return;
+  const backoffMs = backoff(engine.settings.deliveryBackoffMs, delivery.attempts);
+  const claimedUntil = new Date(now.getTime() + Math.max(backoffMs, DELIVERY_CLAIM_MS));
+  if (!(await deliveries.claim(delivery.id, delivery.attempts, claimedUntil))) return;
   const attempt = delivery.attempts + 1;
   const request = await requests.get(delivery.requestId);
   const sender = engine.senders.find((s) => s.channel === delivery.channel);
@@ -99,12 +125,13 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
       announce(engine, request, e);
       await completeIfDelivered(engine, request.id);
     } else {
+      const retryAt = new Date(engine.clock.now().getTime() + backoffMs);
       const e: NewEvent = {
         type: "delivery_retry",
         actor: "latchkey",
         detail: `Sending the passcode by ${channel} to ${to} failed (attempt ${attempt}): ${reason} Retrying at ${at(retryAt)}.`,
       };
-      await deliveries.retryLater(delivery.id, reason, e);
+      await deliveries.retryLater(delivery.id, reason, e, retryAt);
       announce(engine, request, e);
     }
     return;
@@ -123,14 +150,35 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
         redactAt: new Date(now.getTime() + engine.settings.chatRedactAfterMs),
       }
     : { status: "sent" as const, at: now };
-  await deliveries.settle(delivery.id, outcome, e, {
-    ...auditBase,
-    action: "passcode.delivery",
-    outcome: "ok",
-    detail: `${delivery.channel} to ${to}`,
-  });
+  // It went out: failing to record that would send it again on the next attempt, so the record
+  // is retried (within the claim) while the database is briefly away.
+  await recordSent(engine, delivery.id, () =>
+    deliveries.settle(delivery.id, outcome, e, {
+      ...auditBase,
+      action: "passcode.delivery",
+      outcome: "ok",
+      detail: `${delivery.channel} to ${to}`,
+    }),
+  );
   announce(engine, request, e);
   await completeIfDelivered(engine, request.id);
+}
+
+async function recordSent(engine: Engine, deliveryId: string, write: () => Promise<void>): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await write();
+      return;
+    } catch (err) {
+      const wait = RECORD_RETRY_MS[i];
+      if (wait === undefined) throw err;
+      engine.log.warn(
+        { deliveryId, err: errorText(err), retryInMs: wait },
+        "a passcode was sent but recording it failed; retrying",
+      );
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
 }
 
 function openPasscode(

@@ -1,5 +1,6 @@
 // Sweep: requests that did not finish before their expiry end as "expired", saying where they stopped.
 import { announce, at, type Engine } from "../engine.ts";
+import { awaitsApproval } from "../lifecycle.ts";
 import type { NewEvent } from "../ports.ts";
 import type { ResetRequest } from "../types.ts";
 
@@ -12,9 +13,12 @@ export async function expireDue(engine: Engine, limit = 100): Promise<number> {
 
 async function expireOne(engine: Engine, request: ResetRequest): Promise<boolean> {
   const picked = ["received", "passcode_reset"].includes(request.state);
-  const outcome = picked
-    ? `Expired at ${at(request.expiresAt)}: the device picked up the command but did not report the result (last step: ${request.state}).`
-    : `Expired at ${at(request.expiresAt)}: the device never picked up the command (${request.pushAttempts} push attempt(s)). Nothing was changed on the device.`;
+  const unapproved = awaitsApproval(request.state);
+  const outcome = unapproved
+    ? `Expired at ${at(request.expiresAt)}: no second admin approved the request in time (two-person rule). Nothing was sent to the device.`
+    : picked
+      ? `Expired at ${at(request.expiresAt)}: the device picked up the command but did not report the result (last step: ${request.state}).`
+      : `Expired at ${at(request.expiresAt)}: the device never picked up the command (${request.pushAttempts} push attempt(s)). Nothing was changed on the device.`;
   const e: NewEvent = { type: "expired", actor: "latchkey", detail: outcome };
   const moved = await engine.stores.requests.transition(request.id, {
     from: [request.state],
@@ -25,11 +29,13 @@ async function expireOne(engine: Engine, request: ResetRequest): Promise<boolean
     audit: {
       actor: "latchkey",
       surface: "system",
-      action: "request.expire",
+      action: unapproved ? "approval.expire" : "request.expire",
       outcome: "ok",
       deviceId: request.deviceId,
       requestId: request.id,
-      detail: `expired in state ${request.state}`,
+      detail: unapproved
+        ? "expired waiting for a second admin's approval"
+        : `expired in state ${request.state}`,
     },
   });
   if (moved) announce(engine, moved, e);

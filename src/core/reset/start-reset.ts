@@ -8,6 +8,7 @@ import { generatePasscode, passcodeRulesFor } from "../passcode.ts";
 import type { AuditInput, NewEvent } from "../ports.ts";
 import { sha256 } from "../secrets.ts";
 import type { Device, RequestKind, ResetRequest, Surface, ThreadTarget } from "../types.ts";
+import { approvalDeadline, approvalRequestedEvent, needsApproval } from "./approval-rules.ts";
 import { assessDevice } from "./device-choices.ts";
 import { pushRequest } from "./push-command.ts";
 
@@ -62,13 +63,18 @@ async function start(
   if (!decision.allowed) return { status: "not_allowed", message: decision.message };
 
   const active = await stores.requests.activeForDevice(device.id);
-  if (active) return busy(engine, active, actorEmail, input.surface, action);
+  if (active) {
+    // The same key started on another replica between the check above and now (a double click,
+    // a redelivery): that request is this one, not a refusal.
+    const same = keyHash ? await stores.requests.byIdempotencyKeyHash(keyHash) : null;
+    if (same) return { status: "duplicate", request: same };
+    return busy(engine, active, actorEmail, input.surface, action);
+  }
 
   const now = engine.clock.now();
   const expiresAt = new Date(now.getTime() + engine.settings.requestExpiryMs);
   const capability = assessDevice(engine, device, null);
   const kind: RequestKind = action === "report_lost" && !capability.reset.allowed ? "lock" : "reset_and_lock";
-  const verdict = kind === "lock" ? capability.lock : capability.reset;
   const base = {
     id: engine.random.id("rq"),
     kind,
@@ -85,8 +91,7 @@ async function start(
     detail: requestedDetail(kind, device, action, input.notifyUser),
   };
 
-  const rules = kind === "reset_and_lock" ? passcodeRulesFor(device) : null;
-  const refusal = !verdict.allowed ? verdict.reason : rules && !rules.ok ? rules.reason : null;
+  const refusal = refusalOf(device, kind, capability);
   if (refusal) {
     const created = await stores.requests.create(
       {
@@ -108,43 +113,52 @@ async function start(
     return { status: "refused", request: created.request, capability };
   }
 
-  const checked: NewEvent = {
-    type: "checked",
-    actor: "latchkey",
-    detail: [verdict.reason, ...capability.warnings.map((w) => `Warning: ${w}`)].join(" "),
-  };
-  let passcodeCipher: string | null = null;
-  let passcodeDigest: string | undefined;
-  const events = [requested, checked];
-  if (rules?.ok) {
-    const recent = new Set(
-      await stores.requests.recentPasscodeDigests(device.id, engine.settings.passcodeHistory),
+  if (needsApproval(engine, actorEmail, device)) {
+    // Two-person rule: no passcode and no push until a second admin approves (the check runs again then).
+    const waiting = approvalRequestedEvent(engine, now);
+    const created = await stores.requests.create(
+      {
+        ...base,
+        state: "awaiting_approval",
+        expiresAt: approvalDeadline(engine, now),
+        nextPushAt: null,
+        passcodeCipher: null,
+        outcome: null,
+        finishedAt: null,
+      },
+      [requested, waiting],
+      {
+        audit: audit(
+          actorEmail,
+          input.surface,
+          action,
+          "ok",
+          device.id,
+          base.id,
+          `${kind} request awaits a second admin's approval`,
+        ),
+        threads: input.threads ?? [],
+      },
     );
-    const passcode = generatePasscode(
-      rules.rules,
-      (max) => engine.random.int(max),
-      (candidate) => recent.has(engine.secrets.digest(device.id, candidate)),
-    );
-    passcodeCipher = engine.secrets.seal(passcode);
-    passcodeDigest = engine.secrets.digest(device.id, passcode);
-    events.push({
-      type: "passcode_generated",
-      actor: "latchkey",
-      detail: `A new ${rules.rules.length}-character ${rules.rules.type} passcode was generated and stored encrypted. It is never shown here.`,
-    });
+    if (!created.created) return afterConflict(engine, created, actorEmail, input.surface, action);
+    for (const e of [requested, waiting]) announce(engine, created.request, e);
+    return { status: "started", request: created.request, capability };
   }
+
+  const { events: checks, passcode } = await checkedEvents(engine, device, kind, capability);
+  const events = [requested, ...checks];
   const created = await stores.requests.create(
     {
       ...base,
       state: kind === "lock" ? "checked" : "passcode_generated",
       nextPushAt: now,
-      passcodeCipher,
+      passcodeCipher: passcode?.cipher ?? null,
       outcome: null,
       finishedAt: null,
     },
     events,
     {
-      passcodeDigest,
+      ...(passcode ? { passcodeDigest: passcode.digest } : {}),
       audit: audit(actorEmail, input.surface, action, "ok", device.id, base.id, `${kind} request started`),
       threads: input.threads ?? [],
     },
@@ -155,6 +169,53 @@ async function start(
   await pushRequest(engine, created.request.id);
   const latest = (await stores.requests.get(created.request.id)) ?? created.request;
   return { status: "started", request: latest, capability };
+}
+
+/** Why the rules refuse this request on this device, or null when they allow it. */
+export function refusalOf(device: Device, kind: RequestKind, capability: Capability): string | null {
+  const verdict = kind === "lock" ? capability.lock : capability.reset;
+  if (!verdict.allowed) return verdict.reason;
+  const rules = kind === "reset_and_lock" ? passcodeRulesFor(device) : null;
+  return rules && !rules.ok ? rules.reason : null;
+}
+
+/**
+ * The check's events for a request the rules allow (see refusalOf), with the new passcode for a
+ * reset: generated here, returned only sealed, with its keyed digest for the device's history.
+ */
+export async function checkedEvents(
+  engine: Engine,
+  device: Device,
+  kind: RequestKind,
+  capability: Capability,
+): Promise<{ events: NewEvent[]; passcode: { cipher: string; digest: string } | null }> {
+  const verdict = kind === "lock" ? capability.lock : capability.reset;
+  const events: NewEvent[] = [
+    {
+      type: "checked",
+      actor: "latchkey",
+      detail: [verdict.reason, ...capability.warnings.map((w) => `Warning: ${w}`)].join(" "),
+    },
+  ];
+  const rules = kind === "reset_and_lock" ? passcodeRulesFor(device) : null;
+  if (!rules?.ok) return { events, passcode: null };
+  const recent = new Set(
+    await engine.stores.requests.recentPasscodeDigests(device.id, engine.settings.passcodeHistory),
+  );
+  const passcode = generatePasscode(
+    rules.rules,
+    (max) => engine.random.int(max),
+    (candidate) => recent.has(engine.secrets.digest(device.id, candidate)),
+  );
+  events.push({
+    type: "passcode_generated",
+    actor: "latchkey",
+    detail: `A new ${rules.rules.length}-character ${rules.rules.type} passcode was generated and stored encrypted. It is never shown here.`,
+  });
+  return {
+    events,
+    passcode: { cipher: engine.secrets.seal(passcode), digest: engine.secrets.digest(device.id, passcode) },
+  };
 }
 
 function requestedDetail(kind: RequestKind, device: Device, action: string, notifyUser: boolean): string {

@@ -263,4 +263,24 @@ describe("Slack request signatures, redeliveries and double submissions", () => 
     expect(help.status).toBe(200);
     expect((help.json() as { text: string }).text).toContain("/reset-passcode status");
   });
+
+  it("a signed body that is JSON null (raw or as the payload field) is answered 400, not left to crash Bolt", async () => {
+    const rejections: unknown[] = [];
+    const record = (err: unknown) => rejections.push(err);
+    process.on("unhandledRejection", record);
+    try {
+      for (const [type, body] of [
+        ["application/json", "null"],
+        [FORM, "payload=null"],
+      ] as const) {
+        const res = await h.slack.raw(body, { "content-type": type, ...signSlack(SIGNING_SECRET, body) });
+        expect(res.status).toBe(400);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", record);
+    }
+    expect((await fetch(`${h.running.url}/healthz`)).status).toBe(200);
+  });
 });

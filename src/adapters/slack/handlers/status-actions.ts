@@ -1,12 +1,15 @@
 // The buttons on a status message: Cancel (authorized and audited by the core; the thread shows
-// the outcome) and Details (the whole timeline in a modal for whoever clicked).
+// the outcome), Approve / Reject while a request waits for a second admin (two-person rule), and
+// Details (the whole timeline in a modal for whoever clicked).
 import type { App } from "@slack/bolt";
+import { approveReset, rejectReset } from "../../../core/reset/approve-reset.ts";
 import { cancelReset } from "../../../core/reset/cancel-reset.ts";
 import { requestDetails } from "../../../core/reset/request-status.ts";
 import { ACTIONS } from "../ids.ts";
 import { esc } from "../text.ts";
 import { detailsView } from "../views/details-view.ts";
 import { messageView } from "../views/modal.ts";
+import { APPROVAL_ACTIONS } from "../views/status-message.ts";
 import { guarded, type SlackDeps, tell } from "./deps.ts";
 
 function clicked(body: unknown, action: unknown) {
@@ -41,6 +44,31 @@ export function registerStatusActions(app: App, deps: SlackDeps): void {
       say,
     );
   });
+
+  // The two-person rule: the core decides who may approve or reject (and audits refusals); a
+  // refusal is said to the clicker alone, a decision shows in the thread and on the status message.
+  for (const verb of ["approve", "reject"] as const) {
+    app.action(APPROVAL_ACTIONS[verb], async ({ ack, body, action }) => {
+      await ack();
+      const c = clicked(body, action);
+      const say = (text: string) => tell(deps, c, text);
+      await guarded(
+        deps,
+        `${verb} from button`,
+        async () => {
+          const who = await deps.identity.resolve(c.userId);
+          if (!who.ok) return void (await say(`:no_entry: ${who.message}`));
+          const input = { actorEmail: who.email, requestId: c.requestId, surface: "slack" as const };
+          const r =
+            verb === "approve"
+              ? await approveReset(deps.engine, input)
+              : await rejectReset(deps.engine, input);
+          if ("message" in r) await say(`:no_entry: ${esc(r.message)}`);
+        },
+        say,
+      );
+    });
+  }
 
   app.action(ACTIONS.requestDetails, async ({ ack, body, action }) => {
     await ack();

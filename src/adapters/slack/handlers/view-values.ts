@@ -8,17 +8,36 @@ type Values = Record<
 >;
 
 export function selectedDevice(values: unknown): string | null {
-  return (values as Values)[BLOCKS.device]?.[ACTIONS.device]?.selected_option?.value ?? null;
+  const value = (values as Values | null)?.[BLOCKS.device]?.[ACTIONS.device]?.selected_option?.value;
+  return typeof value === "string" && value !== "" ? value : null;
 }
 
 export function notifyTicked(values: unknown): boolean {
-  return ((values as Values)[BLOCKS.notifyUser]?.[ACTIONS.notifyUser]?.selected_options?.length ?? 0) > 0;
+  const ticked = (values as Values | null)?.[BLOCKS.notifyUser]?.[ACTIONS.notifyUser]?.selected_options;
+  return Array.isArray(ticked) && ticked.length > 0;
 }
 
+/** Which type each metadata field of our views has (c channel, o owner, d device, a action, n notify). */
+const META_TYPES: Record<string, "string" | "boolean"> = {
+  c: "string",
+  o: "string",
+  d: "string",
+  a: "string",
+  n: "boolean",
+};
+
+/** The view's metadata, or null when it is not an object whose known fields have their types. */
 export function readMeta<T>(text: string | undefined): T | null {
+  let meta: unknown;
   try {
-    return text ? (JSON.parse(text) as T) : null;
+    meta = text ? JSON.parse(text) : null;
   } catch {
     return null;
   }
+  if (!meta || typeof meta !== "object" || Array.isArray(meta)) return null;
+  const fields = meta as Record<string, unknown>;
+  for (const [key, type] of Object.entries(META_TYPES)) {
+    if (key in fields && typeof fields[key] !== type) return null;
+  }
+  return meta as T;
 }

@@ -3,7 +3,7 @@
 // Nothing here can carry a passcode: it is built from the request, the device and the timeline,
 // none of which hold one.
 import { eventTitle } from "../../../core/labels.ts";
-import { STATE_LABELS } from "../../../core/lifecycle.ts";
+import { awaitsApproval, STATE_LABELS } from "../../../core/lifecycle.ts";
 import type { ThreadView } from "../../../core/ports.ts";
 import { isFinal, type TimelineEvent } from "../../../core/types.ts";
 import { ACTIONS } from "../ids.ts";
@@ -18,6 +18,9 @@ import {
   section,
   slackDate,
 } from "../text.ts";
+
+/** action_ids of the two-person rule's buttons (their value is the request id). */
+export const APPROVAL_ACTIONS = { approve: "approve_request", reject: "reject_request" } as const;
 
 export interface SlackMessage {
   text: string;
@@ -43,6 +46,7 @@ export function statusMessage(view: ThreadView, requesterLabel: string): SlackMe
   const blocks: Block[] = [header(title), { type: "section", fields }];
   if (request.outcome && isFinal(request.state)) blocks.push(section(esc(request.outcome)));
   const buttons: Block[] = [];
+  if (awaitsApproval(request.state)) buttons.push(...approvalButtons(request.id, deviceName));
   if (view.cancellable) {
     buttons.push({
       type: "button",
@@ -65,6 +69,11 @@ export function statusMessage(view: ThreadView, requesterLabel: string): SlackMe
     value: request.id,
   });
   blocks.push({ type: "actions", block_id: "status_actions", elements: buttons });
+  if (awaitsApproval(request.state)) {
+    blocks.push(
+      context(`A second admin must approve before anything is sent to the device; ${requesterLabel} cannot.`),
+    );
+  }
   blocks.push(
     context(
       `Request \`${request.id}\` · started ${slackDate(request.createdAt)} · the passcode is never posted here`,
@@ -73,7 +82,40 @@ export function statusMessage(view: ThreadView, requesterLabel: string): SlackMe
   return { text: `${title}: ${STATE_LABELS[request.state]}`, blocks };
 }
 
+function approvalButtons(requestId: string, deviceName: string): Block[] {
+  return [
+    {
+      type: "button",
+      action_id: APPROVAL_ACTIONS.approve,
+      text: { type: "plain_text", text: "Approve" },
+      style: "primary",
+      value: requestId,
+      confirm: {
+        title: { type: "plain_text", text: "Approve this reset?" },
+        text: md(`The passcode of ${esc(deviceName)} will be reset and the device locked.`),
+        confirm: { type: "plain_text", text: "Approve" },
+        deny: { type: "plain_text", text: "Not yet" },
+      },
+    },
+    {
+      type: "button",
+      action_id: APPROVAL_ACTIONS.reject,
+      text: { type: "plain_text", text: "Reject" },
+      value: requestId,
+      confirm: {
+        title: { type: "plain_text", text: "Reject this request?" },
+        text: md(`Nothing will be sent to ${esc(deviceName)}; the request ends as rejected.`),
+        confirm: { type: "plain_text", text: "Reject" },
+        deny: { type: "plain_text", text: "Keep it" },
+      },
+    },
+  ];
+}
+
 const EVENT_EMOJI: Record<string, string> = {
+  approval_requested: ":raised_hand:",
+  approved: ":+1:",
+  rejected: ":no_entry_sign:",
   checked: ":mag:",
   passcode_generated: ":key:",
   pushed: ":satellite_antenna:",

@@ -2,15 +2,17 @@
 // Built from the request, the device and the timeline, none of which hold a passcode. The card
 // posted in the conversation is the same for everyone and has no Cancel: Teams refreshes it for
 // the requester (refresh.userIds) and for whoever presses Refresh, and that per-person card shows
-// Cancel only to someone who may cancel (Universal Actions' user-specific views).
+// Cancel only to someone who may cancel (Universal Actions' user-specific views). While a request
+// waits for a second admin, Approve and Reject are on it too.
 import { eventTitle } from "../../../core/labels.ts";
-import { STATE_LABELS } from "../../../core/lifecycle.ts";
+import { awaitsApproval, STATE_LABELS } from "../../../core/lifecycle.ts";
 import type { ThreadView } from "../../../core/ports.ts";
 import { isFinal, type RequestState, type TimelineEvent } from "../../../core/types.ts";
 import { type Card, deviceLabel, render } from "./render.ts";
 
 export const STATE_ICONS: Record<RequestState, string> = {
   requested: "⏳",
+  awaiting_approval: "✋",
   checked: "🔎",
   passcode_generated: "🔑",
   pushed: "📡",
@@ -22,6 +24,7 @@ export const STATE_ICONS: Record<RequestState, string> = {
   failed: "❌",
   expired: "⏰",
   cancelled: "✖️",
+  rejected: "🚫",
 };
 
 export type StatusView = Omit<ThreadView, "thread"> & { thread: Pick<ThreadView["thread"], "purpose"> };
@@ -37,7 +40,16 @@ export interface StatusAudience {
   userIds: string[];
   /** Show Cancel: only on a card refreshed for someone who may cancel, while the request may be. */
   cancel: boolean;
+  /**
+   * Show Approve / Reject while the request waits for a second admin (two-person rule). The card
+   * posted for everyone shows them (the core decides on each click); a card refreshed for one
+   * person shows them only to an admin other than the requester. Default true.
+   */
+  approve?: boolean;
 }
+
+/** Verbs of the two-person rule's buttons (Action.Execute, data.requestId). */
+export const APPROVAL_VERBS = { approve: "request.approve", reject: "request.reject" } as const;
 
 export function statusCard(view: StatusView, audience: StatusAudience): Card {
   const { request, device, owner, requester } = view;
@@ -52,6 +64,7 @@ export function statusCard(view: StatusView, audience: StatusAudience): Card {
     requestId: request.id,
     started: request.createdAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
     cancellable: audience.cancel && view.cancellable,
+    approvable: (audience.approve ?? true) && awaitsApproval(request.state),
     userIds: audience.userIds.slice(0, 60),
   });
 }
@@ -63,6 +76,8 @@ export function statusSummary(view: StatusView): string {
 
 const EVENT_ICONS: Record<string, string> = {
   requested: "⏳",
+  approval_requested: "✋",
+  approved: "👍",
   checked: "🔎",
   passcode_generated: "🔑",
   pushed: "📡",
@@ -82,6 +97,7 @@ const EVENT_ICONS: Record<string, string> = {
   failed: "❌",
   expired: "⏰",
   cancelled: "✖️",
+  rejected: "🚫",
 };
 
 /** "🔒 Locked": an event's title as a Teams card or reply shows it. */

@@ -1,4 +1,5 @@
-// Action.Execute (adaptiveCard/action): the status card's Cancel and Refresh, "Report lost" on My
+// Action.Execute (adaptiveCard/action): the status card's Cancel, Refresh and Approve / Reject (two-
+// person rule; the core decides who may, and audits refusals), "Report lost" on My
 // devices, and the chat wizards' steps. The answer is a card shown in place to whoever clicked
 // (Teams' user-specific view). Viewing a request is authorized and audited by the core
 // (requestDetails); the thread's purpose comes from the stored thread, never from card data; Cancel
@@ -7,11 +8,12 @@ import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, TurnContext }
 import { resolveActor } from "../../../core/authorization.ts";
 import type { Engine } from "../../../core/engine.ts";
 import { CANCELLABLE } from "../../../core/lifecycle.ts";
+import { approveReset, rejectReset } from "../../../core/reset/approve-reset.ts";
 import { cancelReset } from "../../../core/reset/cancel-reset.ts";
 import { requestDetails } from "../../../core/reset/request-status.ts";
 import type { ResetRequest, ThreadPurpose } from "../../../core/types.ts";
 import { ADAPTIVE_CARD, type Card, messageCard } from "../cards/render.ts";
-import { statusCard } from "../cards/status-card.ts";
+import { APPROVAL_VERBS, statusCard } from "../cards/status-card.ts";
 import { type ConversationRef, parseRef, refOf } from "../conversation-ref.ts";
 import { VERBS } from "../ids.ts";
 import { refreshUserIds } from "../teams-timeline.ts";
@@ -30,7 +32,8 @@ export async function onCardAction(
   const card = await guarded(deps, `card ${verb}`, async () => {
     if (verb.startsWith("reset.")) return (await resetStep(deps, ctx, verb, data, false)).card;
     if (verb.startsWith("lost.")) return lostStep(deps, ctx, verb, data);
-    if (verb !== VERBS.cancelRequest && verb !== VERBS.refreshRequest) {
+    const approval = verb === APPROVAL_VERBS.approve || verb === APPROVAL_VERBS.reject;
+    if (verb !== VERBS.cancelRequest && verb !== VERBS.refreshRequest && !approval) {
       return messageCard("Latchkey", "That button is no longer valid.");
     }
     const who = await deps.identity.sender(ctx);
@@ -40,6 +43,18 @@ export async function onCardAction(
       const r = await cancelReset(deps.engine, { actorEmail: who.email, requestId, surface: "teams" });
       // A refused cancel is said to the clicker alone; the card stays as it is.
       if (r.status !== "cancelled") {
+        note = r.message;
+        return messageCard("Request", r.message);
+      }
+    }
+    if (approval) {
+      // The two-person rule: the core decides and audits; a refusal is said to the clicker alone.
+      const input = { actorEmail: who.email, requestId, surface: "teams" as const };
+      const r =
+        verb === APPROVAL_VERBS.approve
+          ? await approveReset(deps.engine, input)
+          : await rejectReset(deps.engine, { ...input, reason: field(data, "reason") });
+      if ("message" in r) {
         note = r.message;
         return messageCard("Request", r.message);
       }
@@ -66,13 +81,23 @@ async function statusFor(deps: TeamsDeps, ctx: TurnContext, email: string, reque
       requester: await directory.person(d.request.requestedBy),
       cancellable: CANCELLABLE.includes(d.request.state),
     },
-    { userIds: await refreshUserIds(engine, d.request), cancel: await mayCancel(engine, email, d.request) },
+    {
+      userIds: await refreshUserIds(engine, d.request),
+      cancel: await mayCancel(engine, email, d.request),
+      approve: await mayApprove(engine, email, d.request),
+    },
   );
 }
 
 /** Whether `email` may cancel: the core's rule (an admin, or whoever started it), without an audit row. */
 async function mayCancel(engine: Engine, email: string, request: ResetRequest): Promise<boolean> {
   if (request.requestedBy === email) return true;
+  return (await resolveActor(engine, email))?.role === "admin";
+}
+
+/** Whether `email` may approve or reject: an admin who did not start the request (two-person rule). */
+async function mayApprove(engine: Engine, email: string, request: ResetRequest): Promise<boolean> {
+  if (request.requestedBy === email) return false;
   return (await resolveActor(engine, email))?.role === "admin";
 }
 

@@ -40,7 +40,8 @@ export async function resetStep(
   if (verb === VERBS.resetForm) return form(deps, who.email, owner, dialog);
   if (verb === VERBS.resetConfirm) return confirm(deps, who.email, owner, data, dialog);
   if (verb === VERBS.resetStart) return start(deps, ctx, who.email, owner, data, dialog);
-  return { kind: "done", card: messageCard(TITLE, "That button is no longer valid. Start again.") };
+  // Shown, not "done": a dialog that closes on `done` without a message would leave the person with nothing.
+  return card(messageCard(TITLE, "That button is no longer valid. Start again."));
 }
 
 async function form(
