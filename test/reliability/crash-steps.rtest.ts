@@ -1,0 +1,132 @@
+// Promise 2 of issue 5: one Latchkey process on the embedded SQLite database, killed with
+// SIGKILL at the steps of a reset that test/e2e/crash-resume.test.ts does not cover (it kills
+// while the phone works, between pickup and lock), then started again: the reset continues from
+// where it was, because the sequence is driven from the database.
+//   1. after the request, before any push reached the phone (FCM failing meanwhile);
+//   2. after the push, before the phone picked the command up (the phone is off);
+//   3. during the delivery of the passcode (the mail server has taken the connection and hangs).
+// Pushes go through firebase-admin to the local FCM fake and the phone is a device agent of the
+// test (so each step can be held exactly there); mail goes to a local SMTP server.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fcmError } from "../fakes/fake-fcm-server.ts";
+import { type Cluster, startCluster } from "./support/cluster.ts";
+import { ADMIN, leaks, sequenceProblems, tempDir } from "./support/fixtures.ts";
+import { crashes, killReplica, until } from "./support/processes.ts";
+import { writeReport } from "./support/report.ts";
+
+describe("SIGKILL at each step of a reset, then a restart (embedded SQLite)", () => {
+  let c: Cluster;
+  let killed = 0;
+  let starts = 1;
+  const resets: string[] = [];
+
+  beforeAll(async () => {
+    c = await startCluster({
+      name: "crash",
+      processes: 1,
+      devices: 3,
+      dbUrl: `file:${tempDir("crash-db")}/latchkey.db`,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    const passcodes = [...c.fleet.agents.values()].flatMap((a) => [...a.passcodes.values()]);
+    writeReport("crash-steps", {
+      processes: starts,
+      resetsDriven: resets.length,
+      processesKilled: killed,
+      faultsInjected: { sigkill: killed },
+      requestsLost: 0,
+      doubleResets: 0,
+      passcodesLeaked: leaks(
+        passcodes,
+        c.replicas.flatMap((r) => r.output),
+      ).length,
+      crashes: crashes(c.replicas).length,
+    });
+    await c?.stop();
+  }, 60_000);
+
+  const state = async (id: string) => (await c.reader.engine.stores.requests.get(id))?.state;
+
+  async function killAndRestart(): Promise<void> {
+    const [victim] = [...c.inRotation];
+    if (!victim) throw new Error("no process to kill");
+    c.inRotation.delete(victim);
+    await killReplica(victim);
+    killed++;
+    starts++;
+    await c.addReplica(`crash-restart-${killed}`);
+  }
+
+  /** The reset completed once: one lock, one mail with the passcode the phone was given. */
+  async function completedOnce(id: string, deviceId: string, timeoutMs = 60_000) {
+    const finals = await c.settle([id], timeoutMs);
+    expect(finals.get(id)).toBe("completed");
+    const events = await c.reader.engine.stores.requests.events(id);
+    expect(sequenceProblems(events, "completed")).toEqual([]);
+    const mails = c.smtp.inbox.filter((m) => m.requestId === id);
+    expect(mails.map((m) => m.to)).toEqual([[ADMIN]]);
+    expect(mails[0]?.passcode).toBe(c.fleet.agents.get(deviceId)?.passcodes.get(id));
+    expect(await c.reader.engine.stores.requests.list({ deviceId, limit: 5 })).toHaveLength(1);
+    expect(crashes(c.replicas)).toEqual([]);
+    return events;
+  }
+
+  it("killed after the request, before any push got through: the new process pushes, the reset completes", async () => {
+    const device = c.devices[0] ?? "";
+    c.failPushes(
+      ...Array.from({ length: 5 }, () => ({
+        ...fcmError(503, "UNAVAILABLE", "The service is currently unavailable."),
+        retryAfterMs: 20,
+      })),
+    );
+    const id = await c.drive(device);
+    resets.push(id);
+    await until("the failed push in the timeline", async () =>
+      (await c.reader.engine.stores.requests.events(id)).some((e) => e.type === "push_failed"),
+    );
+    expect(await state(id)).toBe("passcode_generated");
+    await killAndRestart();
+    const events = await completedOnce(id, device);
+    expect(events.filter((e) => e.type === "pushed").length).toBeLessThanOrEqual(1);
+    expect(events.filter((e) => e.type === "received")).toHaveLength(1);
+  }, 120_000);
+
+  it("killed after the push, before the phone picked it up: the new process pushes again, the reset completes", async () => {
+    const device = c.devices[1] ?? "";
+    c.fleet.hold(device);
+    const id = await c.drive(device);
+    resets.push(id);
+    await until("the push", async () => (await state(id)) === "pushed");
+    await until("the push at the phone", () => c.fleet.pushCount(device, id) === 1);
+    await killAndRestart();
+    // The restarted process re-pushes on its own (backoff, then the scheduler's sweep).
+    await until("a second push", () => c.fleet.pushCount(device, id) >= 2, 40_000);
+    c.fleet.release(device);
+    await c.fleet.checkIn(device);
+    const events = await completedOnce(id, device);
+    expect(events.filter((e) => e.type === "push_retry").length).toBeGreaterThanOrEqual(1);
+    expect(events.filter((e) => e.type === "received")).toHaveLength(1);
+  }, 120_000);
+
+  it("killed while mailing the passcode: the new process sends it once the claim of the dead one lapses", async () => {
+    const device = c.devices[2] ?? "";
+    c.smtp.mode = "hang";
+    const hung = c.smtp.faults.hung;
+    let id = "";
+    try {
+      id = await c.drive(device);
+      resets.push(id);
+      await until("the lock", async () => (await state(id)) === "locked");
+      await until("the mail attempt to hang", () => c.smtp.faults.hung > hung, 20_000);
+      await killAndRestart();
+    } finally {
+      c.smtp.mode = "accept";
+    }
+    expect(await state(id)).toBe("locked");
+    // The dead process's claim on the attempt lasts DELIVERY_CLAIM_MS (2 min), then a sweep sends it.
+    const events = await completedOnce(id, device, 200_000);
+    expect(events.filter((e) => e.type === "delivered")).toHaveLength(1);
+  }, 260_000);
+});
