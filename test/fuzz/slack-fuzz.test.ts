@@ -418,14 +418,6 @@ describe("Slack endpoints under random and malformed input", () => {
               expect(res.status, `${e.kind}: ${res.body}`).toBe(401);
               return;
             }
-            if (res.status === 500) {
-              // Known, left to Bolt: a signed payload whose view or actions are not what Slack ever
-              // sends (null, a number) fails inside Bolt before any listener; it answers 500 with no
-              // body and logs why. Only a holder of the signing secret can send one.
-              tally.add("envelope signed, refused by Bolt with 500");
-              expect(h.logs.join("")).toContain("An unhandled error occurred while Bolt processed an event");
-              return;
-            }
             expect(res.status, `${e.type} ${e.body.slice(0, 200)} -> ${res.body}`).toBeLessThan(500);
           }),
         );

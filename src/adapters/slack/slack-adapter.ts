@@ -9,7 +9,7 @@ import type { ChatTimeline, Logger, PasscodeSender } from "../../core/ports.ts";
 import type { RawListener } from "../../http/router.ts";
 import type { ChatApiObserver } from "../metrics/metrics.ts";
 import { createWorkLimiter } from "../work-limiter.ts";
-import { guardBoltBodyParsing } from "./bolt-guards.ts";
+import { answerProcessingError, guardBoltBodyParsing } from "./bolt-guards.ts";
 import { boltLogger } from "./bolt-logger.ts";
 import { createSlackDmSender } from "./dm-sender.ts";
 import { registerCommand } from "./handlers/command.ts";
@@ -82,6 +82,7 @@ export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): S
       logger,
       processBeforeResponse: false,
       bodyLimit: 1024 * 1024,
+      processEventErrorHandler: answerProcessingError,
     });
     listener = http.requestListener;
     receiver = http;

@@ -283,4 +283,18 @@ describe("Slack request signatures, redeliveries and double submissions", () => 
     }
     expect((await fetch(`${h.running.url}/healthz`)).status).toBe(200);
   });
+
+  it("a signed submission whose view is missing gets a 400 that says why, not a bare 500", async () => {
+    for (const payload of [
+      { type: "view_submission", team: { id: "T0LATCHKEY" }, user: { id: "UADA" }, view: null },
+      { type: "block_actions", team: { id: "T0LATCHKEY" }, user: { id: "UADA" }, actions: "none" },
+    ]) {
+      const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+      const res = await h.slack.raw(body, { "content-type": FORM, ...signSlack(SIGNING_SECRET, body) });
+      expect(res.status).toBeLessThan(500);
+      if (payload.type === "view_submission") expect(res.status).toBe(400);
+      if (res.status === 400) expect(String(res.body)).toContain("malformed");
+    }
+    expect((await fetch(`${h.running.url}/healthz`)).status).toBe(200);
+  });
 });
