@@ -178,7 +178,8 @@ export interface RequestStore {
 }
 
 export interface DeliveryStore {
-  due(now: Date, limit: number): Promise<Delivery[]>;
+  /** Pending deliveries whose attempt is due, oldest first (of one request only, when given). */
+  due(now: Date, limit: number, requestId?: string): Promise<Delivery[]>;
   claim(id: string, seenAttempts: number, nextAttemptAt: Date): Promise<boolean>;
   /** Records the final outcome of one delivery with its timeline event and audit row, in one transaction. */
   settle(

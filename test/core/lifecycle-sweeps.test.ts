@@ -221,6 +221,30 @@ describe.each(targets)("lifecycle and sweeps on $name", (target) => {
       expect(t().sender.letters).toEqual([]);
     });
 
+    it("delivers a request's passcode at once even when other requests' deliveries are due before it", async () => {
+      const engine = t().engine;
+      const drive = async (deviceId: string, id: string) => {
+        const d = await device(deviceId);
+        await fetchPendingCommand(engine, d);
+        await reportDeviceStep(engine, d, id, { step: "passcode_reset" });
+        await reportDeviceStep(engine, d, id, { step: "locked" });
+      };
+      // Bob's request locks first, but its email fails once: it is due again, older than Alice's.
+      const bobs = await start("dev-bob");
+      t().sender.failures = [new Error("relay busy")];
+      await drive("dev-bob", bobs);
+      t().clock.advance(3_600_000);
+      const alices = await start("dev-001");
+      t().sender.failures = [new Error("relay busy")];
+      await drive("dev-001", alices);
+      t().clock.advance(3_600_000);
+      // Asked for Alice's only, one at a time: hers go, though Bob's is the oldest due.
+      expect(await deliverPending(engine, { requestId: alices }, 1)).toBe(1);
+      expect(t().sender.letters.map((l) => l.request.id)).toEqual([alices]);
+      expect((await requests().get(alices))?.state).toBe("completed");
+      expect((await requests().get(bobs))?.state).toBe("locked");
+    });
+
     it("gives a delivery up at once when the sender says no retry can help, and completes", async () => {
       const id = await start();
       await pickUp();

@@ -6,9 +6,9 @@ import { writeAudit, writeEvents } from "./request-store.ts";
 
 export function createDeliveryStore(db: Db, clock: Clock): DeliveryStore {
   return {
-    async due(now, limit) {
+    async due(now, limit, requestId) {
       const rows = await db.delivery.findMany({
-        where: { status: "pending", nextAttemptAt: { lte: now } },
+        where: { status: "pending", nextAttemptAt: { lte: now }, ...(requestId ? { requestId } : {}) },
         orderBy: { nextAttemptAt: "asc" },
         take: limit,
       });

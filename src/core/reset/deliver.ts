@@ -15,8 +15,9 @@ export async function deliverPending(
   filter: { requestId?: string } = {},
   limit = 50,
 ): Promise<number> {
-  const due = await engine.stores.deliveries.due(engine.clock.now(), limit);
-  const mine = filter.requestId ? due.filter((d) => d.requestId === filter.requestId) : due;
+  // One request's deliveries are asked for by name: under a backlog of other requests' due
+  // deliveries, the oldest page would not hold them and they would wait for the sweep.
+  const mine = await engine.stores.deliveries.due(engine.clock.now(), limit, filter.requestId);
   // Side by side, a few at a time: a mail server that hangs must not hold back the chat DM of the
   // same request (or other requests' deliveries) for as long as its timeouts. Each delivery is
   // claimed on its own, so running them together cannot send one twice.

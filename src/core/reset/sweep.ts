@@ -18,6 +18,8 @@ export interface Duty {
   atStartup: boolean;
 }
 
+const DELIVERY_PAGE = 50;
+
 export const DUTIES: readonly Duty[] = [
   { name: "expire-requests", schedule: "*/30 * * * * *", atStartup: true, run: (e) => expireDue(e) },
   { name: "push-pending-commands", schedule: "*/10 * * * * *", atStartup: true, run: (e) => pushDue(e) },
@@ -26,7 +28,10 @@ export const DUTIES: readonly Duty[] = [
     schedule: "*/10 * * * * *",
     atStartup: true,
     run: async (e) => {
-      await deliverPending(e);
+      // A backlog (an incident with hundreds of resets) is drained page by page, within the run's
+      // slot: one page every 10 s would leave passcodes waiting minutes behind each other.
+      const until = Date.now() + 8_000;
+      while ((await deliverPending(e, {}, DELIVERY_PAGE)) === DELIVERY_PAGE && Date.now() < until) {}
       await completeSettled(e);
     },
   },
