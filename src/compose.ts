@@ -70,7 +70,7 @@ export async function composeCore(
     ? createFcmPushChannel({ serviceAccountPath: config.firebaseServiceAccount })
     : null;
   const engine: Engine = {
-    stores: createStores(database.db, systemClock),
+    stores: createStores(database.db, systemClock, database.reads),
     push: opts.push ?? fcm ?? createLocalPushChannel({ serverUrl: `http://127.0.0.1:${config.port}` }),
     pushChannelName: fcm ? "Firebase Cloud Messaging" : "the local push channel (simulated device)",
     senders: [createEmailPasscodeSender(mail, { publicUrl: config.publicUrl })],

@@ -33,11 +33,30 @@ export function createDeviceSimulator(opts: SimulatorOptions) {
   let stopped = false;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-  function save(): void {
+  function writeNow(): void {
     mkdirSync(dirname(opts.stateFile), { recursive: true });
     const tmp = `${opts.stateFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify([...phones.values()], null, 2), { mode: 0o600 });
+    writeFileSync(tmp, JSON.stringify([...phones.values()]), { mode: 0o600 });
     renameSync(tmp, opts.stateFile);
+  }
+
+  // Phones that change in the same turn of the event loop share one write of the state file (it
+  // holds every phone: one write per step of each phone was most of a busy simulator's work).
+  // A phone reports a step only once the write that holds it has resolved.
+  let pendingSave: Promise<void> | null = null;
+  function save(): Promise<void> {
+    pendingSave ??= new Promise<void>((resolve, reject) =>
+      setImmediate(() => {
+        pendingSave = null;
+        try {
+          writeNow();
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
+      }),
+    );
+    return pendingSave;
   }
 
   async function call(phone: PhoneState, method: string, path: string, body?: unknown): Promise<Response> {
@@ -60,7 +79,7 @@ export function createDeviceSimulator(opts: SimulatorOptions) {
     });
     if (res.status !== 201) return false;
     phone.secret = ((await res.json()) as { deviceSecret: string }).deviceSecret;
-    save();
+    await save();
     return true;
   }
 
@@ -96,16 +115,16 @@ export function createDeviceSimulator(opts: SimulatorOptions) {
       return;
     }
     if (command.type === "reset_passcode_and_lock" && command.passcode) {
-      phone.passcodeHash = hashPasscode(command.passcode);
+      phone.passcodeHash = await hashPasscode(command.passcode);
       phone.passcodeSet = true;
       phone.lastCommand = command.requestId;
-      save();
+      await save();
       await report(phone, command.requestId, "passcode_reset");
       await sleep(opts.delayMs);
     }
     phone.locked = true;
     phone.lastCommand = command.requestId;
-    save();
+    await save();
     await report(phone, command.requestId, "locked");
   }
 
@@ -136,12 +155,12 @@ export function createDeviceSimulator(opts: SimulatorOptions) {
     resume(): void {
       for (const id of phones.keys()) wake(id);
     },
-    unlock(deviceId: string, passcode: string): "unlocked" | "wrong" | "unknown" {
+    async unlock(deviceId: string, passcode: string): Promise<"unlocked" | "wrong" | "unknown"> {
       const phone = phones.get(deviceId);
       if (!phone) return "unknown";
-      if (!passcodeMatches(phone.passcodeHash, passcode)) return "wrong";
+      if (!(await passcodeMatches(phone.passcodeHash, passcode))) return "wrong";
       phone.locked = false;
-      save();
+      await save();
       return "unlocked";
     },
     state(deviceId: string): Omit<PhoneState, "secret" | "passcodeHash"> | null {

@@ -1,7 +1,7 @@
 // What a simulated phone does with a command: the platform rules decide whether the OS lets
 // the agent set a passcode (the phone's own state, not the inventory, is what counts: a device
 // admin phone that got a passcode from a first reset refuses a second one, as on Android 7+).
-import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { checkCapability } from "../core/capability.ts";
 import type { Device } from "../core/types.ts";
 
@@ -48,16 +48,34 @@ export function refusalFor(
   return v.allowed ? null : `the operating system refused: ${v.reason}`;
 }
 
-export function hashPasscode(passcode: string): string {
-  const salt = randomBytes(16);
-  return `${salt.toString("base64url")}:${scryptSync(passcode, salt, 32).toString("base64url")}`;
+// A simulated phone only needs the passcode not to sit in its state file in clear: scrypt with a
+// small cost (N = 2^10, about 2 ms, in libuv's thread pool), not the default 2^14 (about 40 ms of
+// the server's own thread per reset when run synchronously). The cost is kept in the hash.
+const COST_LOG2 = 10;
+
+function scryptAsync(passcode: string, salt: Buffer, logN: number): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(passcode, salt, 32, { N: 2 ** logN, maxmem: 64 * 1024 * 1024 }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    ),
+  );
 }
 
-export function passcodeMatches(hash: string | null, attempt: string): boolean {
+/** `s1:<log2 N>:<salt>:<hash>`. */
+export async function hashPasscode(passcode: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scryptAsync(passcode, salt, COST_LOG2);
+  return `s1:${COST_LOG2}:${salt.toString("base64url")}:${key.toString("base64url")}`;
+}
+
+export async function passcodeMatches(hash: string | null, attempt: string): Promise<boolean> {
   if (!hash) return false;
-  const [salt, expected] = hash.split(":");
-  if (!salt || !expected) return false;
-  const got = scryptSync(attempt, Buffer.from(salt, "base64url"), 32);
+  const parts = hash.split(":");
+  // Before s1 the hash was `<salt>:<hash>` with scrypt's default cost (2^14).
+  const [logN, salt, expected] =
+    parts.length === 2 ? [14, parts[0], parts[1]] : [Number(parts[1]), parts[2], parts[3]];
+  if (!salt || !expected || !Number.isInteger(logN) || logN < 1 || logN > 20) return false;
+  const got = await scryptAsync(attempt, Buffer.from(salt, "base64url"), logN);
   const want = Buffer.from(expected, "base64url");
   return got.length === want.length && timingSafeEqual(got, want);
 }

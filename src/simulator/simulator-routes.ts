@@ -45,7 +45,7 @@ export function simulatorRoutes(
       path: "/simulator/devices/:id/unlock",
       async handler(req) {
         const body = parse(unlockBody, req.body);
-        const result = sim.unlock(req.params.id ?? "", body.passcode);
+        const result = await sim.unlock(req.params.id ?? "", body.passcode);
         if (result === "unknown")
           return { status: 404, body: { error: "This device has not been simulated yet." } };
         if (result === "wrong") return { status: 403, body: { unlocked: false, error: "Wrong passcode." } };

@@ -90,7 +90,7 @@ export async function testEngine(url: string, settings: Partial<EngineSettings> 
     },
   });
   const engine: Engine = {
-    stores: createStores(database.db, clock),
+    stores: createStores(database.db, clock, database.reads),
     push,
     pushChannelName: "the test push channel",
     senders: [sender],

@@ -1,23 +1,31 @@
 // People and devices.
 import type { Directory } from "../../core/ports.ts";
+import type { Reads } from "./direct-reads.ts";
 import { deviceData, toDevice, toPerson } from "./mappers.ts";
 import type { Db } from "./open-database.ts";
-import { deviceRow, deviceRowsOf, personRow } from "./raw-sql.ts";
+import {
+  deviceRow,
+  deviceRowBySecretHash,
+  deviceRowsOf,
+  personRow,
+  personRowByChatUser,
+  touchDevice,
+} from "./raw-sql.ts";
 
 const CHAT_COLUMN = { slack: "slackUserId", teams: "teamsUserId" } as const;
 
-export function createDirectoryStore(db: Db): Directory {
+export function createDirectoryStore(db: Db, reads: Reads): Directory {
   return {
     async person(email) {
-      const row = await personRow(db, email.trim().toLowerCase());
+      const row = await personRow(reads, email.trim().toLowerCase());
       return row ? toPerson(row) : null;
     },
     async device(id) {
-      const row = await deviceRow(db, id);
+      const row = await deviceRow(reads, id);
       return row ? toDevice(row) : null;
     },
     async devicesOf(ownerEmail) {
-      return (await deviceRowsOf(db, ownerEmail.toLowerCase())).map(toDevice);
+      return (await deviceRowsOf(reads, ownerEmail.toLowerCase())).map(toDevice);
     },
     async listDevices(filter = {}) {
       const rows = await db.device.findMany({
@@ -58,7 +66,7 @@ export function createDirectoryStore(db: Db): Directory {
       return res.count === 1;
     },
     async deviceBySecretHash(secretHash) {
-      const row = await db.device.findUnique({ where: { secretHash } });
+      const row = await deviceRowBySecretHash(reads, secretHash);
       return row ? toDevice(row) : null;
     },
     async setPushToken(deviceId, token) {
@@ -73,11 +81,9 @@ export function createDirectoryStore(db: Db): Directory {
     async markPasscodeSet(deviceId) {
       await db.device.update({ where: { id: deviceId }, data: { passcodeSet: true } });
     },
-    async touchSeen(deviceId, at) {
-      await db.device.update({ where: { id: deviceId }, data: { lastSeenAt: at } });
-    },
+    touchSeen: (deviceId, at) => touchDevice(db, deviceId, at),
     async personByChatUser(surface, chatUserId) {
-      const row = await db.person.findUnique({ where: { [CHAT_COLUMN[surface]]: chatUserId } as never });
+      const row = await personRowByChatUser(reads, surface, chatUserId);
       return row ? toPerson(row) : null;
     },
     async linkChatUser(surface, chatUserId, email) {
@@ -114,7 +120,7 @@ export function createDirectoryStore(db: Db): Directory {
       await db.person.updateMany({ where: { [column]: chatUserId }, data: { [column]: null } });
     },
     async chatUserOf(surface, email) {
-      const row = await db.person.findUnique({ where: { email: email.trim().toLowerCase() } });
+      const row = await personRow(reads, email.trim().toLowerCase());
       return row?.[CHAT_COLUMN[surface]] ?? null;
     },
   };

@@ -4,10 +4,10 @@
 // PostgreSQL one), so the stores are written once against the PostgreSQL client's types.
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as PgClient } from "../../generated/postgresql/client.ts";
 import { PrismaClient as SqliteClient } from "../../generated/sqlite/client.ts";
+import { postgresReads, type Reads, SqliteAdapterWithConnection, sqliteReads } from "./direct-reads.ts";
 import { applyMigrations, type MigrationReport } from "./migrate.ts";
 
 export type Db = PgClient;
@@ -15,6 +15,8 @@ export type DbKind = "sqlite" | "postgresql";
 
 export interface Database {
   db: Db;
+  /** The hot reads, run by the driver itself (direct-reads.ts). */
+  reads: Reads;
   kind: DbKind;
   /** Where the data lives, for the start-up banner (no credentials). */
   location: string;
@@ -30,14 +32,22 @@ export async function openDatabase(url: string): Promise<Database> {
 async function openSqlite(url: string): Promise<Database> {
   const file = resolve(url.slice("file:".length).split("?")[0] ?? "");
   mkdirSync(dirname(file), { recursive: true });
-  const adapter = new PrismaBetterSQLite3({ url: `file:${file}` });
+  const adapter = new SqliteAdapterWithConnection({ url: `file:${file}` });
   const db = new SqliteClient({ adapter }) as unknown as Db;
   // WAL lets the CLI read and write while the server runs; the busy timeout makes writers queue.
   await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
   await db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
   const migrations = await applyMigrations(db, "sqlite");
-  return { db, kind: "sqlite", location: file, migrations, close: () => db.$disconnect() };
+  const reads = sqliteReads(() => {
+    if (!adapter.connection) throw new Error("the SQLite connection is not open");
+    return adapter.connection;
+  });
+  const close = async () => {
+    await reads.close();
+    await db.$disconnect();
+  };
+  return { db, reads, kind: "sqlite", location: file, migrations, close };
 }
 
 async function openPostgres(url: string): Promise<Database> {
@@ -48,13 +58,16 @@ async function openPostgres(url: string): Promise<Database> {
   // name tables as the model queries do. In `options`, a space inside a value is escaped.
   const quoted = `"${schema.replace(/"/g, '""')}"`.replace(/[\\ ]/g, (c) => `\\${c}`);
   const searchPath = `-c search_path=${quoted}`;
-  const adapter = new PrismaPg(
-    { connectionString: parsed.toString(), max: 10, options: searchPath },
-    { schema },
-  );
+  const pool = { connectionString: parsed.toString(), max: 10, options: searchPath };
+  const adapter = new PrismaPg(pool, { schema });
   const db = new PgClient({ adapter });
   await db.$executeRawUnsafe(`CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '""')}"`);
   const migrations = await applyMigrations(db, "postgresql", schema);
   const location = `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname} (schema ${schema})`;
-  return { db, kind: "postgresql", location, migrations, close: () => db.$disconnect() };
+  const reads = postgresReads(pool);
+  const close = async () => {
+    await reads.close();
+    await db.$disconnect();
+  };
+  return { db, reads, kind: "postgresql", location, migrations, close };
 }

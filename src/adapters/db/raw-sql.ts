@@ -1,10 +1,11 @@
 // The hottest statements (the forms' lookups, a chat thread catching up), written as SQL. A
 // Prisma model query costs about 0.5 ms of CPU in the JS query engine (it is compiled each time);
-// the same statement through $queryRaw costs a quarter of that, which matters before a Slack or
-// Teams acknowledgement and in every step of a reset (bench/results.md). Both databases return
-// the model's column names and types (SQLite's adapter restores booleans and dates from the
-// declared column types, and binds dates as the model queries store them), so the usual mappers
-// apply. Table names are unqualified: on PostgreSQL the search path is the configured schema.
+// these reads run on the driver itself (direct-reads.ts: microseconds), the lease steps through
+// $executeRaw (a quarter of a model update, one statement instead of a transaction of three).
+// Both databases return the model's column names and types, so the usual mappers apply. Table
+// names are unqualified: on PostgreSQL the search path is the configured schema.
+
+import type { AuditInput, NewEvent } from "../../core/ports.ts";
 import type {
   ChatThread as DbChatThread,
   Device as DbDevice,
@@ -13,49 +14,63 @@ import type {
   ResetRequest as DbRequest,
 } from "../../generated/postgresql/client.ts";
 import { Prisma } from "../../generated/postgresql/client.ts";
+import type { Reads } from "./direct-reads.ts";
 import type { Db } from "./open-database.ts";
 
-async function first<T>(db: Db, query: Prisma.Sql): Promise<T | null> {
-  const rows = await db.$queryRaw<T[]>(query);
+/** What can run a statement: the client, or a transaction's. */
+type Exec = Pick<Prisma.TransactionClient, "$executeRaw">;
+
+async function first<T>(db: Reads, query: Prisma.Sql): Promise<T | null> {
+  const rows = await db.rows<T>(query);
   return rows[0] ?? null;
 }
 
-export const personRow = (db: Db, email: string) =>
+export const personRow = (db: Reads, email: string) =>
   first<DbPerson>(db, Prisma.sql`SELECT * FROM "Person" WHERE "email" = ${email}`);
 
-export const deviceRow = (db: Db, id: string) =>
+export const deviceRow = (db: Reads, id: string) =>
   first<DbDevice>(db, Prisma.sql`SELECT * FROM "Device" WHERE "id" = ${id}`);
 
-export const deviceRowsOf = (db: Db, ownerEmail: string) =>
-  db.$queryRaw<DbDevice[]>(
-    Prisma.sql`SELECT * FROM "Device" WHERE "ownerEmail" = ${ownerEmail} ORDER BY "id"`,
+export const deviceRowBySecretHash = (db: Reads, secretHash: string) =>
+  first<DbDevice>(db, Prisma.sql`SELECT * FROM "Device" WHERE "secretHash" = ${secretHash}`);
+
+/** The person a Slack or Teams account is linked to. */
+export const personRowByChatUser = (db: Reads, surface: "slack" | "teams", chatUserId: string) =>
+  first<DbPerson>(
+    db,
+    surface === "slack"
+      ? Prisma.sql`SELECT * FROM "Person" WHERE "slackUserId" = ${chatUserId}`
+      : Prisma.sql`SELECT * FROM "Person" WHERE "teamsUserId" = ${chatUserId}`,
   );
 
-export const activeRequestRow = (db: Db, deviceId: string) =>
+export const deviceRowsOf = (db: Reads, ownerEmail: string) =>
+  db.rows<DbDevice>(Prisma.sql`SELECT * FROM "Device" WHERE "ownerEmail" = ${ownerEmail} ORDER BY "id"`);
+
+export const activeRequestRow = (db: Reads, deviceId: string) =>
   first<DbRequest>(db, Prisma.sql`SELECT * FROM "ResetRequest" WHERE "activeDeviceId" = ${deviceId}`);
 
 /** The requests still open on any of these devices (one query for a whole form). */
-export async function activeRequestRows(db: Db, deviceIds: string[]): Promise<DbRequest[]> {
+export async function activeRequestRows(db: Reads, deviceIds: string[]): Promise<DbRequest[]> {
   if (deviceIds.length === 0) return [];
-  return db.$queryRaw<DbRequest[]>(
+  return db.rows<DbRequest>(
     Prisma.sql`SELECT * FROM "ResetRequest" WHERE "activeDeviceId" IN (${Prisma.join(deviceIds)})`,
   );
 }
 
-export const requestRow = (db: Db, id: string) =>
+export const requestRow = (db: Reads, id: string) =>
   first<DbRequest>(db, Prisma.sql`SELECT * FROM "ResetRequest" WHERE "id" = ${id}`);
 
 /** A request's timeline after an event id, oldest first (what a chat thread has not shown yet). */
-export const eventRows = (db: Db, requestId: string, afterId: number) =>
-  db.$queryRaw<DbEvent[]>(
+export const eventRows = (db: Reads, requestId: string, afterId: number) =>
+  db.rows<DbEvent>(
     Prisma.sql`SELECT * FROM "TimelineEvent" WHERE "requestId" = ${requestId} AND "id" > ${afterId} ORDER BY "id"`,
   );
 
-export const threadRow = (db: Db, id: string) =>
+export const threadRow = (db: Reads, id: string) =>
   first<DbChatThread>(db, Prisma.sql`SELECT * FROM "ChatThread" WHERE "id" = ${id}`);
 
-export const threadRowsFor = (db: Db, requestId: string) =>
-  db.$queryRaw<DbChatThread[]>(
+export const threadRowsFor = (db: Reads, requestId: string) =>
+  db.rows<DbChatThread>(
     Prisma.sql`SELECT * FROM "ChatThread" WHERE "requestId" = ${requestId} ORDER BY "createdAt", "id"`,
   );
 
@@ -84,4 +99,24 @@ export async function advanceThread(db: Db, id: string, from: number, to: number
   const n =
     await db.$executeRaw`UPDATE "ChatThread" SET "syncedEventId" = ${to}, "updatedAt" = ${new Date()} WHERE "id" = ${id} AND "syncedEventId" = ${from}`;
   return n === 1;
+}
+
+/** Timeline events and audit rows, appended (inside a transaction when given one). */
+export async function insertEvents(db: Exec, requestId: string, events: NewEvent[], at: Date): Promise<void> {
+  for (const e of events)
+    await db.$executeRaw`INSERT INTO "TimelineEvent" ("requestId", "at", "type", "actor", "detail") VALUES (${requestId}, ${at}, ${e.type}, ${e.actor}, ${e.detail})`;
+}
+
+export async function insertAudit(db: Exec, entry: AuditInput, at: Date): Promise<void> {
+  await db.$executeRaw`INSERT INTO "AuditEntry" ("at", "actor", "surface", "action", "outcome", "deviceId", "requestId", "detail") VALUES (${at}, ${entry.actor}, ${entry.surface}, ${entry.action}, ${entry.outcome}, ${entry.deviceId ?? null}, ${entry.requestId ?? null}, ${entry.detail})`;
+}
+
+/** A device seen now (each authenticated device call). */
+export async function touchDevice(db: Exec, id: string, at: Date): Promise<void> {
+  await db.$executeRaw`UPDATE "Device" SET "lastSeenAt" = ${at}, "updatedAt" = ${new Date()} WHERE "id" = ${id}`;
+}
+
+/** What a chat thread's status message shows now, and whether it still follows its request. */
+export async function markThreadShown(db: Exec, id: string, state: string, open: boolean): Promise<void> {
+  await db.$executeRaw`UPDATE "ChatThread" SET "shownState" = ${state}, "open" = ${open}, "updatedAt" = ${new Date()} WHERE "id" = ${id}`;
 }

@@ -3,21 +3,25 @@
 import type { AuditInput, Clock, NewEvent, RequestStore } from "../../core/ports.ts";
 import { ACTIVE_STATES, FINAL_STATES, isFinal } from "../../core/types.ts";
 import { Prisma } from "../../generated/postgresql/client.ts";
+import { prismaReads, type Reads } from "./direct-reads.ts";
 import { toRequest } from "./mappers.ts";
 import type { Db } from "./open-database.ts";
-import { activeRequestRow, activeRequestRows, eventRows, requestRow } from "./raw-sql.ts";
+import {
+  activeRequestRow,
+  activeRequestRows,
+  eventRows,
+  insertAudit,
+  insertEvents,
+  requestRow,
+} from "./raw-sql.ts";
 
 type Tx = Prisma.TransactionClient;
 
-export async function writeEvents(tx: Tx, requestId: string, events: NewEvent[], at: Date): Promise<void> {
-  for (const e of events) await tx.timelineEvent.create({ data: { requestId, at, ...e } });
-}
+export const writeEvents = (tx: Tx, requestId: string, events: NewEvent[], at: Date) =>
+  insertEvents(tx, requestId, events, at);
 
 export async function writeAudit(tx: Tx, entry: AuditInput | undefined, at: Date): Promise<void> {
-  if (!entry) return;
-  await tx.auditEntry.create({
-    data: { ...entry, at, deviceId: entry.deviceId ?? null, requestId: entry.requestId ?? null },
-  });
+  if (entry) await insertAudit(tx, entry, at);
 }
 
 /** One thread per request, surface and purpose: the id says which, so a retry cannot add a second. */
@@ -33,9 +37,9 @@ function uniqueViolation(err: unknown): string | null {
   return "unknown";
 }
 
-export function createRequestStore(db: Db, clock: Clock): RequestStore {
+export function createRequestStore(db: Db, clock: Clock, reads: Reads): RequestStore {
   const get = async (id: string) => {
-    const row = await requestRow(db, id);
+    const row = await requestRow(reads, id);
     return row ? toRequest(row) : null;
   };
   return {
@@ -88,11 +92,11 @@ export function createRequestStore(db: Db, clock: Clock): RequestStore {
       return row ? toRequest(row) : null;
     },
     async activeForDevice(deviceId) {
-      const row = await activeRequestRow(db, deviceId);
+      const row = await activeRequestRow(reads, deviceId);
       return row ? toRequest(row) : null;
     },
     async activeForDevices(deviceIds) {
-      return (await activeRequestRows(db, deviceIds)).map(toRequest);
+      return (await activeRequestRows(reads, deviceIds)).map(toRequest);
     },
     async passcodeCipher(id) {
       const row = await db.resetRequest.findUnique({ where: { id }, select: { passcodeCipher: true } });
@@ -122,7 +126,9 @@ export function createRequestStore(db: Db, clock: Clock): RequestStore {
             data: { ...d, requestId: id, status: "pending", nextAttemptAt: now, createdAt: now },
           });
         }
-        const row = await tx.resetRequest.findUniqueOrThrow({ where: { id } });
+        // Read inside the transaction (its own writes), as SQL.
+        const row = await requestRow(prismaReads(tx), id);
+        if (!row) throw new Error(`request ${id} vanished inside its own transaction`);
         if (t.passcode) {
           await tx.passcodeHistory.create({
             data: { deviceId: row.deviceId, digest: t.passcode.digest, createdAt: now },
@@ -131,9 +137,7 @@ export function createRequestStore(db: Db, clock: Clock): RequestStore {
         return toRequest(row);
       });
     },
-    async addEvent(id, event) {
-      await db.timelineEvent.create({ data: { requestId: id, at: clock.now(), ...event } });
-    },
+    addEvent: (id, event) => insertEvents(db, id, [event], clock.now()),
     async claimPush(id, seenAttempts, nextPushAt) {
       const res = await db.resetRequest.updateMany({
         where: { id, pushAttempts: seenAttempts },
@@ -199,7 +203,7 @@ export function createRequestStore(db: Db, clock: Clock): RequestStore {
       return rows.map(toRequest);
     },
     async events(id, afterId = 0) {
-      const rows = await eventRows(db, id, afterId);
+      const rows = await eventRows(reads, id, afterId);
       return rows.map((r) => ({
         id: r.id,
         requestId: r.requestId,

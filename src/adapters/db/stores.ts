@@ -2,20 +2,22 @@ import type { Clock, Stores } from "../../core/ports.ts";
 import { createAuditLog } from "./audit-store.ts";
 import { createContactStore } from "./contact-store.ts";
 import { createDeliveryStore } from "./delivery-store.ts";
+import { prismaReads, type Reads } from "./direct-reads.ts";
 import { createDirectoryStore } from "./directory-store.ts";
 import { createJobClaims } from "./job-claims.ts";
 import type { Db } from "./open-database.ts";
 import { createRequestStore } from "./request-store.ts";
 import { createThreadStore } from "./thread-store.ts";
 
-export function createStores(db: Db, clock: Clock): Stores {
+/** `reads`: the driver's own reads (Database.reads); through Prisma when not given. */
+export function createStores(db: Db, clock: Clock, reads: Reads = prismaReads(db)): Stores {
   return {
-    directory: createDirectoryStore(db),
-    requests: createRequestStore(db, clock),
+    directory: createDirectoryStore(db, reads),
+    requests: createRequestStore(db, clock, reads),
     deliveries: createDeliveryStore(db, clock),
     audit: createAuditLog(db, clock),
     jobs: createJobClaims(db, clock),
-    threads: createThreadStore(db),
+    threads: createThreadStore(db, reads),
     contacts: createContactStore(db),
   };
 }

@@ -1,24 +1,26 @@
 // Chat threads following requests. A lease lets one worker at a time update a thread; the cursor
 // (`syncedEventId`) moves by compare-and-set as a second guard.
 import type { ThreadStore } from "../../core/ports.ts";
+import type { Reads } from "./direct-reads.ts";
 import { toThread } from "./mappers.ts";
 import type { Db } from "./open-database.ts";
 import {
   advanceThread,
   claimThread,
+  markThreadShown,
   releaseThread,
   renewThread,
   threadRow,
   threadRowsFor,
 } from "./raw-sql.ts";
 
-export function createThreadStore(db: Db): ThreadStore {
+export function createThreadStore(db: Db, reads: Reads): ThreadStore {
   return {
     async forRequest(requestId) {
-      return (await threadRowsFor(db, requestId)).map(toThread);
+      return (await threadRowsFor(reads, requestId)).map(toThread);
     },
     async get(id) {
-      const row = await threadRow(db, id);
+      const row = await threadRow(reads, id);
       return row ? toThread(row) : null;
     },
     async open(limit, surfaces) {
@@ -40,9 +42,7 @@ export function createThreadStore(db: Db): ThreadStore {
       return res.count === 1;
     },
     advance: (id, fromEventId, toEventId) => advanceThread(db, id, fromEventId, toEventId),
-    async shown(id, state, open) {
-      await db.chatThread.update({ where: { id }, data: { shownState: state, open } });
-    },
+    shown: (id, state, open) => markThreadShown(db, id, state, open),
     async close(id) {
       await db.chatThread.update({ where: { id }, data: { open: false } });
     },

@@ -1,10 +1,12 @@
-// The hand-written reads (raw-sql.ts) must give exactly what the model queries give, column
-// types included, on each database; on PostgreSQL in a schema whose name needs quoting too.
+// The hand-written reads (raw-sql.ts, run by the driver itself: direct-reads.ts) must give exactly
+// what the model queries give, column types included, on each database and in any time zone; on
+// PostgreSQL in a schema whose name needs quoting too; and they see what Prisma has written.
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { toDevice, toPerson, toRequest } from "../../../src/adapters/db/mappers.ts";
 import { openDatabase } from "../../../src/adapters/db/open-database.ts";
 import { startReset } from "../../../src/core/reset/start-reset.ts";
+import { Prisma } from "../../../src/generated/postgresql/client.ts";
 import { dbTargets, PG_URL, postgresAvailable, REQUIRE_PG } from "../../support/databases.ts";
 import { deviceInput, people, useTestEngine } from "../../support/test-engine.ts";
 
@@ -46,6 +48,39 @@ describe.each(targets)("raw reads on $name", (target) => {
     expect(await engine.stores.directory.devicesOf("alice@example.com")).toEqual(models.map(toDevice));
   });
 
+  it("reads the same instants whatever the process's time zone", async () => {
+    const { engine, database } = t();
+    const model = await database.db.device.findUnique({ where: { id: "dev-full" } });
+    const zone = process.env.TZ;
+    try {
+      for (const tz of ["America/Los_Angeles", "Asia/Kolkata", "UTC"]) {
+        process.env.TZ = tz;
+        const device = await engine.stores.directory.device("dev-full");
+        expect(device?.lastSeenAt?.toISOString(), tz).toBe("2026-11-27T09:00:00.123Z");
+        expect(device?.pushUnreachableAt?.toISOString(), tz).toBe("2026-11-26T01:02:03.004Z");
+        expect(device, tz).toEqual(model && toDevice(model));
+      }
+      // A date bound as a parameter is compared as Prisma stores it.
+      const rows = await database.reads.rows<{ id: string }>(
+        Prisma.sql`SELECT "id" FROM "Device" WHERE "lastSeenAt" = ${new Date("2026-11-27T09:00:00.123Z")}`,
+      );
+      expect(rows).toEqual([{ id: "dev-full" }]);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
+  it("sees what Prisma wrote, in a transaction once it commits", async () => {
+    const { engine, database } = t();
+    await database.db.$transaction(async (tx) => {
+      await tx.person.update({ where: { email: "alice@example.com" }, data: { name: "Alice Renamed" } });
+    });
+    expect((await engine.stores.directory.person("alice@example.com"))?.name).toBe("Alice Renamed");
+    await database.db.person.update({ where: { email: "alice@example.com" }, data: { name: "Alice" } });
+    expect((await engine.stores.directory.person("alice@example.com"))?.name).toBe("Alice");
+  });
+
   it("finds a device's open request, alone and for a whole form, and forgets it once final", async () => {
     const { engine, database } = t();
     expect(await engine.stores.requests.activeForDevices([])).toEqual([]);
@@ -82,6 +117,8 @@ describe("raw reads in a PostgreSQL schema whose name needs quoting", async () =
       await database.db.person.create({ data: { email: "q@example.com", name: "Q", role: "admin" } });
       const rows = await database.db.$queryRaw<Array<{ email: string }>>`SELECT "email" FROM "Person"`;
       expect(rows).toEqual([{ email: "q@example.com" }]);
+      const direct = await database.reads.rows(Prisma.sql`SELECT "email" FROM "Person"`);
+      expect(direct).toEqual([{ email: "q@example.com" }]);
     } finally {
       await database.close();
     }

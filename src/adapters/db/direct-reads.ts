@@ -1,0 +1,114 @@
+// The hot reads (raw-sql.ts), run by the database driver itself instead of through Prisma. Even a
+// $queryRaw costs about 0.25 ms of CPU in Prisma's JS engine; the same point read as a prepared
+// better-sqlite3 statement costs a few microseconds, and a node-postgres query a fraction
+// (bench/results.md). Writes stay with Prisma: its transactions, and one writer at a time on SQLite.
+//
+// Embedded SQLite: prepared statements on Prisma's own connection (see sqliteReads).
+// PostgreSQL: the same pool settings as Prisma's, its own connections (each statement sees what
+// is committed, as Prisma's own statements outside a transaction do there).
+// Rows come back as Prisma returns them: SQLite DATETIME columns as Date, BOOLEAN as boolean;
+// PostgreSQL `timestamp(3)` (without time zone, written as UTC) as that UTC instant.
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import type Sqlite from "better-sqlite3";
+import pg from "pg";
+import type { Prisma } from "../../generated/postgresql/client.ts";
+import type { Db } from "./open-database.ts";
+
+export interface Reads {
+  rows<T>(query: Prisma.Sql): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/** Through Prisma ($queryRaw): for a client opened without a driver of its own (tests, tools). */
+export function prismaReads(db: Pick<Db, "$queryRaw">): Reads {
+  return { rows: (query) => db.$queryRaw(query), close: async () => {} };
+}
+
+type Convert = (value: unknown) => unknown;
+const toDate: Convert = (v) => (v === null ? null : new Date(typeof v === "number" ? v : String(v)));
+const toBool: Convert = (v) => (v === null ? null : v === 1 || v === 1n || v === true);
+
+/** A Date bound as Prisma's SQLite adapter writes it (ISO 8601, "+00:00"), so comparisons agree. */
+function sqliteParam(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString().replace("Z", "+00:00");
+  if (typeof v === "boolean") return v ? 1 : 0;
+  return v;
+}
+
+/**
+ * SQLite: on Prisma's own connection (`connection()` returns it). Not a second connection: Prisma
+ * runs every statement on its one connection, an interactive transaction's and the rest alike, so
+ * a statement sent while a transaction is open joins it uncommitted; a second connection would
+ * not see it yet (a thread's lease taken, then its cursor read stale). Same connection, same view.
+ */
+export function sqliteReads(connection: () => Sqlite.Database): Reads {
+  let conn: Sqlite.Database | null = null;
+  const prepared = new Map<string, { stmt: Sqlite.Statement; convert: [string, Convert][] }>();
+  function prepare(sql: string) {
+    const current = connection();
+    if (current !== conn) {
+      conn = current;
+      prepared.clear();
+    }
+    let hit = prepared.get(sql);
+    if (!hit) {
+      // Prisma's connection returns integers as BigInt; the models' Int columns are numbers.
+      const stmt = current.prepare(sql).safeIntegers(false);
+      const convert: [string, Convert][] = [];
+      for (const c of stmt.columns()) {
+        const type = (c.type ?? "").toUpperCase();
+        if (type === "DATETIME") convert.push([c.name, toDate]);
+        else if (type === "BOOLEAN") convert.push([c.name, toBool]);
+      }
+      hit = { stmt, convert };
+      prepared.set(sql, hit);
+    }
+    return hit;
+  }
+  return {
+    async rows<T>(query: Prisma.Sql): Promise<T[]> {
+      const { stmt, convert } = prepare(query.sql);
+      const rows = stmt.all(...query.values.map(sqliteParam)) as Record<string, unknown>[];
+      if (convert.length) for (const row of rows) for (const [name, f] of convert) row[name] = f(row[name]);
+      return rows as T[];
+    },
+    // The connection is Prisma's: closed by $disconnect.
+    close: async () => {
+      prepared.clear();
+    },
+  };
+}
+
+/** Prisma's SQLite adapter, keeping hold of the connection it opens (for sqliteReads). */
+export class SqliteAdapterWithConnection extends PrismaBetterSQLite3 {
+  connection: Sqlite.Database | null = null;
+  override async connect() {
+    const adapter = await super.connect();
+    this.connection = (adapter as unknown as { client: Sqlite.Database }).client;
+    return adapter;
+  }
+}
+
+const TIMESTAMP = 1114; // timestamp without time zone: Prisma writes UTC
+const types = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === TIMESTAMP) return (s: string) => new Date(`${s.replace(" ", "T")}Z`);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+/** A Date bound as the UTC wall-clock time Prisma stores in `timestamp(3)`. */
+const pgParam = (v: unknown) => (v instanceof Date ? v.toISOString().replace("Z", "") : v);
+
+export function postgresReads(config: pg.PoolConfig): Reads {
+  const pool = new pg.Pool({ ...config, types });
+  // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
+  pool.on("error", () => {});
+  return {
+    async rows<T>(query: Prisma.Sql): Promise<T[]> {
+      const res = await pool.query({ text: query.text, values: query.values.map(pgParam) });
+      return res.rows as T[];
+    },
+    close: () => pool.end(),
+  };
+}
