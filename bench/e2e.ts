@@ -191,7 +191,7 @@ async function runOnce(
         : {}),
       env: {
         DATA_DIR: join(dir, "data"),
-        LOG_LEVEL: "silent",
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "silent",
         DEMO_INVENTORY: "false",
         TEAMS_ENABLED: "false",
         SIMULATOR_DELAY: `${s.e2eDeviceDelayMs}ms`,

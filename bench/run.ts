@@ -4,6 +4,8 @@
 // `--only=ack,teams,e2e,fleet` runs some sections and keeps the others' last results in
 // results.md (each section sits between markers); `--skip=startup,profile` leaves parts of the
 // Slack section out; `--profiles-dir=DIR` keeps the CPU profiles (open them in Chrome DevTools).
+// To see why something failed: BENCH_LOG_LEVEL=warn sets the end-to-end server's log level and
+// BENCH_OUT=FILE appends every server's standard output (its JSON log) to FILE.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";

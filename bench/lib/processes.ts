@@ -1,9 +1,10 @@
 // The servers under test run as child processes, so each one's memory and CPU are its own and the
+
 // load generator shares nothing with them but the machine. A target is started, waited for until
 // it answers 200 on its health URL, measured through /proc, and stopped.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { openSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -50,7 +51,7 @@ export async function launch(o: LaunchOptions): Promise<Target> {
   const started = performance.now();
   const child = spawn(process.execPath, [...(o.nodeArgs ?? []), "--import", "tsx", o.script], {
     env: { ...baseEnv(), ...o.env, PORT: String(port), HOST: "127.0.0.1" },
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", process.env.BENCH_OUT ? openSync(process.env.BENCH_OUT, "a") : "ignore", "pipe"],
   });
   let stderr = "";
   child.stderr?.on("data", (c: Buffer) => {

@@ -24,6 +24,14 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * How long a transaction may wait for a connection (SQLite: for the one before it), and run. Prisma's
+ * 2 s wait made a burst of resets fail to start on PostgreSQL ("Unable to start a transaction in
+ * the given time": benchmark 3, 32 confirmations at once on a pool of 10); a start that waits a few
+ * seconds more still answers the admin, a failed one does not.
+ */
+const TRANSACTIONS = { maxWait: 15_000, timeout: 15_000 };
+
 export async function openDatabase(url: string): Promise<Database> {
   if (url.startsWith("file:")) return openSqlite(url);
   return openPostgres(url);
@@ -33,7 +41,7 @@ async function openSqlite(url: string): Promise<Database> {
   const file = resolve(url.slice("file:".length).split("?")[0] ?? "");
   mkdirSync(dirname(file), { recursive: true });
   const adapter = new SqliteAdapterWithConnection({ url: `file:${file}` });
-  const db = new SqliteClient({ adapter }) as unknown as Db;
+  const db = new SqliteClient({ adapter, transactionOptions: TRANSACTIONS }) as unknown as Db;
   // WAL lets the CLI read and write while the server runs; the busy timeout makes writers queue.
   await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
@@ -60,7 +68,7 @@ async function openPostgres(url: string): Promise<Database> {
   const searchPath = `-c search_path=${quoted}`;
   const pool = { connectionString: parsed.toString(), max: 10, options: searchPath };
   const adapter = new PrismaPg(pool, { schema });
-  const db = new PgClient({ adapter });
+  const db = new PgClient({ adapter, transactionOptions: TRANSACTIONS });
   await db.$executeRawUnsafe(`CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '""')}"`);
   const migrations = await applyMigrations(db, "postgresql", schema);
   const location = `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname} (schema ${schema})`;
