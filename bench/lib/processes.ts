@@ -4,7 +4,7 @@
 // it answers 200 on its health URL, measured through /proc, and stopped.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -49,10 +49,13 @@ export async function launch(o: LaunchOptions): Promise<Target> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
+  // BENCH_OUT=FILE: the server's standard output (its JSON log) appended to FILE.
+  const out = process.env.BENCH_OUT ? openSync(process.env.BENCH_OUT, "a") : "ignore";
   const child = spawn(process.execPath, [...(o.nodeArgs ?? []), "--import", "tsx", o.script], {
     env: { ...baseEnv(), ...o.env, PORT: String(port), HOST: "127.0.0.1" },
-    stdio: ["ignore", process.env.BENCH_OUT ? openSync(process.env.BENCH_OUT, "a") : "ignore", "pipe"],
+    stdio: ["ignore", out, "pipe"],
   });
+  if (typeof out === "number") closeSync(out);
   let stderr = "";
   child.stderr?.on("data", (c: Buffer) => {
     stderr = (stderr + c.toString()).slice(-4000);

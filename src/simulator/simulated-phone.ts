@@ -2,6 +2,7 @@
 // the agent set a passcode (the phone's own state, not the inventory, is what counts: a device
 // admin phone that got a passcode from a first reset refuses a second one, as on Android 7+).
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { promisify } from "node:util";
 import { checkCapability } from "../core/capability.ts";
 import type { Device } from "../core/types.ts";
 
@@ -53,18 +54,19 @@ export function refusalFor(
 // the server's own thread per reset when run synchronously). The cost is kept in the hash.
 const COST_LOG2 = 10;
 
-function scryptAsync(passcode: string, salt: Buffer, logN: number): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(passcode, salt, 32, { N: 2 ** logN, maxmem: 64 * 1024 * 1024 }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    ),
-  );
-}
+const scryptAsync = promisify(scrypt) as (
+  p: string,
+  s: Buffer,
+  len: number,
+  o: { N: number },
+) => Promise<Buffer>;
+/** The default cost (2^14, before the cost was kept) up to 2^15 fit scrypt's default 32 MiB. */
+const MAX_COST_LOG2 = 15;
 
 /** `s1:<log2 N>:<salt>:<hash>`. */
 export async function hashPasscode(passcode: string): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scryptAsync(passcode, salt, COST_LOG2);
+  const key = await scryptAsync(passcode, salt, 32, { N: 2 ** COST_LOG2 });
   return `s1:${COST_LOG2}:${salt.toString("base64url")}:${key.toString("base64url")}`;
 }
 
@@ -73,9 +75,13 @@ export async function passcodeMatches(hash: string | null, attempt: string): Pro
   const parts = hash.split(":");
   // Before s1 the hash was `<salt>:<hash>` with scrypt's default cost (2^14).
   const [logN, salt, expected] =
-    parts.length === 2 ? [14, parts[0], parts[1]] : [Number(parts[1]), parts[2], parts[3]];
-  if (!salt || !expected || !Number.isInteger(logN) || logN < 1 || logN > 20) return false;
-  const got = await scryptAsync(attempt, Buffer.from(salt, "base64url"), logN);
+    parts.length === 2
+      ? [14, parts[0], parts[1]]
+      : parts.length === 4 && parts[0] === "s1"
+        ? [Number(parts[1]), parts[2], parts[3]]
+        : [0, undefined, undefined];
+  if (!salt || !expected || !Number.isInteger(logN) || logN < 1 || logN > MAX_COST_LOG2) return false;
+  const got = await scryptAsync(attempt, Buffer.from(salt, "base64url"), 32, { N: 2 ** logN });
   const want = Buffer.from(expected, "base64url");
   return got.length === want.length && timingSafeEqual(got, want);
 }

@@ -21,7 +21,7 @@ describe("a simulated phone's passcode hash", () => {
     const old = `${salt.toString("base64url")}:${scryptSync("7391", salt, 32).toString("base64url")}`;
     expect(await passcodeMatches(old, "7391")).toBe(true);
     expect(await passcodeMatches(old, "7392")).toBe(false);
-    for (const bad of [null, "", "x", "s1:10:abc", "s1:99:abc:def", "s1:NaN:abc:def"])
+    for (const bad of [null, "", "x", "s1:10:abc", "s1:99:abc:def", "s1:NaN:abc:def", "x1:10:abc:def"])
       expect(await passcodeMatches(bad, "7391")).toBe(false);
   });
 });

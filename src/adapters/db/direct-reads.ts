@@ -84,7 +84,12 @@ export class SqliteAdapterWithConnection extends PrismaBetterSQLite3 {
   connection: Sqlite.Database | null = null;
   override async connect() {
     const adapter = await super.connect();
-    this.connection = (adapter as unknown as { client: Sqlite.Database }).client;
+    // The adapter's `client` field (pinned @prisma/adapter-better-sqlite3 6.19.3): checked, so an
+    // upgrade that renames it fails here, at start-up, not at the first read.
+    const client = (adapter as unknown as { client?: Sqlite.Database }).client;
+    if (!client || typeof client.prepare !== "function")
+      throw new Error("@prisma/adapter-better-sqlite3 no longer exposes its connection: see direct-reads.ts");
+    this.connection = client;
     return adapter;
   }
 }
