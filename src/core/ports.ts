@@ -279,6 +279,12 @@ export interface PasscodeSender {
    * second message holding the passcode that nothing will redact.
    */
   prepare?(letter: Omit<PasscodeLetter, "passcode">): Promise<SentMessage>;
+  /**
+   * How the passcode reaches the recipient when it is sent again after an attempt was cut off
+   * with its outcome unknown (its process stopped between sending and recording), for the
+   * timeline: "as the same email (…)", "into the same chat message (…)".
+   */
+  repeatsAs?: string;
   /** Sends (or, given the prepared message, fills in) the passcode. */
   send(letter: PasscodeLetter, prepared?: SentMessage): Promise<SentMessage | undefined>;
   /** Edits a sent message so it no longer shows the passcode, leaving a note of when it was sent. */

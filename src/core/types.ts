@@ -119,6 +119,8 @@ export interface Delivery {
   status: DeliveryStatus;
   attempts: number;
   nextAttemptAt: Date | null;
+  /** Set while an attempt is in progress; still set when a claim lapses, its process gone. */
+  attemptStartedAt: Date | null;
   lastError: string | null;
   sentAt: Date | null;
   /** Where a chat delivery landed (opaque to the core), for removing the passcode later. */

@@ -4,7 +4,9 @@
 // where it was, because the sequence is driven from the database.
 //   1. after the request, before any push reached the phone (FCM failing meanwhile);
 //   2. after the push, before the phone picked the command up (the phone is off);
-//   3. during the delivery of the passcode (the mail server has taken the connection and hangs).
+//   3. during the delivery of the passcode: one mail server has taken the connection and hangs,
+//      another has taken the whole message and not yet answered (it is sent again, as the same
+//      message, and the timeline says the attempt was cut off).
 // Pushes go through firebase-admin to the local FCM fake and the phone is a device agent of the
 // test (so each step can be held exactly there); mail goes to a local SMTP server.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,7 +26,7 @@ describe("SIGKILL at each step of a reset, then a restart (embedded SQLite)", ()
     c = await startCluster({
       name: "crash",
       processes: 1,
-      devices: 3,
+      devices: 4,
       dbUrl: `file:${tempDir("crash-db")}/latchkey.db`,
     });
   }, 120_000);
@@ -43,6 +45,7 @@ describe("SIGKILL at each step of a reset, then a restart (embedded SQLite)", ()
         c.replicas.flatMap((r) => r.output),
       ).length,
       crashes: crashes(c.replicas).length,
+      copiesResentAfterCutOff: c.smtp.inbox.length - new Set(c.smtp.inbox.map((m) => m.messageId)).size,
     });
     await c?.stop();
   }, 60_000);
@@ -110,23 +113,61 @@ describe("SIGKILL at each step of a reset, then a restart (embedded SQLite)", ()
     expect(events.filter((e) => e.type === "received")).toHaveLength(1);
   }, 120_000);
 
-  it("killed while mailing the passcode: the new process sends it once the claim of the dead one lapses", async () => {
-    const device = c.devices[2] ?? "";
-    c.smtp.mode = "hang";
+  it("killed while mailing: a passcode the server never took goes once, one it took goes again as the same message", async () => {
+    // Two resets on the process, each cut off mid-delivery by one SIGKILL: the first one's mail
+    // server has taken the whole message and not yet answered, so the dying process cannot know
+    // it went out; the second one's server hangs before taking anything.
+    const [hungDevice, takenDevice] = [c.devices[2] ?? "", c.devices[3] ?? ""];
+    let hungId = "";
+    let takenId = "";
+    let releaseTaken = () => {};
+    const takenHeld = new Promise<void>((resolve) => {
+      releaseTaken = resolve;
+    });
+    // Both attempts must still be open at the kill: the mail client gives up on a server that
+    // does not answer within 15 s (greeting) or 30 s (reply), and would record that failure.
     const hung = c.smtp.faults.hung;
-    let id = "";
     try {
-      id = await c.drive(device);
-      resets.push(id);
-      await until("the lock", async () => (await state(id)) === "locked");
-      await until("the mail attempt to hang", () => c.smtp.faults.hung > hung, 20_000);
+      c.smtp.beforeAccept = (mail) => (mail.requestId === takenId ? takenHeld : Promise.resolve());
+      takenId = await c.drive(takenDevice);
+      resets.push(takenId);
+      await until("the first mail at the server", () => c.smtp.inbox.some((m) => m.requestId === takenId));
+      c.smtp.mode = "hang";
+      hungId = await c.drive(hungDevice);
+      resets.push(hungId);
+      await until("the lock", async () => (await state(hungId)) === "locked");
+      await until("the second mail attempt to hang", () => c.smtp.faults.hung > hung, 20_000);
       await killAndRestart();
     } finally {
       c.smtp.mode = "accept";
+      c.smtp.beforeAccept = null;
+      releaseTaken();
     }
-    expect(await state(id)).toBe("locked");
-    // The dead process's claim on the attempt lasts DELIVERY_CLAIM_MS (2 min), then a sweep sends it.
-    const events = await completedOnce(id, device, 200_000);
-    expect(events.filter((e) => e.type === "delivered")).toHaveLength(1);
-  }, 260_000);
+    expect(await state(hungId)).toBe("locked");
+    expect(await state(takenId)).toBe("locked");
+
+    // The dead process's claims last DELIVERY_CLAIM_MS (2 min), then a sweep sends both again,
+    // and each timeline says its attempt was cut off.
+    const cutOff = (events: { type: string; detail: string }[]) =>
+      events.filter((e) => e.type === "delivery_retry" && e.detail.includes("was cut off"));
+    const hungEvents = await completedOnce(hungId, hungDevice, 200_000);
+    expect(hungEvents.filter((e) => e.type === "delivered")).toHaveLength(1);
+    expect(cutOff(hungEvents)).toHaveLength(1);
+
+    const finals = await c.settle([takenId], 30_000);
+    expect(finals.get(takenId)).toBe("completed");
+    const takenEvents = await c.reader.engine.stores.requests.events(takenId);
+    expect(sequenceProblems(takenEvents, "completed")).toEqual([]);
+    expect(takenEvents.filter((e) => e.type === "delivered")).toHaveLength(1);
+    expect(cutOff(takenEvents)).toHaveLength(1);
+    expect(cutOff(takenEvents)[0]?.detail).toContain("as the same email (the same Message-ID");
+    // Two copies reached the server: the same message, the passcode the phone was given.
+    const copies = c.smtp.inbox.filter((m) => m.requestId === takenId);
+    expect(copies.map((m) => m.to)).toEqual([[ADMIN], [ADMIN]]);
+    expect(copies[0]?.messageId).toMatch(/^<latchkey\.rq_/);
+    expect(copies[1]?.messageId).toBe(copies[0]?.messageId);
+    const passcode = c.fleet.agents.get(takenDevice)?.passcodes.get(takenId);
+    expect(copies.map((m) => m.passcode)).toEqual([passcode, passcode]);
+    expect(crashes(c.replicas)).toEqual([]);
+  }, 300_000);
 });

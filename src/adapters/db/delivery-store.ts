@@ -1,4 +1,5 @@
-// Private passcode deliveries, each attempt claimed with a compare-and-set on its attempt count.
+// Private passcode deliveries, each attempt claimed with a compare-and-set on its attempt count
+// and marked started until its outcome is recorded.
 import type { Clock, DeliveryStore } from "../../core/ports.ts";
 import { toDelivery } from "./mappers.ts";
 import type { Db } from "./open-database.ts";
@@ -17,7 +18,7 @@ export function createDeliveryStore(db: Db, clock: Clock): DeliveryStore {
     async claim(id, seenAttempts, nextAttemptAt) {
       const res = await db.delivery.updateMany({
         where: { id, status: "pending", attempts: seenAttempts },
-        data: { attempts: seenAttempts + 1, nextAttemptAt },
+        data: { attempts: seenAttempts + 1, nextAttemptAt, attemptStartedAt: clock.now() },
       });
       return res.count === 1;
     },
@@ -31,6 +32,7 @@ export function createDeliveryStore(db: Db, clock: Clock): DeliveryStore {
             sentAt: outcome.status === "sent" ? outcome.at : null,
             lastError: outcome.error ?? null,
             nextAttemptAt: null,
+            attemptStartedAt: null,
             externalRef: outcome.externalRef ?? null,
             redactAt: outcome.status === "sent" ? (outcome.redactAt ?? null) : null,
           },
@@ -44,7 +46,7 @@ export function createDeliveryStore(db: Db, clock: Clock): DeliveryStore {
       await db.$transaction(async (tx) => {
         const row = await tx.delivery.update({
           where: { id },
-          data: { lastError: error, ...(nextAttemptAt ? { nextAttemptAt } : {}) },
+          data: { lastError: error, attemptStartedAt: null, ...(nextAttemptAt ? { nextAttemptAt } : {}) },
         });
         await writeEvents(tx, row.requestId, [event], now);
       });

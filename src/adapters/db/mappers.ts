@@ -101,6 +101,7 @@ export function toDelivery(row: DbDelivery): Delivery {
     status: row.status as Delivery["status"],
     attempts: row.attempts,
     nextAttemptAt: row.nextAttemptAt,
+    attemptStartedAt: row.attemptStartedAt,
     lastError: row.lastError,
     sentAt: row.sentAt,
     externalRef: row.externalRef,

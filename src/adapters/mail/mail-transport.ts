@@ -10,6 +10,8 @@ export interface OutgoingMail {
   subject: string;
   text: string;
   html: string;
+  /** Makes the Message-ID `<latchkey.KEY@from-domain>`: the same key, the same message. */
+  messageKey?: string;
 }
 
 export interface MailTransport {
@@ -36,7 +38,7 @@ function smtpTransport(url: string, from: string): MailTransport {
     kind: "smtp",
     async send(msg) {
       try {
-        const info = await mailer.sendMail(msg);
+        const info = await mailer.sendMail(withMessageId(msg, from));
         return { messageId: info.messageId };
       } catch (err) {
         throw smtpError(err, msg.to);
@@ -54,7 +56,7 @@ function outboxTransport(dir: string, from: string): MailTransport {
   return {
     kind: "outbox",
     async send(msg) {
-      const info = await composer.sendMail(msg);
+      const info = await composer.sendMail(withMessageId(msg, from));
       const stamp = new Date().toISOString().replace(/[-:.]/g, "");
       const id = info.messageId.replace(/^<|>$/g, "").replace(/[^A-Za-z0-9._@-]/g, "_");
       const file = path.join(dir, `${stamp}-${id}.eml`);
@@ -72,6 +74,16 @@ function outboxTransport(dir: string, from: string): MailTransport {
     },
     close: () => composer.close(),
   };
+}
+
+function withMessageId(
+  msg: OutgoingMail,
+  from: string,
+): Omit<OutgoingMail, "messageKey"> & { messageId?: string } {
+  const { messageKey, ...mail } = msg;
+  if (!messageKey) return mail;
+  const domain = /@([^\s>]+)>?\s*$/.exec(from)?.[1] ?? "latchkey.invalid";
+  return { ...mail, messageId: `<latchkey.${messageKey}@${domain}>` };
 }
 
 interface NodemailerError {

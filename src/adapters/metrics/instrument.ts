@@ -58,6 +58,7 @@ function countedSender(sender: PasscodeSender, metrics: Metrics): PasscodeSender
       }),
   };
   if (sender.surface) counted.surface = sender.surface;
+  if (sender.repeatsAs) counted.repeatsAs = sender.repeatsAs;
   const { prepare, redact } = sender;
   if (prepare) {
     counted.prepare = (letter) =>

@@ -19,6 +19,7 @@ export function createSlackDmSender(
 ): PasscodeSender {
   return {
     channel: "slack_dm",
+    repeatsAs: "into the same direct message, edited in place (no second copy)",
     surface: "slack",
     async reaches(person) {
       try {

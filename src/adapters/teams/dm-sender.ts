@@ -14,6 +14,7 @@ export function createTeamsDmSender(engine: Engine, proactive: Proactive): Passc
   const { contacts } = engine.stores;
   return {
     channel: "teams_dm",
+    repeatsAs: "into the same direct message, edited in place (no second copy)",
     surface: "teams",
     async reaches(person) {
       return (await contactOf(engine, person.email)) !== null;

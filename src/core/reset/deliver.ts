@@ -1,8 +1,8 @@
 // Use case: send the new passcode privately (email, chat DM) once the device confirms the lock,
 // retrying with backoff, then complete the request. Each attempt is claimed in the database.
 import { announce, at, backoff, type Engine, errorText } from "../engine.ts";
-import { type NewEvent, PermanentDeliveryError, type SentMessage } from "../ports.ts";
-import type { Delivery, Person } from "../types.ts";
+import { type NewEvent, type PasscodeSender, PermanentDeliveryError, type SentMessage } from "../ports.ts";
+import type { Delivery, Person, ResetRequest } from "../types.ts";
 
 export const CHANNEL_NAMES: Record<Delivery["channel"], string> = {
   email: "email",
@@ -94,6 +94,7 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
     await completeIfDelivered(engine, delivery.requestId);
     return;
   }
+  if (delivery.attemptStartedAt) await noteCutOff(engine, request, delivery, sender);
   const passcode = opened.passcode;
   const recipient = await personOrBare(engine, to);
   const requester = await personOrBare(engine, request.requestedBy);
@@ -163,6 +164,30 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
   );
   announce(engine, request, e);
   await completeIfDelivered(engine, request.id);
+}
+
+/**
+ * The attempt before this one was claimed and never recorded: its process stopped mid-attempt
+ * (a crash, a SIGKILL, a lost host). It may have gone out; the timeline says so before the send
+ * that follows, and how that send avoids a second copy.
+ */
+async function noteCutOff(
+  engine: Engine,
+  request: ResetRequest,
+  delivery: Delivery,
+  sender: PasscodeSender,
+): Promise<void> {
+  const started = delivery.attemptStartedAt ? ` (started ${at(delivery.attemptStartedAt)})` : "";
+  const e: NewEvent = {
+    type: "delivery_retry",
+    actor: "latchkey",
+    detail:
+      `Attempt ${delivery.attempts} to send the passcode by ${CHANNEL_NAMES[delivery.channel]} to ` +
+      `${delivery.recipientEmail}${started} was cut off before its outcome was recorded: the process ` +
+      `sending it stopped, and it may have gone out. Sending it ${sender.repeatsAs ?? "again"}.`,
+  };
+  await engine.stores.requests.addEvent(request.id, e);
+  announce(engine, request, e);
 }
 
 async function recordSent(engine: Engine, deliveryId: string, write: () => Promise<void>): Promise<void> {

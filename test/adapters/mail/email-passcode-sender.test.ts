@@ -46,4 +46,31 @@ describe("email passcode sender", () => {
     expect(m?.html).not.toContain("<script>");
     expect(m?.html).toContain("&#60;script&#62;x&#60;/script&#62;");
   });
+
+  it("sends every attempt for one request and recipient as the same message (one Message-ID)", async () => {
+    smtp = await startSmtp();
+    transport = createMailTransport({
+      smtpUrl: `smtp://127.0.0.1:${smtp.port}`,
+      outboxDir: "/nonexistent",
+      from: "Latchkey <latchkey@example.com>",
+    });
+    const sender = createEmailPasscodeSender(transport, { publicUrl: "https://latchkey.example.com" });
+    expect(sender.repeatsAs).toContain("same Message-ID");
+    await sender.send(sampleLetter());
+    await sender.send(
+      sampleLetter({ recipient: { email: "Admin@Example.com", name: "Ada", role: "admin" } }),
+    );
+    await sender.send(
+      sampleLetter({ recipient: { email: "bob@example.com", name: "Bob", role: "employee" } }),
+    );
+    const other = sampleLetter();
+    other.request = { ...other.request, id: "rq_other" };
+    await sender.send(other);
+
+    const ids = smtp.inbox.map((m) => m.messageId);
+    expect(ids[0]).toMatch(/^<latchkey\.rq_abc123\.[0-9a-f]{16}@example\.com>$/);
+    expect(ids[1]).toBe(ids[0]);
+    expect(new Set(ids).size).toBe(3);
+    expect(ids[3]).toMatch(/^<latchkey\.rq_other\./);
+  });
 });

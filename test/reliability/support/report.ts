@@ -48,6 +48,7 @@ function totals(sections: ReliabilityCounts[]): ReliabilityCounts {
     requestsLost: sum((c) => c.requestsLost),
     doubleResets: sum((c) => c.doubleResets),
     passcodesLeaked: sum((c) => c.passcodesLeaked),
+    copiesResentAfterCutOff: sum((c) => Number(c.copiesResentAfterCutOff ?? 0)),
     sections: sections.length,
   };
 }

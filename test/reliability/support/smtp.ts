@@ -10,6 +10,8 @@ export interface ReceivedMail {
   text: string;
   requestId: string | null;
   passcode: string | null;
+  /** The message's Message-ID header: a copy sent again carries the same one. */
+  messageId: string | null;
   at: number;
 }
 
@@ -66,6 +68,7 @@ export async function startFlakySmtp(mode: SmtpMode = "accept"): Promise<FlakySm
           subject: m.subject ?? "",
           text,
           ...parsePasscodeMail(text),
+          messageId: m.messageId ?? null,
           at: Date.now(),
         };
         inbox.push(mail);
