@@ -27,6 +27,8 @@ export interface ChatContacts {
 export interface ThreadStore {
   forRequest(requestId: string): Promise<ChatThread[]>;
   get(id: string): Promise<ChatThread | null>;
+  /** Something is not shown yet: a state its status message lacks, or an event after its cursor. */
+  behind(id: string): Promise<boolean>;
   /** Threads still following a request (oldest first): the sweep resumes them after a restart. */
   open(limit: number, surfaces: ChatSurface[]): Promise<ChatThread[]>;
   /** Takes the thread's lease: true for the one worker (in any process) that may update it until `until`. */

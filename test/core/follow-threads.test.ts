@@ -304,10 +304,11 @@ describe.each(targets)("chat threads following a request on $name", (target) => 
     const gate = chat.hold("postMilestones");
     const first = followRequest(engine, id);
     await gate.entered;
-    // Meanwhile the device runs through every step and each event tells the follower.
+    // Meanwhile the device runs through every step and each event tells the followers of other
+    // processes (engines of their own on the same database).
     for (const drive of DEVICE_STEPS) {
       await drive(engine, id);
-      await Promise.all(Array.from({ length: 5 }, () => followRequest(engine, id)));
+      await Promise.all(Array.from({ length: 5 }, () => followRequest({ ...engine }, id)));
     }
     // Those workers found the thread leased and showed nothing.
     expect(chat.calls.map((c) => c.method)).toEqual(["postStatus"]);
@@ -318,6 +319,34 @@ describe.each(targets)("chat threads following a request on $name", (target) => 
     expect(chat.shownEventIds(th)).toEqual(await eventIds(engine, id));
     expect(chat.statusStates(th).at(-1)).toBe("completed");
     expect((await thread(engine, id)).open).toBe(false);
+  });
+
+  it("joins a call made while this process already follows the request: it resolves once its event is shown", async () => {
+    const { engine } = t();
+    const chat = new RecordingTimeline("slack");
+    engine.timelines.push(chat);
+    const id = await started(engine);
+    const th = (await thread(engine, id)).id;
+    const gate = chat.hold("postMilestones");
+    const first = followRequest(engine, id);
+    await gate.entered;
+    const [pickUpStep] = DEVICE_STEPS;
+    if (!pickUpStep) throw new Error("no device step");
+    await pickUpStep(engine, id);
+    const callsBefore = chat.calls.length;
+    let joinedDone = false;
+    const joined = followRequest(engine, id).then(() => {
+      joinedDone = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    // Not a second round beside the stalled one (it would find the lease taken and return).
+    expect(joinedDone).toBe(false);
+    expect(chat.calls).toHaveLength(callsBefore);
+    gate.release();
+    await joined;
+    expect(chat.shownEventIds(th)).toEqual(await eventIds(engine, id));
+    await first;
+    expect(chat.statusPosts(th)).toHaveLength(1);
   });
 
   it("keeps its lease through slow chat steps, so no second worker shows the same things", async () => {
@@ -338,7 +367,7 @@ describe.each(targets)("chat threads following a request on $name", (target) => 
     // and a second worker finds it taken rather than posting the same milestones again.
     clock.advance(2 * 60_000);
     const callsBefore = chat.calls.length;
-    await followRequest(engine, id);
+    await followRequest({ ...engine }, id); // another process
     expect(chat.calls).toHaveLength(callsBefore);
     slowMilestones.release();
     await first;
@@ -354,8 +383,9 @@ describe.each(targets)("chat threads following a request on $name", (target) => 
     const th = (await thread(engine, id)).id;
 
     const workers: Promise<void>[] = [];
+    // One follower in this process, seven in others (engines of their own on the same database).
     const kick = () => {
-      for (let i = 0; i < 8; i++) workers.push(followRequest(engine, id));
+      for (let i = 0; i < 8; i++) workers.push(followRequest(i === 0 ? engine : { ...engine }, id));
     };
     kick();
     for (const drive of DEVICE_STEPS) {

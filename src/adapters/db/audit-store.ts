@@ -2,14 +2,15 @@
 // helpers in request-store.ts, and nothing in the code base updates or deletes its rows.
 import type { AuditLog, Clock } from "../../core/ports.ts";
 import type { AuditEntry, Surface } from "../../core/types.ts";
+import type { Reads } from "./direct-reads.ts";
 import type { Db } from "./open-database.ts";
 import { insertAudit } from "./raw-sql.ts";
 
-export function createAuditLog(db: Db, clock: Clock): AuditLog {
+export function createAuditLog(db: Db, clock: Clock, sql: Reads): AuditLog {
   return {
-    // One INSERT as SQL (raw-sql.ts): the model's create costs four times the CPU, and every
-    // decision (each form opened) writes one row, before the Slack or Teams acknowledgement.
-    append: (entry) => insertAudit(db, entry, clock.now()),
+    // One INSERT on the driver (raw-sql.ts): the model's create costs many times the CPU,
+    // and every decision (each form opened) writes one row, before the Slack or Teams ack.
+    append: (entry) => insertAudit(sql, entry, clock.now()),
     async list(filter) {
       const rows = await db.auditEntry.findMany({
         where: filter.since ? { at: { gte: filter.since } } : {},

@@ -1,7 +1,8 @@
-// The hot reads (raw-sql.ts), run by the database driver itself instead of through Prisma. Even a
-// $queryRaw costs about 0.25 ms of CPU in Prisma's JS engine; the same point read as a prepared
-// better-sqlite3 statement costs a few microseconds, and a node-postgres query a fraction
-// (bench/results.md). Writes stay with Prisma: its transactions, and one writer at a time on SQLite.
+// The hot reads and single-statement writes (raw-sql.ts), run by the database driver itself
+// instead of through Prisma. Even a $queryRaw or $executeRaw costs about 0.25 ms of CPU in Prisma's
+// JS engine; the same statement prepared in better-sqlite3 costs a few microseconds, and a
+// node-postgres query a fraction (bench/results.md). Transactions stay with Prisma; a statement
+// that must be part of one runs on the transaction's client (prismaReads(tx)).
 //
 // Embedded SQLite: prepared statements on Prisma's own connection (see sqliteReads).
 // PostgreSQL: the same pool settings as Prisma's, its own connections (each statement sees what
@@ -16,12 +17,18 @@ import type { Db } from "./open-database.ts";
 
 export interface Reads {
   rows<T>(query: Prisma.Sql): Promise<T[]>;
+  /** Runs one statement that returns no rows; resolves to the number of rows it changed. */
+  run(query: Prisma.Sql): Promise<number>;
   close(): Promise<void>;
 }
 
-/** Through Prisma ($queryRaw): for a client opened without a driver of its own (tests, tools). */
-export function prismaReads(db: Pick<Db, "$queryRaw">): Reads {
-  return { rows: (query) => db.$queryRaw(query), close: async () => {} };
+/** Through Prisma: a transaction's client, or a client opened without a driver of its own (tools). */
+export function prismaReads(db: Pick<Db, "$queryRaw" | "$executeRaw">): Reads {
+  return {
+    rows: (query) => db.$queryRaw(query),
+    run: (query) => db.$executeRaw(query),
+    close: async () => {},
+  };
 }
 
 type Convert = (value: unknown) => unknown;
@@ -52,10 +59,11 @@ export function sqliteReads(connection: () => Sqlite.Database): Reads {
     }
     let hit = prepared.get(sql);
     if (!hit) {
-      // Prisma's connection returns integers as BigInt; the models' Int columns are numbers.
-      const stmt = current.prepare(sql).safeIntegers(false);
+      const stmt = current.prepare(sql);
       const convert: [string, Convert][] = [];
-      for (const c of stmt.columns()) {
+      // Prisma's connection returns integers as BigInt; the models' Int columns are numbers.
+      if (stmt.reader) stmt.safeIntegers(false);
+      for (const c of stmt.reader ? stmt.columns() : []) {
         const type = (c.type ?? "").toUpperCase();
         if (type === "DATETIME") convert.push([c.name, toDate]);
         else if (type === "BOOLEAN") convert.push([c.name, toBool]);
@@ -71,6 +79,9 @@ export function sqliteReads(connection: () => Sqlite.Database): Reads {
       const rows = stmt.all(...query.values.map(sqliteParam)) as Record<string, unknown>[];
       if (convert.length) for (const row of rows) for (const [name, f] of convert) row[name] = f(row[name]);
       return rows as T[];
+    },
+    async run(query: Prisma.Sql): Promise<number> {
+      return prepare(query.sql).stmt.run(...query.values.map(sqliteParam)).changes;
     },
     // The connection is Prisma's: closed by $disconnect.
     close: async () => {
@@ -113,6 +124,10 @@ export function postgresReads(config: pg.PoolConfig): Reads {
     async rows<T>(query: Prisma.Sql): Promise<T[]> {
       const res = await pool.query({ text: query.text, values: query.values.map(pgParam) });
       return res.rows as T[];
+    },
+    async run(query: Prisma.Sql): Promise<number> {
+      const res = await pool.query({ text: query.text, values: query.values.map(pgParam) });
+      return res.rowCount ?? 0;
     },
     close: () => pool.end(),
   };

@@ -81,7 +81,7 @@ export function createDirectoryStore(db: Db, reads: Reads): Directory {
     async markPasscodeSet(deviceId) {
       await db.device.update({ where: { id: deviceId }, data: { passcodeSet: true } });
     },
-    touchSeen: (deviceId, at) => touchDevice(db, deviceId, at),
+    touchSeen: (deviceId, at) => touchDevice(reads, deviceId, at),
     async personByChatUser(surface, chatUserId) {
       const row = await personRowByChatUser(reads, surface, chatUserId);
       return row ? toPerson(row) : null;

@@ -1,7 +1,7 @@
 // The hottest statements (the forms' lookups, a chat thread catching up), written as SQL. A
 // Prisma model query costs about 0.5 ms of CPU in the JS query engine (it is compiled each time);
-// these reads run on the driver itself (direct-reads.ts: microseconds), the lease steps through
-// $executeRaw (a quarter of a model update, one statement instead of a transaction of three).
+// these run on the driver itself (direct-reads.ts: microseconds), writes included: the lease
+// steps, appends and updates are one statement each (a model updateMany is a transaction of three).
 // Both databases return the model's column names and types, so the usual mappers apply. Table
 // names are unqualified: on PostgreSQL the search path is the configured schema.
 
@@ -15,10 +15,6 @@ import type {
 } from "../../generated/postgresql/client.ts";
 import { Prisma } from "../../generated/postgresql/client.ts";
 import type { Reads } from "./direct-reads.ts";
-import type { Db } from "./open-database.ts";
-
-/** What can run a statement: the client, or a transaction's. */
-type Exec = Pick<Prisma.TransactionClient, "$executeRaw">;
 
 async function first<T>(db: Reads, query: Prisma.Sql): Promise<T | null> {
   const rows = await db.rows<T>(query);
@@ -74,49 +70,80 @@ export const threadRowsFor = (db: Reads, requestId: string) =>
     Prisma.sql`SELECT * FROM "ChatThread" WHERE "requestId" = ${requestId} ORDER BY "createdAt", "id"`,
   );
 
+/** Whether a thread lacks something, in one statement: its request's state, or a later event. */
+export async function threadBehind(db: Reads, id: string): Promise<boolean> {
+  const row = await first<{ state: string | null; shownState: string | null; later: unknown }>(
+    db,
+    Prisma.sql`SELECT r."state" AS "state", t."shownState" AS "shownState", EXISTS (SELECT 1 FROM "TimelineEvent" e WHERE e."requestId" = t."requestId" AND e."id" > t."syncedEventId") AS "later" FROM "ChatThread" t LEFT JOIN "ResetRequest" r ON r."id" = t."requestId" WHERE t."id" = ${id}`,
+  );
+  if (!row) return false;
+  if (row.state !== null && row.state !== row.shownState) return true;
+  // EXISTS is a boolean on PostgreSQL, 0 or 1 on SQLite.
+  return row.later === true || Number(row.later) === 1;
+}
+
 /**
- * A chat thread's lease, as compare-and-set updates (the lease holder's steps). Written by hand:
- * Prisma runs each updateMany in its own transaction, three statements for one. Dates are bound
- * as parameters, stored as the model queries store them; `updatedAt` is kept as Prisma would.
+ * A chat thread's lease, as compare-and-set updates (the lease holder's steps), and the appends
+ * and updates of the hot paths: one statement each, on the driver (`Reads.run`) or, inside a
+ * transaction, on its client (prismaReads(tx)). Dates are bound as the model queries store them;
+ * `updatedAt` is kept as Prisma would.
  */
-export async function claimThread(db: Db, id: string, owner: string, now: Date, until: Date) {
-  const n =
-    await db.$executeRaw`UPDATE "ChatThread" SET "leaseOwner" = ${owner}, "leaseUntil" = ${until}, "updatedAt" = ${new Date()} WHERE "id" = ${id} AND ("leaseUntil" IS NULL OR "leaseUntil" < ${now})`;
+export async function claimThread(db: Reads, id: string, owner: string, now: Date, until: Date) {
+  const n = await db.run(
+    Prisma.sql`UPDATE "ChatThread" SET "leaseOwner" = ${owner}, "leaseUntil" = ${until}, "updatedAt" = ${new Date()} WHERE "id" = ${id} AND ("leaseUntil" IS NULL OR "leaseUntil" < ${now})`,
+  );
   return n === 1;
 }
 
-export async function renewThread(db: Db, id: string, owner: string, until: Date) {
-  const n =
-    await db.$executeRaw`UPDATE "ChatThread" SET "leaseUntil" = ${until}, "updatedAt" = ${new Date()} WHERE "id" = ${id} AND "leaseOwner" = ${owner}`;
+export async function renewThread(db: Reads, id: string, owner: string, until: Date) {
+  const n = await db.run(
+    Prisma.sql`UPDATE "ChatThread" SET "leaseUntil" = ${until}, "updatedAt" = ${new Date()} WHERE "id" = ${id} AND "leaseOwner" = ${owner}`,
+  );
   return n === 1;
 }
 
-export async function releaseThread(db: Db, id: string, owner: string) {
-  await db.$executeRaw`UPDATE "ChatThread" SET "leaseOwner" = NULL, "leaseUntil" = NULL, "updatedAt" = ${new Date()} WHERE "id" = ${id} AND "leaseOwner" = ${owner}`;
+export async function releaseThread(db: Reads, id: string, owner: string) {
+  await db.run(
+    Prisma.sql`UPDATE "ChatThread" SET "leaseOwner" = NULL, "leaseUntil" = NULL, "updatedAt" = ${new Date()} WHERE "id" = ${id} AND "leaseOwner" = ${owner}`,
+  );
 }
 
-export async function advanceThread(db: Db, id: string, from: number, to: number) {
-  const n =
-    await db.$executeRaw`UPDATE "ChatThread" SET "syncedEventId" = ${to}, "updatedAt" = ${new Date()} WHERE "id" = ${id} AND "syncedEventId" = ${from}`;
+export async function advanceThread(db: Reads, id: string, from: number, to: number) {
+  const n = await db.run(
+    Prisma.sql`UPDATE "ChatThread" SET "syncedEventId" = ${to}, "updatedAt" = ${new Date()} WHERE "id" = ${id} AND "syncedEventId" = ${from}`,
+  );
   return n === 1;
 }
 
-/** Timeline events and audit rows, appended (inside a transaction when given one). */
-export async function insertEvents(db: Exec, requestId: string, events: NewEvent[], at: Date): Promise<void> {
+/** Timeline events and audit rows, appended (inside a transaction when given its client). */
+export async function insertEvents(
+  db: Reads,
+  requestId: string,
+  events: NewEvent[],
+  at: Date,
+): Promise<void> {
   for (const e of events)
-    await db.$executeRaw`INSERT INTO "TimelineEvent" ("requestId", "at", "type", "actor", "detail") VALUES (${requestId}, ${at}, ${e.type}, ${e.actor}, ${e.detail})`;
+    await db.run(
+      Prisma.sql`INSERT INTO "TimelineEvent" ("requestId", "at", "type", "actor", "detail") VALUES (${requestId}, ${at}, ${e.type}, ${e.actor}, ${e.detail})`,
+    );
 }
 
-export async function insertAudit(db: Exec, entry: AuditInput, at: Date): Promise<void> {
-  await db.$executeRaw`INSERT INTO "AuditEntry" ("at", "actor", "surface", "action", "outcome", "deviceId", "requestId", "detail") VALUES (${at}, ${entry.actor}, ${entry.surface}, ${entry.action}, ${entry.outcome}, ${entry.deviceId ?? null}, ${entry.requestId ?? null}, ${entry.detail})`;
+export async function insertAudit(db: Reads, entry: AuditInput, at: Date): Promise<void> {
+  await db.run(
+    Prisma.sql`INSERT INTO "AuditEntry" ("at", "actor", "surface", "action", "outcome", "deviceId", "requestId", "detail") VALUES (${at}, ${entry.actor}, ${entry.surface}, ${entry.action}, ${entry.outcome}, ${entry.deviceId ?? null}, ${entry.requestId ?? null}, ${entry.detail})`,
+  );
 }
 
 /** A device seen now (each authenticated device call). */
-export async function touchDevice(db: Exec, id: string, at: Date): Promise<void> {
-  await db.$executeRaw`UPDATE "Device" SET "lastSeenAt" = ${at}, "updatedAt" = ${new Date()} WHERE "id" = ${id}`;
+export async function touchDevice(db: Reads, id: string, at: Date): Promise<void> {
+  await db.run(
+    Prisma.sql`UPDATE "Device" SET "lastSeenAt" = ${at}, "updatedAt" = ${new Date()} WHERE "id" = ${id}`,
+  );
 }
 
 /** What a chat thread's status message shows now, and whether it still follows its request. */
-export async function markThreadShown(db: Exec, id: string, state: string, open: boolean): Promise<void> {
-  await db.$executeRaw`UPDATE "ChatThread" SET "shownState" = ${state}, "open" = ${open}, "updatedAt" = ${new Date()} WHERE "id" = ${id}`;
+export async function markThreadShown(db: Reads, id: string, state: string, open: boolean): Promise<void> {
+  await db.run(
+    Prisma.sql`UPDATE "ChatThread" SET "shownState" = ${state}, "open" = ${open}, "updatedAt" = ${new Date()} WHERE "id" = ${id}`,
+  );
 }

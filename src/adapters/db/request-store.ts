@@ -18,10 +18,10 @@ import {
 type Tx = Prisma.TransactionClient;
 
 export const writeEvents = (tx: Tx, requestId: string, events: NewEvent[], at: Date) =>
-  insertEvents(tx, requestId, events, at);
+  insertEvents(prismaReads(tx), requestId, events, at);
 
 export async function writeAudit(tx: Tx, entry: AuditInput | undefined, at: Date): Promise<void> {
-  if (entry) await insertAudit(tx, entry, at);
+  if (entry) await insertAudit(prismaReads(tx), entry, at);
 }
 
 /** One thread per request, surface and purpose: the id says which, so a retry cannot add a second. */
@@ -137,7 +137,7 @@ export function createRequestStore(db: Db, clock: Clock, reads: Reads): RequestS
         return toRequest(row);
       });
     },
-    addEvent: (id, event) => insertEvents(db, id, [event], clock.now()),
+    addEvent: (id, event) => insertEvents(reads, id, [event], clock.now()),
     async claimPush(id, seenAttempts, nextPushAt) {
       const res = await db.resetRequest.updateMany({
         where: { id, pushAttempts: seenAttempts },

@@ -9,13 +9,13 @@ import type { Db } from "./open-database.ts";
 import { createRequestStore } from "./request-store.ts";
 import { createThreadStore } from "./thread-store.ts";
 
-/** `reads`: the driver's own reads (Database.reads); through Prisma when not given. */
+/** `reads`: the driver's own statements (Database.reads); through Prisma when not given. */
 export function createStores(db: Db, clock: Clock, reads: Reads = prismaReads(db)): Stores {
   return {
     directory: createDirectoryStore(db, reads),
     requests: createRequestStore(db, clock, reads),
     deliveries: createDeliveryStore(db, clock),
-    audit: createAuditLog(db, clock),
+    audit: createAuditLog(db, clock, reads),
     jobs: createJobClaims(db, clock),
     threads: createThreadStore(db, reads),
     contacts: createContactStore(db),

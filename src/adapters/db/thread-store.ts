@@ -10,6 +10,7 @@ import {
   markThreadShown,
   releaseThread,
   renewThread,
+  threadBehind,
   threadRow,
   threadRowsFor,
 } from "./raw-sql.ts";
@@ -23,6 +24,7 @@ export function createThreadStore(db: Db, reads: Reads): ThreadStore {
       const row = await threadRow(reads, id);
       return row ? toThread(row) : null;
     },
+    behind: (id) => threadBehind(reads, id),
     async open(limit, surfaces) {
       const rows = await db.chatThread.findMany({
         where: { open: true, surface: { in: surfaces } },
@@ -31,9 +33,9 @@ export function createThreadStore(db: Db, reads: Reads): ThreadStore {
       });
       return rows.map(toThread);
     },
-    claim: (id, owner, now, until) => claimThread(db, id, owner, now, until),
-    renew: (id, owner, until) => renewThread(db, id, owner, until),
-    release: (id, owner) => releaseThread(db, id, owner),
+    claim: (id, owner, now, until) => claimThread(reads, id, owner, now, until),
+    renew: (id, owner, until) => renewThread(reads, id, owner, until),
+    release: (id, owner) => releaseThread(reads, id, owner),
     async setRoot(id, messageId, conversation, shownState) {
       const res = await db.chatThread.updateMany({
         where: { id, messageId: null },
@@ -41,8 +43,8 @@ export function createThreadStore(db: Db, reads: Reads): ThreadStore {
       });
       return res.count === 1;
     },
-    advance: (id, fromEventId, toEventId) => advanceThread(db, id, fromEventId, toEventId),
-    shown: (id, state, open) => markThreadShown(db, id, state, open),
+    advance: (id, fromEventId, toEventId) => advanceThread(reads, id, fromEventId, toEventId),
+    shown: (id, state, open) => markThreadShown(reads, id, state, open),
     async close(id) {
       await db.chatThread.update({ where: { id }, data: { open: false } });
     },

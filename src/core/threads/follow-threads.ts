@@ -22,11 +22,45 @@ export function threadObserver(engine: Engine): TimelineObserver {
   return { onEvent: (request) => followRequest(engine, request.id) };
 }
 
-export async function followRequest(engine: Engine, requestId: string): Promise<void> {
+/** Requests whose threads this process is catching up now: `again` when more came meanwhile. */
+const following = new WeakMap<Engine, Map<string, { again: boolean; done: Promise<void> }>>();
+
+/**
+ * Catches up every thread of the request. A call while this process already does so for the same
+ * request does not start a second round beside it (which would only find the threads leased): it
+ * asks the running one to go once more and resolves when that has shown what was committed.
+ */
+export function followRequest(engine: Engine, requestId: string): Promise<void> {
   const surfaces = new Set(engine.timelines.map((t) => t.surface));
-  if (surfaces.size === 0) return;
-  const threads = await engine.stores.threads.forRequest(requestId);
-  await Promise.all(threads.filter((t) => surfaces.has(t.surface)).map((t) => syncThread(engine, t.id)));
+  if (surfaces.size === 0) return Promise.resolve();
+  let running = following.get(engine);
+  if (!running) {
+    running = new Map();
+    following.set(engine, running);
+  }
+  const current = running.get(requestId);
+  if (current) {
+    current.again = true;
+    return current.done;
+  }
+  const round = { again: false, done: Promise.resolve() };
+  const all = running;
+  round.done = (async () => {
+    try {
+      do {
+        round.again = false;
+        const threads = await engine.stores.threads.forRequest(requestId);
+        await Promise.all(
+          threads.filter((t) => surfaces.has(t.surface)).map((t) => syncThread(engine, t.id)),
+        );
+        // Checked and cleared in the same turn as the loop ends: a call after this starts anew.
+      } while (round.again);
+    } finally {
+      all.delete(requestId);
+    }
+  })();
+  running.set(requestId, round);
+  return round.done;
 }
 
 /** Sweep: threads left behind (a restart, a chat outage) catch up. */
@@ -52,17 +86,8 @@ export async function syncThread(engine: Engine, threadId: string): Promise<void
     }
     // An event committed while the lease was held found it taken; its worker gave up, so look
     // once more now that the lease is free (no event is left unshown until the next sweep).
-    if (!ok || !(await behind(engine, threadId))) return;
+    if (!ok || !(await threads.behind(threadId))) return;
   }
-}
-
-/** Something is not shown yet: a milestone after the cursor, or a state the status message lacks. */
-async function behind(engine: Engine, threadId: string): Promise<boolean> {
-  const thread = await engine.stores.threads.get(threadId);
-  if (!thread) return false;
-  const request = await engine.stores.requests.get(thread.requestId);
-  if (request && request.state !== thread.shownState) return true;
-  return (await engine.stores.requests.events(thread.requestId, thread.syncedEventId)).length > 0;
 }
 
 async function syncOnce(engine: Engine, threadId: string, owner: string): Promise<boolean> {

@@ -98,6 +98,88 @@ describe.each(targets)("raw reads on $name", (target) => {
     expect(await engine.stores.requests.activeForDevices(["dev-full", "dev-001", "x"])).toEqual([expected]);
     expect(await engine.stores.requests.activeForDevice("dev-full")).toBeNull();
   });
+
+  it("writes on the driver what the model queries write: instants, booleans, counts", async () => {
+    const { engine, database } = t();
+    const { db } = database;
+    const { threads, directory, audit } = engine.stores;
+    const started = await startReset(engine, {
+      actorEmail: "root@example.com",
+      deviceId: "dev-001",
+      notifyUser: false,
+      surface: "cli",
+    });
+    if (started.status !== "started") throw new Error(started.status);
+    await db.chatThread.create({
+      data: {
+        id: "th-w",
+        requestId: started.request.id,
+        surface: "slack",
+        purpose: "requester",
+        conversation: "C",
+      },
+    });
+    const now = new Date("2026-11-27T10:00:00.007Z");
+    const until = new Date("2026-11-27T10:05:00.123Z");
+    expect(await threads.claim("th-w", "me", now, until)).toBe(true);
+    expect((await db.chatThread.findUnique({ where: { id: "th-w" } }))?.leaseUntil).toEqual(until);
+    // Compared as the stored values: held until `until`, free a millisecond after.
+    expect(await threads.claim("th-w", "you", new Date(until.getTime() - 1), until)).toBe(false);
+    expect(await threads.claim("th-w", "you", new Date(until.getTime() + 1), until)).toBe(true);
+    expect(await threads.renew("th-w", "me", until)).toBe(false);
+    await threads.shown("th-w", "pushed", false);
+    expect(await db.chatThread.findUnique({ where: { id: "th-w" } })).toMatchObject({
+      shownState: "pushed",
+      open: false,
+      leaseOwner: "you",
+    });
+    await threads.release("th-w", "you");
+    expect((await db.chatThread.findUnique({ where: { id: "th-w" } }))?.leaseOwner).toBeNull();
+
+    await directory.touchSeen("dev-001", now);
+    expect((await db.device.findUnique({ where: { id: "dev-001" } }))?.lastSeenAt).toEqual(now);
+    await audit.append({
+      actor: "a@example.com",
+      surface: "cli",
+      action: "test.write",
+      outcome: "ok",
+      detail: "d",
+    });
+    const row = await db.auditEntry.findFirst({ where: { action: "test.write" } });
+    expect(row).toMatchObject({ actor: "a@example.com", deviceId: null, requestId: null, detail: "d" });
+    expect(row?.at).toBeInstanceOf(Date);
+  });
+
+  it("tells whether a chat thread lacks its request's state or a later event, in one statement", async () => {
+    const { engine, database } = t();
+    const { threads, requests } = engine.stores;
+    expect(await threads.behind("th-none")).toBe(false);
+    const started = await startReset(engine, {
+      actorEmail: "root@example.com",
+      deviceId: "dev-001",
+      notifyUser: false,
+      surface: "cli",
+    });
+    if (started.status !== "started") throw new Error(started.status);
+    const id = started.request.id;
+    const events = await requests.events(id);
+    const last = events.at(-1)?.id ?? 0;
+    await database.db.chatThread.create({
+      data: { id: "th-1", requestId: id, surface: "slack", purpose: "requester", conversation: "C1" },
+    });
+    expect(await threads.behind("th-1")).toBe(true); // nothing shown yet
+    await threads.shown("th-1", started.request.state, true);
+    expect(await threads.behind("th-1")).toBe(true); // the events are not
+    expect(await threads.advance("th-1", 0, last)).toBe(true);
+    expect(await threads.behind("th-1")).toBe(false);
+    await requests.addEvent(id, { type: "push_retry", actor: "latchkey", detail: "Sending again." });
+    expect(await threads.behind("th-1")).toBe(true);
+    const all = await requests.events(id);
+    expect(await threads.advance("th-1", last, all.at(-1)?.id ?? 0)).toBe(true);
+    expect(await threads.behind("th-1")).toBe(false);
+    await database.db.resetRequest.update({ where: { id }, data: { state: "cancelled" } });
+    expect(await threads.behind("th-1")).toBe(true);
+  });
 });
 
 describe("raw reads in a PostgreSQL schema whose name needs quoting", async () => {
