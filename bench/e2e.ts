@@ -298,6 +298,11 @@ async function runOnce(
       `e2e ${database}: ${run.completed}/${n} completed in ${(run.completedInMs / 1000).toFixed(1)} s, ` +
         `locked in ${(run.lockedInMs / 1000).toFixed(1)} s`,
     );
+    // What an unfinished reset was doing, to look into (with BENCH_OUT for the server's log).
+    for (const r of requests.filter((x) => !finalStates.has(x.state)).slice(0, 5)) {
+      const last = r.events.slice(-4).map((e) => `${e.type} +${Math.round(e.at - began)} ms`);
+      log(`  not finished: ${r.id} (${r.deviceId}) in ${r.state}; last events: ${last.join(", ")}`);
+    }
     return run;
   } finally {
     await target?.stop();

@@ -26,6 +26,17 @@ interface Command {
 
 export type DeviceSimulator = ReturnType<typeof createDeviceSimulator>;
 
+/** Pauses before each retry of a device API call (then the call fails for good). */
+const CALL_RETRY_MS = [200, 500, 1000, 2000, 4000];
+
+/** "fetch failed" says little: the network error under it (ECONNRESET, ECONNREFUSED…) says more. */
+function causeOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
+  const detail = cause ? String(cause.code ?? cause.message ?? "") : "";
+  return detail ? `${err.message} (${detail})` : err.message;
+}
+
 export function createDeviceSimulator(opts: SimulatorOptions) {
   const phones = new Map<string, PhoneState>(load(opts.stateFile).map((p) => [p.deviceId, p]));
   const running = new Map<string, Promise<void>>();
@@ -59,15 +70,35 @@ export function createDeviceSimulator(opts: SimulatorOptions) {
     return pendingSave;
   }
 
+  /**
+   * One device API call, retried as an agent on a flaky network does: a connection that failed
+   * (reset, refused, timed out) or a 5xx or 429 answer is tried again after a pause, a few times.
+   * Without it a phone whose report was lost left its request waiting for its expiry, the phone's
+   * passcode already changed (seen under load: a keep-alive socket closed as it was reused).
+   */
   async function call(phone: PhoneState, method: string, path: string, body?: unknown): Promise<Response> {
-    return fetch(`${opts.serverUrl}${path}`, {
-      method,
-      headers: {
-        "content-type": "application/json",
-        ...(phone.secret ? { authorization: `Bearer ${phone.secret}` } : {}),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    for (let attempt = 0; ; attempt++) {
+      const pause = CALL_RETRY_MS[attempt];
+      try {
+        const res = await fetch(`${opts.serverUrl}${path}`, {
+          method,
+          headers: {
+            "content-type": "application/json",
+            ...(phone.secret ? { authorization: `Bearer ${phone.secret}` } : {}),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        if ((res.status < 500 && res.status !== 429) || pause === undefined || stopped) return res;
+        await res.body?.cancel();
+      } catch (err) {
+        if (pause === undefined || stopped) throw err;
+        opts.log.debug(
+          { deviceId: phone.deviceId, path, err: causeOf(err), retryInMs: pause },
+          "simulated device retries a call",
+        );
+      }
+      await sleep(pause);
+    }
   }
 
   async function enroll(phone: PhoneState): Promise<boolean> {
@@ -136,12 +167,7 @@ export function createDeviceSimulator(opts: SimulatorOptions) {
       return;
     }
     const job = work(deviceId)
-      .catch((err: unknown) =>
-        opts.log.warn(
-          { deviceId, err: err instanceof Error ? err.message : String(err) },
-          "simulated device failed",
-        ),
-      )
+      .catch((err: unknown) => opts.log.warn({ deviceId, err: causeOf(err) }, "simulated device failed"))
       .finally(() => {
         running.delete(deviceId);
         if (again.delete(deviceId)) wake(deviceId);
