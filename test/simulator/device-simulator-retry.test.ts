@@ -86,8 +86,7 @@ describe("a simulated phone on a flaky network", () => {
     simulator.wake(device.id);
     const deadline = Date.now() + 10_000;
     // The phone locks, then reports it: wait for the report.
-    while (!reports.includes("locked") && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
+    while (!reports.includes("locked") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 
     expect(faults).toEqual({ reset: 2, unavailable: 2 });
     expect(reports).toEqual(["received", "passcode_reset", "locked"]);
