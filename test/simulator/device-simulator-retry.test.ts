@@ -8,25 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Logger } from "../../src/core/ports.ts";
-import type { Device } from "../../src/core/types.ts";
 import { createDeviceSimulator } from "../../src/simulator/device-simulator.ts";
+import { sampleDevice } from "../support/sample-device.ts";
 
-const device: Device = {
-  id: "dev-flaky",
-  ownerEmail: "bob@example.com",
-  name: "Bob's Pixel",
-  platform: "android",
-  osVersion: "14",
-  managementMode: "device_owner",
-  passcodeSet: true,
-  passcodePolicy: { enforced: true, type: "numeric", minLength: 6, complexity: "medium" },
-  resetTokenActive: true,
-  lastSeenAt: null,
-  pendingAction: null,
-  pushToken: "tok",
-  pushUnreachableAt: null,
-  enrolled: true,
-};
+const device = sampleDevice({ id: "dev-flaky", ownerEmail: "bob@example.com", name: "Bob's Pixel" });
 
 const body = (req: IncomingMessage) =>
   new Promise<string>((ok) => {

@@ -42,8 +42,9 @@ function countedPush(push: PushChannel, metrics: Metrics): PushChannel {
 }
 
 function countedSender(sender: PasscodeSender, metrics: Metrics): PasscodeSender {
+  // Spread first: a sender's plain fields (channel, surface, repeatsAs…) pass through as they are.
   const counted: PasscodeSender = {
-    channel: sender.channel,
+    ...sender,
     reaches: (person) => sender.reaches(person),
     send: (letter, prepared) =>
       withLogFields({ requestId: letter.request.id }, async () => {
@@ -57,8 +58,6 @@ function countedSender(sender: PasscodeSender, metrics: Metrics): PasscodeSender
         }
       }),
   };
-  if (sender.surface) counted.surface = sender.surface;
-  if (sender.repeatsAs) counted.repeatsAs = sender.repeatsAs;
   const { prepare, redact } = sender;
   if (prepare) {
     counted.prepare = (letter) =>

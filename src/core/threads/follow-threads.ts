@@ -44,7 +44,7 @@ export function followRequest(engine: Engine, requestId: string): Promise<void> 
     return current.done;
   }
   const round = { again: false, done: Promise.resolve() };
-  const all = running;
+  const rounds = running;
   round.done = (async () => {
     try {
       do {
@@ -56,7 +56,7 @@ export function followRequest(engine: Engine, requestId: string): Promise<void> 
         // Checked and cleared in the same turn as the loop ends: a call after this starts anew.
       } while (round.again);
     } finally {
-      all.delete(requestId);
+      rounds.delete(requestId);
     }
   })();
   running.set(requestId, round);

@@ -2,6 +2,7 @@
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import type { PasscodeLetter } from "../../../src/core/ports.ts";
+import { sampleDevice } from "../../support/sample-device.ts";
 
 export interface TestSmtp {
   port: number;
@@ -33,22 +34,13 @@ export function sampleLetter(over: Partial<PasscodeLetter> = {}): PasscodeLetter
   return {
     recipient: { email: "admin@example.com", name: "Ada Admin", role: "admin" },
     requester: { email: "admin@example.com", name: "Ada Admin", role: "admin" },
-    device: {
+    device: sampleDevice({
       id: "dev_42",
       ownerEmail: "bob@example.com",
       name: "Bob's Pixel",
-      platform: "android",
-      osVersion: "14",
-      managementMode: "device_owner",
-      passcodeSet: true,
       passcodePolicy: { enforced: true, type: "numeric", minLength: 8, complexity: "medium" },
-      resetTokenActive: true,
       lastSeenAt: createdAt,
-      pendingAction: null,
-      pushToken: "tok",
-      pushUnreachableAt: null,
-      enrolled: true,
-    },
+    }),
     request: {
       id: "rq_abc123",
       kind: "reset_and_lock",

@@ -19,6 +19,7 @@ import {
 import type { PushMessage } from "../../../src/core/ports.ts";
 import type { Device } from "../../../src/core/types.ts";
 import { type FakeFcmServer, fcmError, startFakeFcmServer } from "../../fakes/fake-fcm-server.ts";
+import { sampleDevice } from "../../support/sample-device.ts";
 
 const PROJECT_ID = "latchkey-test";
 const PUSH_TOKEN = "fcm-token-abc123";
@@ -26,23 +27,7 @@ const SECRET = "Zq9-never-on-the-wire-738201";
 const stubCredential = { getAccessToken: async () => ({ access_token: "t", expires_in: 3600 }) };
 
 function device(overrides: Partial<Device> = {}): Device {
-  return {
-    id: "dev_1",
-    ownerEmail: "ana@example.com",
-    name: "Ana's Pixel",
-    platform: "android",
-    osVersion: "14",
-    managementMode: "device_owner",
-    passcodeSet: true,
-    passcodePolicy: { enforced: true, type: "numeric", minLength: 6, complexity: "medium" },
-    resetTokenActive: true,
-    lastSeenAt: null,
-    pendingAction: null,
-    pushToken: PUSH_TOKEN,
-    pushUnreachableAt: null,
-    enrolled: true,
-    ...overrides,
-  };
+  return sampleDevice({ pushToken: PUSH_TOKEN, ...overrides });
 }
 
 /** A message carrying a stray passcode, as a careless caller might pass: it must not leak. */
