@@ -1,93 +1,84 @@
 // Private passcode deliveries, each attempt claimed with a compare-and-set on its attempt count
-// and marked started until its outcome is recorded.
+// and marked started until its outcome is recorded. All of it as SQL on the driver: an outcome is
+// written with its timeline event and audit row in one guarded write (write-sql.ts).
 import type { Clock, DeliveryStore } from "../../core/ports.ts";
+import { type Delivery as DbDelivery, Prisma } from "../../generated/postgresql/client.ts";
+import type { GuardedWrite, Reads } from "./direct-reads.ts";
 import { toDelivery } from "./mappers.ts";
-import type { Db } from "./open-database.ts";
-import { writeAudit, writeEvents } from "./request-store.ts";
+import { deliveryWrite } from "./write-sql.ts";
 
-export function createDeliveryStore(db: Db, clock: Clock): DeliveryStore {
+export function createDeliveryStore(clock: Clock, reads: Reads): DeliveryStore {
+  const many = async (query: Prisma.Sql) => (await reads.rows<DbDelivery>(query)).map(toDelivery);
+  /** An outcome of a delivery that exists: a missing one is a bug, not a race. */
+  async function record(id: string, write: GuardedWrite): Promise<void> {
+    if ((await reads.atomic(write)) === null) throw new Error(`delivery ${id} does not exist`);
+  }
   return {
-    async due(now, limit, requestId) {
-      const rows = await db.delivery.findMany({
-        where: { status: "pending", nextAttemptAt: { lte: now }, ...(requestId ? { requestId } : {}) },
-        orderBy: { nextAttemptAt: "asc" },
-        take: limit,
-      });
-      return rows.map(toDelivery);
+    due(now, limit, requestId) {
+      const one = requestId ? Prisma.sql` AND "requestId" = ${requestId}` : Prisma.empty;
+      return many(
+        Prisma.sql`SELECT * FROM "Delivery" WHERE "status" = 'pending' AND "nextAttemptAt" <= ${now}${one} ORDER BY "nextAttemptAt" ASC LIMIT ${limit}`,
+      );
     },
     async claim(id, seenAttempts, nextAttemptAt) {
-      const res = await db.delivery.updateMany({
-        where: { id, status: "pending", attempts: seenAttempts },
-        data: { attempts: seenAttempts + 1, nextAttemptAt, attemptStartedAt: clock.now() },
-      });
-      return res.count === 1;
+      const changed = await reads.run(
+        Prisma.sql`UPDATE "Delivery" SET "attempts" = ${seenAttempts + 1}, "nextAttemptAt" = ${nextAttemptAt}, "attemptStartedAt" = ${clock.now()} WHERE "id" = ${id} AND "status" = 'pending' AND "attempts" = ${seenAttempts}`,
+      );
+      return changed === 1;
     },
-    async settle(id, outcome, event, audit) {
-      const now = clock.now();
-      await db.$transaction(async (tx) => {
-        const row = await tx.delivery.update({
-          where: { id },
-          data: {
-            status: outcome.status,
-            sentAt: outcome.status === "sent" ? outcome.at : null,
-            lastError: outcome.error ?? null,
-            nextAttemptAt: null,
-            attemptStartedAt: null,
-            externalRef: outcome.externalRef ?? null,
-            redactAt: outcome.status === "sent" ? (outcome.redactAt ?? null) : null,
-          },
-        });
-        await writeEvents(tx, row.requestId, [event], now);
-        await writeAudit(tx, audit, now);
-      });
+    settle(id, outcome, event, audit) {
+      const sent = outcome.status === "sent";
+      const sets: [string, unknown][] = [
+        ["status", outcome.status],
+        ["sentAt", sent ? outcome.at : null],
+        ["lastError", outcome.error ?? null],
+        ["nextAttemptAt", null],
+        ["attemptStartedAt", null],
+        ["externalRef", outcome.externalRef ?? null],
+        ["redactAt", sent ? (outcome.redactAt ?? null) : null],
+      ];
+      return record(id, deliveryWrite(id, sets, clock.now(), { event, ...(audit ? { audit } : {}) }));
     },
-    async retryLater(id, error, event, nextAttemptAt) {
-      const now = clock.now();
-      await db.$transaction(async (tx) => {
-        const row = await tx.delivery.update({
-          where: { id },
-          data: { lastError: error, attemptStartedAt: null, ...(nextAttemptAt ? { nextAttemptAt } : {}) },
-        });
-        await writeEvents(tx, row.requestId, [event], now);
-      });
+    retryLater(id, error, event, nextAttemptAt) {
+      const sets: [string, unknown][] = [
+        ["lastError", error],
+        ["attemptStartedAt", null],
+      ];
+      if (nextAttemptAt) sets.push(["nextAttemptAt", nextAttemptAt]);
+      return record(id, deliveryWrite(id, sets, clock.now(), { event }));
     },
     async setExternalRef(id, ref) {
-      await db.delivery.update({ where: { id }, data: { externalRef: ref } });
+      await reads.run(Prisma.sql`UPDATE "Delivery" SET "externalRef" = ${ref} WHERE "id" = ${id}`);
     },
-    async dueRedactions(now, limit) {
-      const rows = await db.delivery.findMany({
-        where: { redactAt: { lte: now }, redactedAt: null, status: "sent" },
-        orderBy: { redactAt: "asc" },
-        take: limit,
-      });
-      return rows.map(toDelivery);
+    dueRedactions(now, limit) {
+      return many(
+        Prisma.sql`SELECT * FROM "Delivery" WHERE "redactAt" <= ${now} AND "redactedAt" IS NULL AND "status" = 'sent' ORDER BY "redactAt" ASC LIMIT ${limit}`,
+      );
     },
     async claimRedaction(id, seenRedactAt, retryAt) {
-      const res = await db.delivery.updateMany({
-        where: { id, redactAt: seenRedactAt, redactedAt: null },
-        data: { redactAt: retryAt },
-      });
-      return res.count === 1;
+      const changed = await reads.run(
+        Prisma.sql`UPDATE "Delivery" SET "redactAt" = ${retryAt} WHERE "id" = ${id} AND "redactAt" = ${seenRedactAt} AND "redactedAt" IS NULL`,
+      );
+      return changed === 1;
     },
-    async markRedacted(id, at, event, audit) {
-      const now = clock.now();
-      await db.$transaction(async (tx) => {
-        const row = await tx.delivery.update({ where: { id }, data: { redactedAt: at, redactAt: null } });
-        await writeEvents(tx, row.requestId, [event], now);
-        await writeAudit(tx, audit, now);
-      });
+    markRedacted(id, at, event, audit) {
+      const sets: [string, unknown][] = [
+        ["redactedAt", at],
+        ["redactAt", null],
+      ];
+      return record(id, deliveryWrite(id, sets, clock.now(), { event, ...(audit ? { audit } : {}) }));
     },
-    async abandonRedaction(id, error, event, audit) {
-      const now = clock.now();
-      await db.$transaction(async (tx) => {
-        const row = await tx.delivery.update({ where: { id }, data: { redactAt: null, lastError: error } });
-        await writeEvents(tx, row.requestId, [event], now);
-        await writeAudit(tx, audit, now);
-      });
+    abandonRedaction(id, error, event, audit) {
+      const sets: [string, unknown][] = [
+        ["redactAt", null],
+        ["lastError", error],
+      ];
+      return record(id, deliveryWrite(id, sets, clock.now(), { event, ...(audit ? { audit } : {}) }));
     },
-    async forRequest(requestId) {
-      const rows = await db.delivery.findMany({ where: { requestId }, orderBy: { createdAt: "asc" } });
-      return rows.map(toDelivery);
+    forRequest(requestId) {
+      return many(
+        Prisma.sql`SELECT * FROM "Delivery" WHERE "requestId" = ${requestId} ORDER BY "createdAt" ASC`,
+      );
     },
   };
 }

@@ -1,12 +1,15 @@
 // The hot reads and single-statement writes (raw-sql.ts), run by the database driver itself
 // instead of through Prisma. Even a $queryRaw or $executeRaw costs about 0.25 ms of CPU in Prisma's
 // JS engine; the same statement prepared in better-sqlite3 costs a few microseconds, and a
-// node-postgres query a fraction (bench/results.md). Transactions stay with Prisma; a statement
-// that must be part of one runs on the transaction's client (prismaReads(tx)).
+// node-postgres query a fraction (bench/results.md). Prisma keeps the migrations, the inventory
+// import, the operators' listings and the rarely used writes.
 //
 // Embedded SQLite: prepared statements on Prisma's own connection (see sqliteReads).
 // PostgreSQL: the same pool settings as Prisma's, its own connections (each statement sees what
 // is committed, as Prisma's own statements outside a transaction do there).
+// Guarded writes (`atomic`: a compare-and-set and what goes with it, one transaction) run on the
+// driver too: on SQLite synchronously, in one turn of the event loop, so no other statement can
+// join them; on PostgreSQL on one pooled connection between BEGIN and COMMIT.
 // Rows come back as Prisma returns them: SQLite DATETIME columns as Date, BOOLEAN as boolean;
 // PostgreSQL `timestamp(3)` (without time zone, written as UTC) as that UTC instant.
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
@@ -19,14 +22,47 @@ export interface Reads {
   rows<T>(query: Prisma.Sql): Promise<T[]>;
   /** Runs one statement that returns no rows; resolves to the number of rows it changed. */
   run(query: Prisma.Sql): Promise<number>;
+  /**
+   * One transaction: `guard` (a compare-and-set) first; only when it changed exactly one row do
+   * `rest` run, in order, and `read` is returned. Null, with nothing written, when the guard
+   * changed no row (or, rolled back, more than one).
+   */
+  atomic<T>(write: GuardedWrite): Promise<T[] | null>;
   close(): Promise<void>;
 }
 
-/** Through Prisma: a transaction's client, or a client opened without a driver of its own (tools). */
-export function prismaReads(db: Pick<Db, "$queryRaw" | "$executeRaw">): Reads {
+export interface GuardedWrite {
+  guard: Prisma.Sql;
+  rest?: Prisma.Sql[];
+  read?: Prisma.Sql;
+}
+
+/** Thrown inside a transaction to roll it back when its guard matched more than one row. */
+class GuardMismatch extends Error {}
+
+/** The steps of a guarded write on a client that runs them in order (inside a transaction). */
+async function guardedSteps<T>(db: Pick<Reads, "rows" | "run">, w: GuardedWrite): Promise<T[] | null> {
+  const changed = await db.run(w.guard);
+  if (changed === 0) return null;
+  if (changed !== 1) throw new GuardMismatch(`a guarded write matched ${changed} rows`);
+  for (const q of w.rest ?? []) await db.run(q);
+  return w.read ? db.rows<T>(w.read) : [];
+}
+
+/** Through Prisma: a client opened without a driver of its own (tools, the fleet benchmark's plans). */
+export function prismaReads(db: Pick<Db, "$queryRaw" | "$executeRaw" | "$transaction">): Reads {
   return {
     rows: (query) => db.$queryRaw(query),
     run: (query) => db.$executeRaw(query),
+    atomic: <T>(w: GuardedWrite) =>
+      db
+        .$transaction((tx) =>
+          guardedSteps<T>({ rows: (q) => tx.$queryRaw(q), run: (q) => tx.$executeRaw(q) }, w),
+        )
+        .catch((err: unknown) => {
+          if (err instanceof GuardMismatch) return null;
+          throw err;
+        }),
     close: async () => {},
   };
 }
@@ -73,15 +109,44 @@ export function sqliteReads(connection: () => Sqlite.Database): Reads {
     }
     return hit;
   }
+  function select<T>(query: Prisma.Sql): T[] {
+    const { stmt, convert } = prepare(query.sql);
+    const rows = stmt.all(...query.values.map(sqliteParam)) as Record<string, unknown>[];
+    if (convert.length) for (const row of rows) for (const [name, f] of convert) row[name] = f(row[name]);
+    return rows as T[];
+  }
+  const exec = (query: Prisma.Sql) => prepare(query.sql).stmt.run(...query.values.map(sqliteParam)).changes;
+  /**
+   * A write waits while one of Prisma's interactive transactions is open on the connection (an
+   * inventory import): sent now, it would join that transaction and be lost if it rolled back.
+   */
+  async function outsidePrismaTransaction(): Promise<void> {
+    while (connection().inTransaction) await new Promise((r) => setImmediate(r));
+  }
   return {
     async rows<T>(query: Prisma.Sql): Promise<T[]> {
-      const { stmt, convert } = prepare(query.sql);
-      const rows = stmt.all(...query.values.map(sqliteParam)) as Record<string, unknown>[];
-      if (convert.length) for (const row of rows) for (const [name, f] of convert) row[name] = f(row[name]);
-      return rows as T[];
+      return select<T>(query);
     },
     async run(query: Prisma.Sql): Promise<number> {
-      return prepare(query.sql).stmt.run(...query.values.map(sqliteParam)).changes;
+      await outsidePrismaTransaction();
+      return exec(query);
+    },
+    async atomic<T>(w: GuardedWrite): Promise<T[] | null> {
+      await outsidePrismaTransaction();
+      // Synchronous from BEGIN to COMMIT: nothing else runs on the connection in between.
+      const write = connection().transaction(() => {
+        const changed = exec(w.guard);
+        if (changed === 0) return null;
+        if (changed !== 1) throw new GuardMismatch(`a guarded write matched ${changed} rows`);
+        for (const q of w.rest ?? []) exec(q);
+        return w.read ? select<T>(w.read) : [];
+      });
+      try {
+        return write.immediate();
+      } catch (err) {
+        if (err instanceof GuardMismatch) return null;
+        throw err;
+      }
     },
     // The connection is Prisma's: closed by $disconnect.
     close: async () => {
@@ -128,6 +193,31 @@ export function postgresReads(config: pg.PoolConfig): Reads {
     async run(query: Prisma.Sql): Promise<number> {
       const res = await pool.query({ text: query.text, values: query.values.map(pgParam) });
       return res.rowCount ?? 0;
+    },
+    async atomic<T>(w: GuardedWrite): Promise<T[] | null> {
+      const client = await pool.connect();
+      const on = {
+        rows: async <R>(q: Prisma.Sql) =>
+          (await client.query({ text: q.text, values: q.values.map(pgParam) })).rows as R[],
+        run: async (q: Prisma.Sql) =>
+          (await client.query({ text: q.text, values: q.values.map(pgParam) })).rowCount ?? 0,
+      };
+      let broken: unknown;
+      try {
+        await client.query("BEGIN");
+        const rows = await guardedSteps<T>(on, w);
+        await client.query(rows ? "COMMIT" : "ROLLBACK");
+        return rows;
+      } catch (err) {
+        await client.query("ROLLBACK").catch((e: unknown) => {
+          broken = e;
+        });
+        if (err instanceof GuardMismatch) return null;
+        throw err;
+      } finally {
+        // A connection whose ROLLBACK failed is in an unknown state: dropped, not reused.
+        client.release(broken instanceof Error ? broken : undefined);
+      }
     },
     close: () => pool.end(),
   };

@@ -1,5 +1,6 @@
 // People and devices.
 import type { Directory } from "../../core/ports.ts";
+import { Prisma } from "../../generated/postgresql/client.ts";
 import type { Reads } from "./direct-reads.ts";
 import { deviceData, toDevice, toPerson } from "./mappers.ts";
 import type { Db } from "./open-database.ts";
@@ -79,7 +80,9 @@ export function createDirectoryStore(db: Db, reads: Reads): Directory {
       await db.device.update({ where: { id: deviceId }, data: { pushUnreachableAt: at } });
     },
     async markPasscodeSet(deviceId) {
-      await db.device.update({ where: { id: deviceId }, data: { passcodeSet: true } });
+      await reads.run(
+        Prisma.sql`UPDATE "Device" SET "passcodeSet" = ${true}, "updatedAt" = ${new Date()} WHERE "id" = ${deviceId}`,
+      );
     },
     touchSeen: (deviceId, at) => touchDevice(reads, deviceId, at),
     async personByChatUser(surface, chatUserId) {

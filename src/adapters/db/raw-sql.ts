@@ -84,8 +84,8 @@ export async function threadBehind(db: Reads, id: string): Promise<boolean> {
 
 /**
  * A chat thread's lease, as compare-and-set updates (the lease holder's steps), and the appends
- * and updates of the hot paths: one statement each, on the driver (`Reads.run`) or, inside a
- * transaction, on its client (prismaReads(tx)). Dates are bound as the model queries store them;
+ * and updates of the hot paths: one statement each, on the driver (`Reads.run`), or part of a
+ * guarded write (write-sql.ts). Dates are bound as the model queries store them;
  * `updatedAt` is kept as Prisma would.
  */
 export async function claimThread(db: Reads, id: string, owner: string, now: Date, until: Date) {
@@ -115,23 +115,25 @@ export async function advanceThread(db: Reads, id: string, from: number, to: num
   return n === 1;
 }
 
-/** Timeline events and audit rows, appended (inside a transaction when given its client). */
+/** A timeline event appended. */
+export const eventInsert = (requestId: string, e: NewEvent, at: Date) =>
+  Prisma.sql`INSERT INTO "TimelineEvent" ("requestId", "at", "type", "actor", "detail") VALUES (${requestId}, ${at}, ${e.type}, ${e.actor}, ${e.detail})`;
+
+/** An audit row appended. */
+export const auditInsert = (entry: AuditInput, at: Date) =>
+  Prisma.sql`INSERT INTO "AuditEntry" ("at", "actor", "surface", "action", "outcome", "deviceId", "requestId", "detail") VALUES (${at}, ${entry.actor}, ${entry.surface}, ${entry.action}, ${entry.outcome}, ${entry.deviceId ?? null}, ${entry.requestId ?? null}, ${entry.detail})`;
+
 export async function insertEvents(
   db: Reads,
   requestId: string,
   events: NewEvent[],
   at: Date,
 ): Promise<void> {
-  for (const e of events)
-    await db.run(
-      Prisma.sql`INSERT INTO "TimelineEvent" ("requestId", "at", "type", "actor", "detail") VALUES (${requestId}, ${at}, ${e.type}, ${e.actor}, ${e.detail})`,
-    );
+  for (const e of events) await db.run(eventInsert(requestId, e, at));
 }
 
 export async function insertAudit(db: Reads, entry: AuditInput, at: Date): Promise<void> {
-  await db.run(
-    Prisma.sql`INSERT INTO "AuditEntry" ("at", "actor", "surface", "action", "outcome", "deviceId", "requestId", "detail") VALUES (${at}, ${entry.actor}, ${entry.surface}, ${entry.action}, ${entry.outcome}, ${entry.deviceId ?? null}, ${entry.requestId ?? null}, ${entry.detail})`,
-  );
+  await db.run(auditInsert(entry, at));
 }
 
 /** A device seen now (each authenticated device call). */

@@ -1,96 +1,50 @@
 // Reset requests and their timelines. Every state change is a compare-and-set on `state`,
-// written with its timeline event (and audit row, and queued deliveries) in one transaction.
-import type { AuditInput, Clock, NewEvent, RequestStore } from "../../core/ports.ts";
-import { ACTIVE_STATES, FINAL_STATES, isFinal } from "../../core/types.ts";
-import { Prisma } from "../../generated/postgresql/client.ts";
-import { prismaReads, type Reads } from "./direct-reads.ts";
+// written with its timeline event (and audit row, and queued deliveries) in one transaction
+// (write-sql.ts); all of it as SQL on the driver (direct-reads.ts).
+import type { Clock, RequestStore } from "../../core/ports.ts";
+import { ACTIVE_STATES, FINAL_STATES } from "../../core/types.ts";
+import { type ResetRequest as DbRequest, Prisma } from "../../generated/postgresql/client.ts";
+import type { Reads } from "./direct-reads.ts";
 import { toRequest } from "./mappers.ts";
-import type { Db } from "./open-database.ts";
-import {
-  activeRequestRow,
-  activeRequestRows,
-  eventRows,
-  insertAudit,
-  insertEvents,
-  requestRow,
-} from "./raw-sql.ts";
+import { activeRequestRow, activeRequestRows, eventRows, insertEvents, requestRow } from "./raw-sql.ts";
+import { createRequestWrite, purgePasscodeWrite, requestUpdate, transitionWrite } from "./write-sql.ts";
 
-type Tx = Prisma.TransactionClient;
+const dueStates = (states: readonly string[]) => Prisma.join([...states]);
 
-export const writeEvents = (tx: Tx, requestId: string, events: NewEvent[], at: Date) =>
-  insertEvents(prismaReads(tx), requestId, events, at);
-
-export async function writeAudit(tx: Tx, entry: AuditInput | undefined, at: Date): Promise<void> {
-  if (entry) await insertAudit(prismaReads(tx), entry, at);
-}
-
-/** One thread per request, surface and purpose: the id says which, so a retry cannot add a second. */
-export function threadId(requestId: string, t: { surface: string; purpose: string }): string {
-  return `th_${requestId}_${t.surface}_${t.purpose}`;
-}
-
-function uniqueViolation(err: unknown): string | null {
-  if (!(err instanceof Prisma.PrismaClientKnownRequestError) || err.code !== "P2002") return null;
-  const target = JSON.stringify(err.meta ?? {});
-  if (target.includes("idempotencyKeyHash")) return "duplicate";
-  if (target.includes("activeDeviceId")) return "device_busy";
-  return "unknown";
-}
-
-export function createRequestStore(db: Db, clock: Clock, reads: Reads): RequestStore {
+export function createRequestStore(clock: Clock, reads: Reads): RequestStore {
   const get = async (id: string) => {
     const row = await requestRow(reads, id);
     return row ? toRequest(row) : null;
   };
+  const one = async (query: Prisma.Sql) => {
+    const [row] = await reads.rows<DbRequest>(query);
+    return row ? toRequest(row) : null;
+  };
+  const many = async (query: Prisma.Sql) => (await reads.rows<DbRequest>(query)).map(toRequest);
   return {
     get,
     async create(request, events, extras) {
-      const now = clock.now();
-      try {
-        const row = await db.$transaction(async (tx) => {
-          const created = await tx.resetRequest.create({
-            data: {
-              ...request,
-              activeDeviceId: isFinal(request.state) ? null : request.deviceId,
-              createdAt: now,
-            },
-          });
-          await writeEvents(tx, request.id, events, now);
-          await writeAudit(tx, extras.audit, now);
-          for (const t of extras.threads ?? []) {
-            await tx.chatThread.create({
-              data: { id: threadId(request.id, t), requestId: request.id, ...t, createdAt: now },
-            });
-          }
-          if (extras.passcodeDigest) {
-            await tx.passcodeHistory.create({
-              data: { deviceId: request.deviceId, digest: extras.passcodeDigest, createdAt: now },
-            });
-          }
-          return created;
-        });
-        return { created: true, request: toRequest(row) };
-      } catch (err) {
-        const kind = uniqueViolation(err);
-        // Two starts with one key racing (a double click landing on two replicas) violate both
-        // unique keys; PostgreSQL may name the device's first. The key decides: same request.
-        if (kind && request.idempotencyKeyHash) {
-          const existing = await db.resetRequest.findUnique({
-            where: { idempotencyKeyHash: request.idempotencyKeyHash },
-          });
-          if (existing) return { created: false, reason: "duplicate", existing: toRequest(existing) };
+      // A start refused by a unique key writes nothing: the key's holder is the answer. Should it
+      // have finished in between (the device free again), the insert is tried once more.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const rows = await reads.atomic<DbRequest>(createRequestWrite(request, events, extras, clock.now()));
+        const created = rows?.[0];
+        if (created) return { created: true, request: toRequest(created) };
+        if (request.idempotencyKeyHash) {
+          const existing = await one(
+            Prisma.sql`SELECT * FROM "ResetRequest" WHERE "idempotencyKeyHash" = ${request.idempotencyKeyHash}`,
+          );
+          if (existing) return { created: false, reason: "duplicate", existing };
         }
-        if (kind === "device_busy") {
-          const existing = await db.resetRequest.findUnique({ where: { activeDeviceId: request.deviceId } });
-          if (existing) return { created: false, reason: "device_busy", existing: toRequest(existing) };
-        }
-        throw err;
+        const busy = await one(
+          Prisma.sql`SELECT * FROM "ResetRequest" WHERE "activeDeviceId" = ${request.deviceId}`,
+        );
+        if (busy) return { created: false, reason: "device_busy", existing: busy };
       }
+      throw new Error(`request ${request.id} could not be stored: its id is already taken`);
     },
-    async byIdempotencyKeyHash(hash) {
-      const row = await db.resetRequest.findUnique({ where: { idempotencyKeyHash: hash } });
-      return row ? toRequest(row) : null;
-    },
+    byIdempotencyKeyHash: (hash) =>
+      one(Prisma.sql`SELECT * FROM "ResetRequest" WHERE "idempotencyKeyHash" = ${hash}`),
     async activeForDevice(deviceId) {
       const row = await activeRequestRow(reads, deviceId);
       return row ? toRequest(row) : null;
@@ -99,108 +53,55 @@ export function createRequestStore(db: Db, clock: Clock, reads: Reads): RequestS
       return (await activeRequestRows(reads, deviceIds)).map(toRequest);
     },
     async passcodeCipher(id) {
-      const row = await db.resetRequest.findUnique({ where: { id }, select: { passcodeCipher: true } });
+      const [row] = await reads.rows<{ passcodeCipher: string | null }>(
+        Prisma.sql`SELECT "passcodeCipher" FROM "ResetRequest" WHERE "id" = ${id}`,
+      );
       return row?.passcodeCipher ?? null;
     },
     async transition(id, t) {
-      const now = clock.now();
-      const final = isFinal(t.to);
-      return db.$transaction(async (tx) => {
-        const res = await tx.resetRequest.updateMany({
-          where: { id, state: { in: [...t.from] } },
-          data: {
-            state: t.to,
-            ...(t.outcome !== undefined ? { outcome: t.outcome } : {}),
-            ...(t.nextPushAt !== undefined ? { nextPushAt: t.nextPushAt } : {}),
-            ...(final ? { activeDeviceId: null, finishedAt: now, nextPushAt: null } : {}),
-            ...(t.purgePasscode ? { passcodeCipher: null, purgedAt: now } : {}),
-            ...(t.passcode ? { passcodeCipher: t.passcode.cipher } : {}),
-            ...(t.expiresAt ? { expiresAt: t.expiresAt } : {}),
-          },
-        });
-        if (res.count !== 1) return null;
-        await writeEvents(tx, id, [...(t.before ?? []), t.event], now);
-        await writeAudit(tx, t.audit, now);
-        for (const d of t.deliveries ?? []) {
-          await tx.delivery.create({
-            data: { ...d, requestId: id, status: "pending", nextAttemptAt: now, createdAt: now },
-          });
-        }
-        // Read inside the transaction (its own writes), as SQL.
-        const row = await requestRow(prismaReads(tx), id);
-        if (!row) throw new Error(`request ${id} vanished inside its own transaction`);
-        if (t.passcode) {
-          await tx.passcodeHistory.create({
-            data: { deviceId: row.deviceId, digest: t.passcode.digest, createdAt: now },
-          });
-        }
-        return toRequest(row);
-      });
+      const rows = await reads.atomic<DbRequest>(transitionWrite(id, t, clock.now()));
+      const row = rows?.[0];
+      return row ? toRequest(row) : null;
     },
     addEvent: (id, event) => insertEvents(reads, id, [event], clock.now()),
     async claimPush(id, seenAttempts, nextPushAt) {
-      const res = await db.resetRequest.updateMany({
-        where: { id, pushAttempts: seenAttempts },
-        data: { pushAttempts: seenAttempts + 1, nextPushAt },
-      });
-      return res.count === 1;
+      const sets: [string, unknown][] = [
+        ["pushAttempts", seenAttempts + 1],
+        ["nextPushAt", nextPushAt],
+      ];
+      return (
+        (await reads.run(
+          requestUpdate(id, sets, Prisma.sql`"pushAttempts" = ${seenAttempts}`, clock.now()),
+        )) === 1
+      );
     },
     async schedulePush(id, at) {
-      await db.resetRequest.updateMany({
-        where: { id, state: { in: [...ACTIVE_STATES] } },
-        data: { nextPushAt: at },
-      });
+      const active = Prisma.sql`"state" IN (${dueStates(ACTIVE_STATES)})`;
+      await reads.run(requestUpdate(id, [["nextPushAt", at]], active, clock.now()));
     },
-    async duePushes(now, limit) {
-      const rows = await db.resetRequest.findMany({
-        where: { state: { in: ["checked", "passcode_generated", "pushed"] }, nextPushAt: { lte: now } },
-        orderBy: { nextPushAt: "asc" },
-        take: limit,
-      });
-      return rows.map(toRequest);
-    },
-    async dueExpiries(now, limit) {
-      const rows = await db.resetRequest.findMany({
-        where: { state: { in: ACTIVE_STATES.filter((s) => s !== "locked") }, expiresAt: { lte: now } },
-        orderBy: { expiresAt: "asc" },
-        take: limit,
-      });
-      return rows.map(toRequest);
-    },
-    async purgeable(finishedBefore, limit) {
-      const rows = await db.resetRequest.findMany({
-        where: {
-          state: { in: [...FINAL_STATES] },
-          passcodeCipher: { not: null },
-          finishedAt: { lte: finishedBefore },
-        },
-        take: limit,
-      });
-      return rows.map(toRequest);
-    },
+    duePushes: (now, limit) =>
+      many(
+        Prisma.sql`SELECT * FROM "ResetRequest" WHERE "state" IN (${dueStates(["checked", "passcode_generated", "pushed"])}) AND "nextPushAt" <= ${now} ORDER BY "nextPushAt" ASC LIMIT ${limit}`,
+      ),
+    dueExpiries: (now, limit) =>
+      many(
+        Prisma.sql`SELECT * FROM "ResetRequest" WHERE "state" IN (${dueStates(ACTIVE_STATES.filter((s) => s !== "locked"))}) AND "expiresAt" <= ${now} ORDER BY "expiresAt" ASC LIMIT ${limit}`,
+      ),
+    purgeable: (finishedBefore, limit) =>
+      many(
+        Prisma.sql`SELECT * FROM "ResetRequest" WHERE "state" IN (${dueStates(FINAL_STATES)}) AND "passcodeCipher" IS NOT NULL AND "finishedAt" <= ${finishedBefore} LIMIT ${limit}`,
+      ),
     async purgePasscode(id, event) {
-      const now = clock.now();
-      return db.$transaction(async (tx) => {
-        const res = await tx.resetRequest.updateMany({
-          where: { id, passcodeCipher: { not: null } },
-          data: { passcodeCipher: null, purgedAt: now },
-        });
-        if (res.count !== 1) return false;
-        await writeEvents(tx, id, [event], now);
-        return true;
-      });
+      return (await reads.atomic(purgePasscodeWrite(id, event, clock.now()))) !== null;
     },
-    async list(filter) {
-      const rows = await db.resetRequest.findMany({
-        where: {
-          ...(filter.deviceId ? { deviceId: filter.deviceId } : {}),
-          ...(filter.requestedBy ? { requestedBy: filter.requestedBy } : {}),
-          ...(filter.states ? { state: { in: filter.states } } : {}),
-        },
-        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-        take: filter.limit,
-      });
-      return rows.map(toRequest);
+    list(filter) {
+      const where = [Prisma.sql`1 = 1`];
+      if (filter.deviceId) where.push(Prisma.sql`"deviceId" = ${filter.deviceId}`);
+      if (filter.requestedBy) where.push(Prisma.sql`"requestedBy" = ${filter.requestedBy}`);
+      if (filter.states) where.push(Prisma.sql`"state" IN (${dueStates(filter.states)})`);
+      return many(
+        Prisma.sql`SELECT * FROM "ResetRequest" WHERE ${Prisma.join(where, " AND ")} ORDER BY "createdAt" DESC, "id" DESC LIMIT ${filter.limit}`,
+      );
     },
     async events(id, afterId = 0) {
       const rows = await eventRows(reads, id, afterId);
@@ -214,12 +115,9 @@ export function createRequestStore(db: Db, clock: Clock, reads: Reads): RequestS
       }));
     },
     async recentPasscodeDigests(deviceId, count) {
-      const rows = await db.passcodeHistory.findMany({
-        where: { deviceId },
-        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-        take: count,
-        select: { digest: true },
-      });
+      const rows = await reads.rows<{ digest: string }>(
+        Prisma.sql`SELECT "digest" FROM "PasscodeHistory" WHERE "deviceId" = ${deviceId} ORDER BY "createdAt" DESC, "id" DESC LIMIT ${count}`,
+      );
       return rows.map((r) => r.digest);
     },
   };

@@ -13,8 +13,8 @@ import { createThreadStore } from "./thread-store.ts";
 export function createStores(db: Db, clock: Clock, reads: Reads = prismaReads(db)): Stores {
   return {
     directory: createDirectoryStore(db, reads),
-    requests: createRequestStore(db, clock, reads),
-    deliveries: createDeliveryStore(db, clock),
+    requests: createRequestStore(clock, reads),
+    deliveries: createDeliveryStore(clock, reads),
     audit: createAuditLog(db, clock, reads),
     jobs: createJobClaims(db, clock),
     threads: createThreadStore(db, reads),

@@ -1,6 +1,7 @@
 // Chat threads following requests. A lease lets one worker at a time update a thread; the cursor
 // (`syncedEventId`) moves by compare-and-set as a second guard.
 import type { ThreadStore } from "../../core/ports.ts";
+import { Prisma } from "../../generated/postgresql/client.ts";
 import type { Reads } from "./direct-reads.ts";
 import { toThread } from "./mappers.ts";
 import type { Db } from "./open-database.ts";
@@ -37,16 +38,17 @@ export function createThreadStore(db: Db, reads: Reads): ThreadStore {
     renew: (id, owner, until) => renewThread(reads, id, owner, until),
     release: (id, owner) => releaseThread(reads, id, owner),
     async setRoot(id, messageId, conversation, shownState) {
-      const res = await db.chatThread.updateMany({
-        where: { id, messageId: null },
-        data: { messageId, conversation, shownState },
-      });
-      return res.count === 1;
+      const changed = await reads.run(
+        Prisma.sql`UPDATE "ChatThread" SET "messageId" = ${messageId}, "conversation" = ${conversation}, "shownState" = ${shownState}, "updatedAt" = ${new Date()} WHERE "id" = ${id} AND "messageId" IS NULL`,
+      );
+      return changed === 1;
     },
     advance: (id, fromEventId, toEventId) => advanceThread(reads, id, fromEventId, toEventId),
     shown: (id, state, open) => markThreadShown(reads, id, state, open),
     async close(id) {
-      await db.chatThread.update({ where: { id }, data: { open: false } });
+      await reads.run(
+        Prisma.sql`UPDATE "ChatThread" SET "open" = ${false}, "updatedAt" = ${new Date()} WHERE "id" = ${id}`,
+      );
     },
   };
 }

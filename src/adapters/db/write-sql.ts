@@ -1,0 +1,178 @@
+// The state changes of requests and deliveries as SQL: each a compare-and-set (the guard) and what
+// is written with it, run as one guarded write (`Reads.atomic`) on the driver. Through Prisma each
+// was an interactive transaction of model queries (compiled each time, about 0.5 ms of CPU each,
+// and on SQLite open across awaits, so other flows' statements could join it). `updatedAt` is
+// kept as Prisma would; SQLite's column defaults are not used (their format is not Prisma's).
+import type { AuditInput, NewDelivery, NewEvent, NewRequest, Transition } from "../../core/ports.ts";
+import { isFinal, type ThreadTarget } from "../../core/types.ts";
+import { Prisma } from "../../generated/postgresql/client.ts";
+import type { GuardedWrite } from "./direct-reads.ts";
+import { auditInsert, eventInsert } from "./raw-sql.ts";
+
+type Sets = [column: string, value: unknown][];
+
+/** `"a" = $1, "b" = $2`: the columns are this file's constants, never input. */
+function assignments(sets: Sets): Prisma.Sql {
+  return Prisma.join(
+    sets.map(([column, value]) => Prisma.sql`${Prisma.raw(`"${column}"`)} = ${value}`),
+    ", ",
+  );
+}
+
+function insert(table: string, values: Sets): Prisma.Sql {
+  const columns = values.map(([c]) => `"${c}"`).join(", ");
+  return Prisma.sql`INSERT INTO ${Prisma.raw(`"${table}"`)} (${Prisma.raw(columns)}) VALUES (${Prisma.join(values.map(([, v]) => v))})`;
+}
+
+const requestById = (id: string) => Prisma.sql`SELECT * FROM "ResetRequest" WHERE "id" = ${id}`;
+
+/** The thread row's id: one per request, surface and purpose, so a retry cannot add a second. */
+export function threadId(requestId: string, t: { surface: string; purpose: string }): string {
+  return `th_${requestId}_${t.surface}_${t.purpose}`;
+}
+
+/**
+ * A new request with its first events, audit row, chat threads and passcode digest. The insert is
+ * the guard: it does nothing when the device already has an open request or the idempotency key
+ * was used (ON CONFLICT DO NOTHING), so a refused start writes nothing and raises nothing.
+ */
+export function createRequestWrite(
+  request: NewRequest,
+  events: NewEvent[],
+  extras: { passcodeDigest?: string; audit?: AuditInput; threads?: ThreadTarget[] },
+  now: Date,
+): GuardedWrite {
+  const row: Sets = [
+    ["id", request.id],
+    ["kind", request.kind],
+    ["deviceId", request.deviceId],
+    ["requestedBy", request.requestedBy],
+    ["surface", request.surface],
+    ["notifyUser", request.notifyUser],
+    ["state", request.state],
+    ["activeDeviceId", isFinal(request.state) ? null : request.deviceId],
+    ["idempotencyKeyHash", request.idempotencyKeyHash],
+    ["passcodeCipher", request.passcodeCipher],
+    ["pushAttempts", 0],
+    ["nextPushAt", request.nextPushAt],
+    ["expiresAt", request.expiresAt],
+    ["outcome", request.outcome],
+    ["createdAt", now],
+    ["updatedAt", now],
+    ["finishedAt", request.finishedAt],
+  ];
+  const rest = events.map((e) => eventInsert(request.id, e, now));
+  if (extras.audit) rest.push(auditInsert(extras.audit, now));
+  for (const t of extras.threads ?? []) {
+    rest.push(
+      insert("ChatThread", [
+        ["id", threadId(request.id, t)],
+        ["requestId", request.id],
+        ["surface", t.surface],
+        ["purpose", t.purpose],
+        ["conversation", t.conversation],
+        ["syncedEventId", 0],
+        ["open", true],
+        ["createdAt", now],
+        ["updatedAt", now],
+      ]),
+    );
+  }
+  if (extras.passcodeDigest) rest.push(passcodeHistoryInsert(request.deviceId, extras.passcodeDigest, now));
+  return {
+    guard: Prisma.sql`${insert("ResetRequest", row)} ON CONFLICT DO NOTHING`,
+    rest,
+    read: requestById(request.id),
+  };
+}
+
+function passcodeHistoryInsert(deviceId: string, digest: string, now: Date): Prisma.Sql {
+  return insert("PasscodeHistory", [
+    ["deviceId", deviceId],
+    ["digest", digest],
+    ["createdAt", now],
+  ]);
+}
+
+function deliveryInsert(requestId: string, d: NewDelivery, now: Date): Prisma.Sql {
+  return insert("Delivery", [
+    ["id", d.id],
+    ["requestId", requestId],
+    ["recipientEmail", d.recipientEmail],
+    ["channel", d.channel],
+    ["status", "pending"],
+    ["attempts", 0],
+    ["nextAttemptAt", now],
+    ["createdAt", now],
+  ]);
+}
+
+/** A compare-and-set on the request's state, with its events, audit row, deliveries and passcode. */
+export function transitionWrite(id: string, t: Transition, now: Date): GuardedWrite {
+  const sets = new Map<string, unknown>([["state", t.to]]);
+  if (t.outcome !== undefined) sets.set("outcome", t.outcome);
+  if (t.nextPushAt !== undefined) sets.set("nextPushAt", t.nextPushAt);
+  if (isFinal(t.to)) {
+    sets.set("activeDeviceId", null);
+    sets.set("finishedAt", now);
+    sets.set("nextPushAt", null);
+  }
+  if (t.purgePasscode) {
+    sets.set("passcodeCipher", null);
+    sets.set("purgedAt", now);
+  }
+  if (t.passcode) sets.set("passcodeCipher", t.passcode.cipher);
+  if (t.expiresAt) sets.set("expiresAt", t.expiresAt);
+  sets.set("updatedAt", now);
+  const rest = [...(t.before ?? []), t.event].map((e) => eventInsert(id, e, now));
+  if (t.audit) rest.push(auditInsert(t.audit, now));
+  for (const d of t.deliveries ?? []) rest.push(deliveryInsert(id, d, now));
+  if (t.passcode) {
+    rest.push(
+      Prisma.sql`INSERT INTO "PasscodeHistory" ("deviceId", "digest", "createdAt") SELECT "deviceId", ${t.passcode.digest}, ${now} FROM "ResetRequest" WHERE "id" = ${id}`,
+    );
+  }
+  return {
+    guard: Prisma.sql`UPDATE "ResetRequest" SET ${assignments([...sets])} WHERE "id" = ${id} AND "state" IN (${Prisma.join([...t.from])})`,
+    rest,
+    read: requestById(id),
+  };
+}
+
+/** The stored passcode material dropped (once), with its event. */
+export function purgePasscodeWrite(id: string, event: NewEvent, now: Date): GuardedWrite {
+  return {
+    guard: Prisma.sql`UPDATE "ResetRequest" SET "passcodeCipher" = NULL, "purgedAt" = ${now}, "updatedAt" = ${now} WHERE "id" = ${id} AND "passcodeCipher" IS NOT NULL`,
+    rest: [eventInsert(id, event, now)],
+  };
+}
+
+/** A request column update outside the lifecycle (push bookkeeping): one statement. */
+export function requestUpdate(id: string, sets: Sets, where: Prisma.Sql, now: Date): Prisma.Sql {
+  return Prisma.sql`UPDATE "ResetRequest" SET ${assignments([...sets, ["updatedAt", now]])} WHERE "id" = ${id} AND ${where}`;
+}
+
+/**
+ * A delivery row updated, with the event (on its request's timeline) and audit row that say so.
+ * The guard is the row's id (and `where`, when given).
+ */
+export function deliveryWrite(
+  id: string,
+  sets: Sets,
+  now: Date,
+  extras: { event?: NewEvent; audit?: AuditInput; where?: Prisma.Sql } = {},
+): GuardedWrite {
+  const rest: Prisma.Sql[] = [];
+  if (extras.event) {
+    const e = extras.event;
+    rest.push(
+      Prisma.sql`INSERT INTO "TimelineEvent" ("requestId", "at", "type", "actor", "detail") SELECT "requestId", ${now}, ${e.type}, ${e.actor}, ${e.detail} FROM "Delivery" WHERE "id" = ${id}`,
+    );
+  }
+  if (extras.audit) rest.push(auditInsert(extras.audit, now));
+  const where = extras.where ? Prisma.sql` AND ${extras.where}` : Prisma.empty;
+  return {
+    guard: Prisma.sql`UPDATE "Delivery" SET ${assignments(sets)} WHERE "id" = ${id}${where}`,
+    rest,
+  };
+}

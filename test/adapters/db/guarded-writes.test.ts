@@ -1,0 +1,234 @@
+// Guarded writes (`Reads.atomic`, write-sql.ts): the state changes of requests and deliveries run
+// on the driver as one transaction each. On each database: all or nothing, nothing when the guard
+// does not hold, and what they write reads back through Prisma's models exactly; on SQLite, no
+// write joins (and is lost with) an interactive Prisma transaction that is open at the time.
+import { describe, expect, it } from "vitest";
+import { toDelivery, toRequest } from "../../../src/adapters/db/mappers.ts";
+import { startReset } from "../../../src/core/reset/start-reset.ts";
+import { Prisma } from "../../../src/generated/postgresql/client.ts";
+import { dbTargets } from "../../support/databases.ts";
+import { deviceInput, people, useTestEngine } from "../../support/test-engine.ts";
+
+const targets = await dbTargets();
+const audit = (detail: string) => ({
+  actor: "latchkey",
+  surface: "cli" as const,
+  action: "test.delivery",
+  outcome: "ok" as const,
+  detail,
+});
+const name = (email: string) => Prisma.sql`SELECT "name" FROM "Person" WHERE "email" = ${email}`;
+const rename = (email: string, to: string) =>
+  Prisma.sql`UPDATE "Person" SET "name" = ${to} WHERE "email" = ${email}`;
+
+describe.each(targets)("guarded writes on $name", (target) => {
+  const t = useTestEngine(target, {
+    seed: async ({ engine }) => {
+      await engine.stores.directory.upsertInventory(people, [deviceInput(), deviceInput({ id: "dev-002" })]);
+    },
+  });
+
+  it("runs the rest only when the guard changed one row, and returns the read", async () => {
+    const { database } = t();
+    const { reads } = database;
+    const miss = await reads.atomic({
+      guard: rename("nobody@example.com", "X"),
+      rest: [rename("alice@example.com", "Not Alice")],
+      read: name("alice@example.com"),
+    });
+    expect(miss).toBeNull();
+    expect(await reads.rows(name("alice@example.com"))).toEqual([{ name: "Alice Ng" }]);
+    const hit = await reads.atomic<{ name: string }>({
+      guard: rename("alice@example.com", "Alice B"),
+      rest: [rename("ada@example.com", "Ada B")],
+      read: name("ada@example.com"),
+    });
+    expect(hit).toEqual([{ name: "Ada B" }]);
+    expect(await reads.rows(name("alice@example.com"))).toEqual([{ name: "Alice B" }]);
+  });
+
+  it("rolls everything back when a later statement fails, or the guard matched several rows", async () => {
+    const { database } = t();
+    const { reads } = database;
+    await expect(
+      reads.atomic({
+        guard: rename("alice@example.com", "Half Written"),
+        rest: [
+          Prisma.sql`INSERT INTO "Person" ("email", "name", "role") VALUES (${"ada@example.com"}, 'dup', 'admin')`,
+        ],
+      }),
+    ).rejects.toThrow();
+    expect(await reads.rows(name("alice@example.com"))).toEqual([{ name: "Alice Ng" }]);
+    const several = await reads.atomic({
+      guard: Prisma.sql`UPDATE "Person" SET "name" = 'Everyone'`,
+      rest: [],
+    });
+    expect(several).toBeNull();
+    expect(await reads.rows(name("alice@example.com"))).toEqual([{ name: "Alice Ng" }]);
+    // The connection is usable afterwards (no transaction left open).
+    expect(await reads.atomic({ guard: rename("alice@example.com", "Alice C") })).toEqual([]);
+  });
+
+  it("a create refused by a unique key writes nothing (no event, audit row, thread or digest) and names the holder", async () => {
+    const { engine, database } = t();
+    const { db } = database;
+    const { requests } = engine.stores;
+    const request = (id: string, deviceId: string, key: string | null) => ({
+      id,
+      kind: "reset_and_lock" as const,
+      deviceId,
+      requestedBy: "ada@example.com",
+      surface: "cli" as const,
+      notifyUser: false,
+      state: "requested" as const,
+      expiresAt: new Date("2026-11-28T10:00:00Z"),
+      nextPushAt: null,
+      passcodeCipher: null,
+      idempotencyKeyHash: key,
+      outcome: null,
+      finishedAt: null,
+    });
+    const extras = (tag: string) => ({
+      passcodeDigest: `digest-${tag}`,
+      audit: {
+        actor: "ada@example.com",
+        surface: "cli" as const,
+        action: `test.${tag}`,
+        outcome: "ok" as const,
+        detail: tag,
+      },
+      threads: [{ surface: "slack" as const, purpose: "requester" as const, conversation: `C-${tag}` }],
+    });
+    const event = (tag: string) => [{ type: "requested", actor: "ada@example.com", detail: tag }];
+    const first = await requests.create(request("rq_1", "dev-001", "key-1"), event("one"), extras("one"));
+    expect(first.created).toBe(true);
+    const counts = async () => [
+      await db.resetRequest.count(),
+      await db.timelineEvent.count(),
+      await db.auditEntry.count(),
+      await db.chatThread.count(),
+      await db.passcodeHistory.count(),
+    ];
+    const before = await counts();
+    const duplicate = await requests.create(request("rq_2", "dev-002", "key-1"), event("two"), extras("two"));
+    expect(duplicate).toMatchObject({ created: false, reason: "duplicate", existing: { id: "rq_1" } });
+    const busy = await requests.create(request("rq_3", "dev-001", "key-3"), event("three"), extras("three"));
+    expect(busy).toMatchObject({ created: false, reason: "device_busy", existing: { id: "rq_1" } });
+    await expect(
+      requests.create(request("rq_1", "dev-002", null), event("four"), extras("four")),
+    ).rejects.toThrow(/already taken/);
+    expect(await counts()).toEqual(before);
+    expect(first.created && first.request).toEqual(await requests.get("rq_1"));
+  });
+
+  it("what a transition and a delivery outcome write reads back through the models", async () => {
+    const { engine, database } = t();
+    const { db } = database;
+    const { requests, deliveries } = engine.stores;
+    const started = await startReset(engine, {
+      actorEmail: "root@example.com",
+      deviceId: "dev-002",
+      notifyUser: false,
+      surface: "cli",
+    });
+    if (started.status !== "started") throw new Error(started.status);
+    const id = started.request.id;
+    const moved = await requests.transition(id, {
+      from: [started.request.state],
+      to: "failed",
+      outcome: "test",
+      event: { type: "failed", actor: "latchkey", detail: "Stopped by the test." },
+      audit: {
+        actor: "latchkey",
+        surface: "cli",
+        action: "test.fail",
+        outcome: "ok",
+        detail: "d",
+        requestId: id,
+      },
+      deliveries: [{ id: "dl_test", recipientEmail: "root@example.com", channel: "email" }],
+    });
+    const model = await db.resetRequest.findUnique({ where: { id } });
+    expect(model).toMatchObject({ state: "failed", activeDeviceId: null, nextPushAt: null, outcome: "test" });
+    expect(model?.finishedAt).toBeInstanceOf(Date);
+    expect(moved).toEqual(model && toRequest(model));
+    // The compare-and-set: a second move from the old state changes nothing.
+    const events = await db.timelineEvent.count({ where: { requestId: id } });
+    expect(
+      await requests.transition(id, {
+        from: [started.request.state],
+        to: "cancelled",
+        event: { type: "cancelled", actor: "x", detail: "late" },
+      }),
+    ).toBeNull();
+    expect(await db.timelineEvent.count({ where: { requestId: id } })).toBe(events);
+    expect(await db.auditEntry.count({ where: { action: "test.fail", requestId: id } })).toBe(1);
+
+    const [due] = await deliveries.due(new Date(Date.now() + 60_000), 10, id);
+    const row = await db.delivery.findUnique({ where: { id: "dl_test" } });
+    expect(due).toEqual(row && toDelivery(row));
+    expect(await deliveries.claim("dl_test", 0, new Date(Date.now() + 60_000))).toBe(true);
+    expect(await deliveries.claim("dl_test", 0, new Date(Date.now() + 60_000))).toBe(false);
+    const at = new Date("2026-11-27T10:00:00.123Z");
+    await deliveries.settle(
+      "dl_test",
+      { status: "sent", at },
+      { type: "delivered", actor: "latchkey", detail: "sent" },
+      audit("sent"),
+    );
+    const settled = await db.delivery.findUnique({ where: { id: "dl_test" } });
+    expect(settled).toMatchObject({ status: "sent", sentAt: at, attempts: 1, attemptStartedAt: null });
+    const last = await db.timelineEvent.findFirst({ where: { requestId: id }, orderBy: { id: "desc" } });
+    expect(last).toMatchObject({ type: "delivered", detail: "sent" });
+    await expect(
+      deliveries.settle(
+        "dl_none",
+        { status: "sent", at },
+        { type: "delivered", actor: "x", detail: "x" },
+        audit("none"),
+      ),
+    ).rejects.toThrow(/does not exist/);
+  });
+});
+
+describe.each(targets.filter((t) => t.name === "sqlite"))(
+  "guarded writes beside a Prisma transaction ($name)",
+  (target) => {
+    const t = useTestEngine(target, {
+      seed: async ({ engine }) => {
+        await engine.stores.directory.upsertInventory(people, [deviceInput()]);
+      },
+    });
+
+    it("a write sent while an interactive transaction is open waits for it, and survives its rollback", async () => {
+      const { database } = t();
+      const { db, reads } = database;
+      let inside!: () => void;
+      const opened = new Promise<void>((r) => {
+        inside = r;
+      });
+      let release!: () => void;
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      const rolledBack = db
+        .$transaction(async (tx) => {
+          await tx.person.update({ where: { email: "ada@example.com" }, data: { name: "Never" } });
+          inside();
+          await held;
+          throw new Error("roll back");
+        })
+        .catch((err: Error) => err.message);
+      await opened;
+      const single = reads.run(rename("alice@example.com", "Alice Single"));
+      const guarded = reads.atomic({ guard: rename("bob@example.com", "Bob Guarded") });
+      release();
+      expect(await rolledBack).toBe("roll back");
+      expect(await single).toBe(1);
+      expect(await guarded).toEqual([]);
+      expect(await reads.rows(name("alice@example.com"))).toEqual([{ name: "Alice Single" }]);
+      expect(await reads.rows(name("bob@example.com"))).toEqual([{ name: "Bob Guarded" }]);
+      expect(await reads.rows(name("ada@example.com"))).toEqual([{ name: "Ada Admin" }]);
+    });
+  },
+);
