@@ -293,5 +293,7 @@ export interface PasscodeSender {
 
 /** Told after each committed timeline event, so chat adapters can follow a request live. */
 export interface TimelineObserver {
+  /** `request` as the step that wrote `event` saw it; other steps may have moved it on since
+   * (told "delivered", state "locked", after it completed): read the store, not `request.state`. */
   onEvent(request: ResetRequest, event: NewEvent): void | Promise<void>;
 }

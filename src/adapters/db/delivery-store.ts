@@ -3,7 +3,8 @@
 // written with its timeline event and audit row in one guarded write (write-sql.ts).
 import type { Clock, DeliveryStore } from "../../core/ports.ts";
 import { type Delivery as DbDelivery, Prisma } from "../../generated/postgresql/client.ts";
-import type { GuardedWrite, Reads } from "./direct-reads.ts";
+import type { Reads } from "./direct-reads.ts";
+import type { GuardedWrite } from "./guarded-write.ts";
 import { toDelivery } from "./mappers.ts";
 import { deliveryWrite } from "./write-sql.ts";
 

@@ -7,15 +7,16 @@
 // Embedded SQLite: prepared statements on Prisma's own connection (see sqliteReads).
 // PostgreSQL: the same pool settings as Prisma's, its own connections (each statement sees what
 // is committed, as Prisma's own statements outside a transaction do there).
-// Guarded writes (`atomic`: a compare-and-set and what goes with it, one transaction) run on the
+// Guarded writes (`atomic`: a compare-and-set and what goes with it, guarded-write.ts) run on the
 // driver too: on SQLite synchronously, in one turn of the event loop, so no other statement can
-// join them; on PostgreSQL on one pooled connection between BEGIN and COMMIT.
+// join them; on PostgreSQL as one statement.
 // Rows come back as Prisma returns them: SQLite DATETIME columns as Date, BOOLEAN as boolean;
 // PostgreSQL `timestamp(3)` (without time zone, written as UTC) as that UTC instant.
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import type Sqlite from "better-sqlite3";
 import pg from "pg";
 import type { Prisma } from "../../generated/postgresql/client.ts";
+import { type GuardedWrite, insertFor, returning, singleStatement } from "./guarded-write.ts";
 import type { Db } from "./open-database.ts";
 
 export interface Reads {
@@ -23,30 +24,19 @@ export interface Reads {
   /** Runs one statement that returns no rows; resolves to the number of rows it changed. */
   run(query: Prisma.Sql): Promise<number>;
   /**
-   * One transaction: `guard` (a compare-and-set) first; only when it changed exactly one row do
-   * `rest` run, in order, and `read` is returned. Null, with nothing written, when the guard
-   * changed no row (or, rolled back, more than one).
+   * A guarded write (guarded-write.ts), one transaction: the row the guard changed, after the
+   * write; null, with nothing written, when the guard changed no row.
    */
-  atomic<T>(write: GuardedWrite): Promise<T[] | null>;
+  atomic<T>(write: GuardedWrite): Promise<T | null>;
   close(): Promise<void>;
-}
-
-export interface GuardedWrite {
-  guard: Prisma.Sql;
-  rest?: Prisma.Sql[];
-  read?: Prisma.Sql;
 }
 
 /** Thrown inside a transaction to roll it back when its guard matched more than one row. */
 class GuardMismatch extends Error {}
 
-/** The steps of a guarded write on a client that runs them in order (inside a transaction). */
-async function guardedSteps<T>(db: Pick<Reads, "rows" | "run">, w: GuardedWrite): Promise<T[] | null> {
-  const changed = await db.run(w.guard);
-  if (changed === 0) return null;
-  if (changed !== 1) throw new GuardMismatch(`a guarded write matched ${changed} rows`);
-  for (const q of w.rest ?? []) await db.run(q);
-  return w.read ? db.rows<T>(w.read) : [];
+function one<T>(rows: T[]): T | null {
+  if (rows.length > 1) throw new GuardMismatch(`a guarded write matched ${rows.length} rows`);
+  return rows[0] ?? null;
 }
 
 /** Through Prisma: a client opened without a driver of its own (tools, the fleet benchmark's plans). */
@@ -56,9 +46,12 @@ export function prismaReads(db: Pick<Db, "$queryRaw" | "$executeRaw" | "$transac
     run: (query) => db.$executeRaw(query),
     atomic: <T>(w: GuardedWrite) =>
       db
-        .$transaction((tx) =>
-          guardedSteps<T>({ rows: (q) => tx.$queryRaw(q), run: (q) => tx.$executeRaw(q) }, w),
-        )
+        .$transaction(async (tx) => {
+          const row = one(await tx.$queryRaw<Record<string, unknown>[]>(returning(w)));
+          if (!row) return null;
+          for (const i of w.rest ?? []) await tx.$executeRaw(insertFor(i, row));
+          return row as T;
+        })
         .catch((err: unknown) => {
           if (err instanceof GuardMismatch) return null;
           throw err;
@@ -131,15 +124,14 @@ export function sqliteReads(connection: () => Sqlite.Database): Reads {
       await outsidePrismaTransaction();
       return exec(query);
     },
-    async atomic<T>(w: GuardedWrite): Promise<T[] | null> {
+    async atomic<T>(w: GuardedWrite): Promise<T | null> {
       await outsidePrismaTransaction();
       // Synchronous from BEGIN to COMMIT: nothing else runs on the connection in between.
       const write = connection().transaction(() => {
-        const changed = exec(w.guard);
-        if (changed === 0) return null;
-        if (changed !== 1) throw new GuardMismatch(`a guarded write matched ${changed} rows`);
-        for (const q of w.rest ?? []) exec(q);
-        return w.read ? select<T>(w.read) : [];
+        const row = one(select<Record<string, unknown>>(returning(w)));
+        if (!row) return null;
+        for (const i of w.rest ?? []) exec(insertFor(i, row));
+        return row as T;
       });
       try {
         return write.immediate();
@@ -194,30 +186,12 @@ export function postgresReads(config: pg.PoolConfig): Reads {
       const res = await pool.query({ text: query.text, values: query.values.map(pgParam) });
       return res.rowCount ?? 0;
     },
-    async atomic<T>(w: GuardedWrite): Promise<T[] | null> {
-      const client = await pool.connect();
-      const on = {
-        rows: async <R>(q: Prisma.Sql) =>
-          (await client.query({ text: q.text, values: q.values.map(pgParam) })).rows as R[],
-        run: async (q: Prisma.Sql) =>
-          (await client.query({ text: q.text, values: q.values.map(pgParam) })).rowCount ?? 0,
-      };
-      let broken: unknown;
-      try {
-        await client.query("BEGIN");
-        const rows = await guardedSteps<T>(on, w);
-        await client.query(rows ? "COMMIT" : "ROLLBACK");
-        return rows;
-      } catch (err) {
-        await client.query("ROLLBACK").catch((e: unknown) => {
-          broken = e;
-        });
-        if (err instanceof GuardMismatch) return null;
-        throw err;
-      } finally {
-        // A connection whose ROLLBACK failed is in an unknown state: dropped, not reused.
-        client.release(broken instanceof Error ? broken : undefined);
-      }
+    async atomic<T>(w: GuardedWrite): Promise<T | null> {
+      // One statement: atomic by itself, one round trip (guarded-write.ts). Its guard names one
+      // row by its key, so it cannot change several.
+      const query = singleStatement(w);
+      const res = await pool.query({ text: query.text, values: query.values.map(pgParam) });
+      return (res.rows[0] as T | undefined) ?? null;
     },
     close: () => pool.end(),
   };

@@ -27,8 +27,9 @@ export function createRequestStore(clock: Clock, reads: Reads): RequestStore {
       // A start refused by a unique key writes nothing: the key's holder is the answer. Should it
       // have finished in between (the device free again), the insert is tried once more.
       for (let attempt = 0; attempt < 2; attempt++) {
-        const rows = await reads.atomic<DbRequest>(createRequestWrite(request, events, extras, clock.now()));
-        const created = rows?.[0];
+        const created = await reads.atomic<DbRequest>(
+          createRequestWrite(request, events, extras, clock.now()),
+        );
         if (created) return { created: true, request: toRequest(created) };
         if (request.idempotencyKeyHash) {
           const existing = await one(
@@ -59,8 +60,7 @@ export function createRequestStore(clock: Clock, reads: Reads): RequestStore {
       return row?.passcodeCipher ?? null;
     },
     async transition(id, t) {
-      const rows = await reads.atomic<DbRequest>(transitionWrite(id, t, clock.now()));
-      const row = rows?.[0];
+      const row = await reads.atomic<DbRequest>(transitionWrite(id, t, clock.now()));
       return row ? toRequest(row) : null;
     },
     addEvent: (id, event) => insertEvents(reads, id, [event], clock.now()),

@@ -1,13 +1,13 @@
-// The state changes of requests and deliveries as SQL: each a compare-and-set (the guard) and what
-// is written with it, run as one guarded write (`Reads.atomic`) on the driver. Through Prisma each
-// was an interactive transaction of model queries (compiled each time, about 0.5 ms of CPU each,
-// and on SQLite open across awaits, so other flows' statements could join it). `updatedAt` is
-// kept as Prisma would; SQLite's column defaults are not used (their format is not Prisma's).
+// The state changes of requests and deliveries: each a compare-and-set (the guard) and the rows
+// written with it, run as one guarded write (guarded-write.ts, `Reads.atomic`) on the driver.
+// Through Prisma each was an interactive transaction of model queries (compiled each time, about
+// 0.5 ms of CPU each, and on SQLite open across awaits, so other flows' statements could join
+// it). `updatedAt` is kept as Prisma would; SQLite's column defaults are not used (their format
+// is not Prisma's).
 import type { AuditInput, NewDelivery, NewEvent, NewRequest, Transition } from "../../core/ports.ts";
 import { isFinal, type ThreadTarget } from "../../core/types.ts";
 import { Prisma } from "../../generated/postgresql/client.ts";
-import type { GuardedWrite } from "./direct-reads.ts";
-import { auditInsert, eventInsert } from "./raw-sql.ts";
+import { fromGuard, type GuardedWrite, type Insert } from "./guarded-write.ts";
 
 type Sets = [column: string, value: unknown][];
 
@@ -19,12 +19,29 @@ function assignments(sets: Sets): Prisma.Sql {
   );
 }
 
-function insert(table: string, values: Sets): Prisma.Sql {
-  const columns = values.map(([c]) => `"${c}"`).join(", ");
-  return Prisma.sql`INSERT INTO ${Prisma.raw(`"${table}"`)} (${Prisma.raw(columns)}) VALUES (${Prisma.join(values.map(([, v]) => v))})`;
-}
+const insert = (table: string, values: Sets): Insert => ({ table, values });
 
-const requestById = (id: string) => Prisma.sql`SELECT * FROM "ResetRequest" WHERE "id" = ${id}`;
+/** A timeline event of the guarded request (or of the guarded delivery's request). */
+const event = (e: NewEvent, at: Date, requestId: unknown = fromGuard("id")) =>
+  insert("TimelineEvent", [
+    ["requestId", requestId],
+    ["at", at],
+    ["type", e.type],
+    ["actor", e.actor],
+    ["detail", e.detail],
+  ]);
+
+const audit = (entry: AuditInput, at: Date) =>
+  insert("AuditEntry", [
+    ["at", at],
+    ["actor", entry.actor],
+    ["surface", entry.surface],
+    ["action", entry.action],
+    ["outcome", entry.outcome],
+    ["deviceId", entry.deviceId ?? null],
+    ["requestId", entry.requestId ?? null],
+    ["detail", entry.detail],
+  ]);
 
 /** The thread row's id: one per request, surface and purpose, so a retry cannot add a second. */
 export function threadId(requestId: string, t: { surface: string; purpose: string }): string {
@@ -61,13 +78,13 @@ export function createRequestWrite(
     ["updatedAt", now],
     ["finishedAt", request.finishedAt],
   ];
-  const rest = events.map((e) => eventInsert(request.id, e, now));
-  if (extras.audit) rest.push(auditInsert(extras.audit, now));
+  const rest = events.map((e) => event(e, now));
+  if (extras.audit) rest.push(audit(extras.audit, now));
   for (const t of extras.threads ?? []) {
     rest.push(
       insert("ChatThread", [
         ["id", threadId(request.id, t)],
-        ["requestId", request.id],
+        ["requestId", fromGuard("id")],
         ["surface", t.surface],
         ["purpose", t.purpose],
         ["conversation", t.conversation],
@@ -78,26 +95,26 @@ export function createRequestWrite(
       ]),
     );
   }
-  if (extras.passcodeDigest) rest.push(passcodeHistoryInsert(request.deviceId, extras.passcodeDigest, now));
+  if (extras.passcodeDigest) rest.push(passcodeHistory(extras.passcodeDigest, now));
+  const columns = Prisma.join(row.map(([c]) => Prisma.raw(`"${c}"`)));
   return {
-    guard: Prisma.sql`${insert("ResetRequest", row)} ON CONFLICT DO NOTHING`,
+    guard: Prisma.sql`INSERT INTO "ResetRequest" (${columns}) VALUES (${Prisma.join(row.map(([, v]) => v))}) ON CONFLICT DO NOTHING`,
     rest,
-    read: requestById(request.id),
   };
 }
 
-function passcodeHistoryInsert(deviceId: string, digest: string, now: Date): Prisma.Sql {
-  return insert("PasscodeHistory", [
-    ["deviceId", deviceId],
+/** The guarded request's device's passcode history. */
+const passcodeHistory = (digest: string, now: Date) =>
+  insert("PasscodeHistory", [
+    ["deviceId", fromGuard("deviceId")],
     ["digest", digest],
     ["createdAt", now],
   ]);
-}
 
-function deliveryInsert(requestId: string, d: NewDelivery, now: Date): Prisma.Sql {
+function delivery(d: NewDelivery, now: Date): Insert {
   return insert("Delivery", [
     ["id", d.id],
-    ["requestId", requestId],
+    ["requestId", fromGuard("id")],
     ["recipientEmail", d.recipientEmail],
     ["channel", d.channel],
     ["status", "pending"],
@@ -124,26 +141,21 @@ export function transitionWrite(id: string, t: Transition, now: Date): GuardedWr
   if (t.passcode) sets.set("passcodeCipher", t.passcode.cipher);
   if (t.expiresAt) sets.set("expiresAt", t.expiresAt);
   sets.set("updatedAt", now);
-  const rest = [...(t.before ?? []), t.event].map((e) => eventInsert(id, e, now));
-  if (t.audit) rest.push(auditInsert(t.audit, now));
-  for (const d of t.deliveries ?? []) rest.push(deliveryInsert(id, d, now));
-  if (t.passcode) {
-    rest.push(
-      Prisma.sql`INSERT INTO "PasscodeHistory" ("deviceId", "digest", "createdAt") SELECT "deviceId", ${t.passcode.digest}, ${now} FROM "ResetRequest" WHERE "id" = ${id}`,
-    );
-  }
+  const rest = [...(t.before ?? []), t.event].map((e) => event(e, now));
+  if (t.audit) rest.push(audit(t.audit, now));
+  for (const d of t.deliveries ?? []) rest.push(delivery(d, now));
+  if (t.passcode) rest.push(passcodeHistory(t.passcode.digest, now));
   return {
     guard: Prisma.sql`UPDATE "ResetRequest" SET ${assignments([...sets])} WHERE "id" = ${id} AND "state" IN (${Prisma.join([...t.from])})`,
     rest,
-    read: requestById(id),
   };
 }
 
 /** The stored passcode material dropped (once), with its event. */
-export function purgePasscodeWrite(id: string, event: NewEvent, now: Date): GuardedWrite {
+export function purgePasscodeWrite(id: string, e: NewEvent, now: Date): GuardedWrite {
   return {
     guard: Prisma.sql`UPDATE "ResetRequest" SET "passcodeCipher" = NULL, "purgedAt" = ${now}, "updatedAt" = ${now} WHERE "id" = ${id} AND "passcodeCipher" IS NOT NULL`,
-    rest: [eventInsert(id, event, now)],
+    rest: [event(e, now)],
   };
 }
 
@@ -162,14 +174,9 @@ export function deliveryWrite(
   now: Date,
   extras: { event?: NewEvent; audit?: AuditInput; where?: Prisma.Sql } = {},
 ): GuardedWrite {
-  const rest: Prisma.Sql[] = [];
-  if (extras.event) {
-    const e = extras.event;
-    rest.push(
-      Prisma.sql`INSERT INTO "TimelineEvent" ("requestId", "at", "type", "actor", "detail") SELECT "requestId", ${now}, ${e.type}, ${e.actor}, ${e.detail} FROM "Delivery" WHERE "id" = ${id}`,
-    );
-  }
-  if (extras.audit) rest.push(auditInsert(extras.audit, now));
+  const rest: Insert[] = [];
+  if (extras.event) rest.push(event(extras.event, now, fromGuard("requestId")));
+  if (extras.audit) rest.push(audit(extras.audit, now));
   const where = extras.where ? Prisma.sql` AND ${extras.where}` : Prisma.empty;
   return {
     guard: Prisma.sql`UPDATE "Delivery" SET ${assignments(sets)} WHERE "id" = ${id}${where}`,

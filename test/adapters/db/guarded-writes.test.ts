@@ -3,6 +3,7 @@
 // does not hold, and what they write reads back through Prisma's models exactly; on SQLite, no
 // write joins (and is lost with) an interactive Prisma transaction that is open at the time.
 import { describe, expect, it } from "vitest";
+import { fromGuard } from "../../../src/adapters/db/guarded-write.ts";
 import { toDelivery, toRequest } from "../../../src/adapters/db/mappers.ts";
 import { startReset } from "../../../src/core/reset/start-reset.ts";
 import { Prisma } from "../../../src/generated/postgresql/client.ts";
@@ -20,6 +21,7 @@ const audit = (detail: string) => ({
 const name = (email: string) => Prisma.sql`SELECT "name" FROM "Person" WHERE "email" = ${email}`;
 const rename = (email: string, to: string) =>
   Prisma.sql`UPDATE "Person" SET "name" = ${to} WHERE "email" = ${email}`;
+const notesWritten = Prisma.sql`SELECT "actor", "detail" FROM "AuditEntry" WHERE "action" = 'test.note' ORDER BY "id"`;
 
 describe.each(targets)("guarded writes on $name", (target) => {
   const t = useTestEngine(target, {
@@ -28,45 +30,56 @@ describe.each(targets)("guarded writes on $name", (target) => {
     },
   });
 
-  it("runs the rest only when the guard changed one row, and returns the read", async () => {
+  it("inserts the rest only when the guard changed its row, in order, and returns that row", async () => {
     const { database } = t();
     const { reads } = database;
-    const miss = await reads.atomic({
-      guard: rename("nobody@example.com", "X"),
-      rest: [rename("alice@example.com", "Not Alice")],
-      read: name("alice@example.com"),
-    });
+    const notes = (guardColumn: string, n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        table: "AuditEntry",
+        values: [
+          ["at", new Date("2026-11-27T10:00:00.000Z")],
+          ["actor", fromGuard(guardColumn)],
+          ["surface", "cli"],
+          ["action", "test.note"],
+          ["outcome", "ok"],
+          ["deviceId", null],
+          ["requestId", null],
+          ["detail", `note ${i}`],
+        ] as [string, unknown][],
+      }));
+    const miss = await reads.atomic({ guard: rename("nobody@example.com", "X"), rest: notes("email", 2) });
     expect(miss).toBeNull();
-    expect(await reads.rows(name("alice@example.com"))).toEqual([{ name: "Alice Ng" }]);
-    const hit = await reads.atomic<{ name: string }>({
+    expect(await reads.rows(notesWritten)).toEqual([]);
+    const hit = await reads.atomic<{ email: string; name: string }>({
       guard: rename("alice@example.com", "Alice B"),
-      rest: [rename("ada@example.com", "Ada B")],
-      read: name("ada@example.com"),
+      rest: notes("email", 5),
     });
-    expect(hit).toEqual([{ name: "Ada B" }]);
-    expect(await reads.rows(name("alice@example.com"))).toEqual([{ name: "Alice B" }]);
+    expect(hit).toMatchObject({ email: "alice@example.com", name: "Alice B" });
+    // Each insert took its value from the guarded row; their ids follow the order given.
+    expect(await reads.rows(notesWritten)).toEqual(
+      [0, 1, 2, 3, 4].map((i) => ({ actor: "alice@example.com", detail: `note ${i}` })),
+    );
   });
 
-  it("rolls everything back when a later statement fails, or the guard matched several rows", async () => {
+  it("writes nothing when a later insert fails", async () => {
     const { database } = t();
     const { reads } = database;
+    const duplicate = {
+      table: "Person",
+      values: [
+        ["email", "ada@example.com"],
+        ["name", "dup"],
+        ["role", "admin"],
+      ] as [string, unknown][],
+    };
     await expect(
-      reads.atomic({
-        guard: rename("alice@example.com", "Half Written"),
-        rest: [
-          Prisma.sql`INSERT INTO "Person" ("email", "name", "role") VALUES (${"ada@example.com"}, 'dup', 'admin')`,
-        ],
-      }),
+      reads.atomic({ guard: rename("alice@example.com", "Half Written"), rest: [duplicate] }),
     ).rejects.toThrow();
     expect(await reads.rows(name("alice@example.com"))).toEqual([{ name: "Alice Ng" }]);
-    const several = await reads.atomic({
-      guard: Prisma.sql`UPDATE "Person" SET "name" = 'Everyone'`,
-      rest: [],
-    });
-    expect(several).toBeNull();
-    expect(await reads.rows(name("alice@example.com"))).toEqual([{ name: "Alice Ng" }]);
     // The connection is usable afterwards (no transaction left open).
-    expect(await reads.atomic({ guard: rename("alice@example.com", "Alice C") })).toEqual([]);
+    expect(await reads.atomic({ guard: rename("alice@example.com", "Alice C") })).toMatchObject({
+      name: "Alice C",
+    });
   });
 
   it("a create refused by a unique key writes nothing (no event, audit row, thread or digest) and names the holder", async () => {
@@ -137,7 +150,9 @@ describe.each(targets)("guarded writes on $name", (target) => {
       from: [started.request.state],
       to: "failed",
       outcome: "test",
+      before: ["b1", "b2", "b3"].map((detail) => ({ type: "push_retry", actor: "latchkey", detail })),
       event: { type: "failed", actor: "latchkey", detail: "Stopped by the test." },
+      passcode: { cipher: "cipher-x", digest: "digest-x" },
       audit: {
         actor: "latchkey",
         surface: "cli",
@@ -152,6 +167,9 @@ describe.each(targets)("guarded writes on $name", (target) => {
     expect(model).toMatchObject({ state: "failed", activeDeviceId: null, nextPushAt: null, outcome: "test" });
     expect(model?.finishedAt).toBeInstanceOf(Date);
     expect(moved).toEqual(model && toRequest(model));
+    const written = await db.timelineEvent.findMany({ where: { requestId: id }, orderBy: { id: "asc" } });
+    expect(written.slice(-4).map((e) => e.detail)).toEqual(["b1", "b2", "b3", "Stopped by the test."]);
+    expect(await db.passcodeHistory.count({ where: { deviceId: "dev-002", digest: "digest-x" } })).toBe(1);
     // The compare-and-set: a second move from the old state changes nothing.
     const events = await db.timelineEvent.count({ where: { requestId: id } });
     expect(
@@ -225,7 +243,7 @@ describe.each(targets.filter((t) => t.name === "sqlite"))(
       release();
       expect(await rolledBack).toBe("roll back");
       expect(await single).toBe(1);
-      expect(await guarded).toEqual([]);
+      expect(await guarded).toMatchObject({ name: "Bob Guarded" });
       expect(await reads.rows(name("alice@example.com"))).toEqual([{ name: "Alice Single" }]);
       expect(await reads.rows(name("bob@example.com"))).toEqual([{ name: "Bob Guarded" }]);
       expect(await reads.rows(name("ada@example.com"))).toEqual([{ name: "Ada Admin" }]);
