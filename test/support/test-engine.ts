@@ -23,6 +23,7 @@ import type {
 import { createSecretBox } from "../../src/core/secrets.ts";
 import type { Device, Person } from "../../src/core/types.ts";
 import type { DbTarget } from "./databases.ts";
+import { MANAGED_ANDROID } from "./sample-device.ts";
 
 export class FakeClock {
   constructor(public current = new Date("2026-11-27T10:00:00Z")) {}
@@ -146,14 +147,8 @@ export function deviceInput(overrides: Partial<DeviceInput> = {}): DeviceInput {
     id: "dev-001",
     ownerEmail: "alice@example.com",
     name: "Alice's Pixel 8",
-    platform: "android",
-    osVersion: "14",
-    managementMode: "device_owner",
-    passcodeSet: true,
-    passcodePolicy: { enforced: true, type: "numeric", minLength: 6, complexity: "medium" },
-    resetTokenActive: true,
+    ...MANAGED_ANDROID,
     lastSeenAt: new Date("2026-11-27T09:00:00Z"),
-    pendingAction: null,
     ...overrides,
   };
 }

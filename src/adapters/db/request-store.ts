@@ -21,6 +21,12 @@ export function createRequestStore(clock: Clock, reads: Reads): RequestStore {
     return row ? toRequest(row) : null;
   };
   const many = async (query: Prisma.Sql) => (await reads.rows<DbRequest>(query)).map(toRequest);
+  const byKey = (hash: string) =>
+    one(Prisma.sql`SELECT * FROM "ResetRequest" WHERE "idempotencyKeyHash" = ${hash}`);
+  const activeFor = async (deviceId: string) => {
+    const row = await activeRequestRow(reads, deviceId);
+    return row ? toRequest(row) : null;
+  };
   return {
     get,
     async create(request, events, extras) {
@@ -31,25 +37,15 @@ export function createRequestStore(clock: Clock, reads: Reads): RequestStore {
           createRequestWrite(request, events, extras, clock.now()),
         );
         if (created) return { created: true, request: toRequest(created) };
-        if (request.idempotencyKeyHash) {
-          const existing = await one(
-            Prisma.sql`SELECT * FROM "ResetRequest" WHERE "idempotencyKeyHash" = ${request.idempotencyKeyHash}`,
-          );
-          if (existing) return { created: false, reason: "duplicate", existing };
-        }
-        const busy = await one(
-          Prisma.sql`SELECT * FROM "ResetRequest" WHERE "activeDeviceId" = ${request.deviceId}`,
-        );
+        const existing = request.idempotencyKeyHash ? await byKey(request.idempotencyKeyHash) : null;
+        if (existing) return { created: false, reason: "duplicate", existing };
+        const busy = await activeFor(request.deviceId);
         if (busy) return { created: false, reason: "device_busy", existing: busy };
       }
       throw new Error(`request ${request.id} could not be stored: its id is already taken`);
     },
-    byIdempotencyKeyHash: (hash) =>
-      one(Prisma.sql`SELECT * FROM "ResetRequest" WHERE "idempotencyKeyHash" = ${hash}`),
-    async activeForDevice(deviceId) {
-      const row = await activeRequestRow(reads, deviceId);
-      return row ? toRequest(row) : null;
-    },
+    byIdempotencyKeyHash: byKey,
+    activeForDevice: activeFor,
     async activeForDevices(deviceIds) {
       return (await activeRequestRows(reads, deviceIds)).map(toRequest);
     },
