@@ -332,7 +332,7 @@ function logProfile(
 
 /**
  * The reset modal the way an admin goes through it, for device 0: `/reset-passcode owner@…`, the
- * form Latchkey fills (views.update on the fake), "Next" with the device chosen. Returns the
+ * form Latchkey opens (on the fake), "Next" with the device chosen. Returns the
  * confirmation Latchkey pushed.
  */
 async function wizard(url: string, fake: E2eSlack): Promise<Record<string, unknown>> {
@@ -356,7 +356,7 @@ async function wizard(url: string, fake: E2eSlack): Promise<Record<string, unkno
   let form: FormView | null = null;
   await waitFor(
     async () => {
-      form = (await fake.lastView("views.update")) as FormView | null;
+      form = (await fake.lastModal()) as FormView | null;
       return form?.callback_id === "reset_form";
     },
     15_000,

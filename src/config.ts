@@ -127,6 +127,7 @@ const envSchema = z.object({
       message: "must be an app-level token (xapp-...)",
     }),
   SLACK_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SLACK_HTTP_RECEIVER: z.enum(["latchkey", "bolt"]).default("latchkey"),
   SLACK_SECURITY_CHANNEL: z
     .string()
     .optional()
@@ -196,6 +197,8 @@ export interface SlackConfig {
   /** Web API base URL, ending in "/" (https://slack.com/api/ by default). */
   apiUrl: string | null;
   securityChannel: string | null;
+  /** HTTP mode's Bolt receiver: Latchkey's lean one (default) or Bolt's stock HTTPReceiver. */
+  httpReceiver: "latchkey" | "bolt";
 }
 
 export class ConfigError extends Error {}
@@ -260,6 +263,7 @@ function slackConfig(e: z.infer<typeof envSchema>): SlackConfig | null {
     appToken: e.SLACK_APP_TOKEN || null,
     apiUrl,
     securityChannel: e.SLACK_SECURITY_CHANNEL || null,
+    httpReceiver: e.SLACK_HTTP_RECEIVER,
   };
 }
 

@@ -62,6 +62,9 @@ export function bucketOf(frame: CallFrame): string | null {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
   if (pkg) return `package ${pkg}`;
   const src = /\/src\/(.+)$/.exec(url)?.[1];
+  if (src?.endsWith("adapters/slack/http-receiver.ts"))
+    return "Latchkey: HTTP receiver (body, signature, ack)";
+  if (src?.endsWith("adapters/slack/web-fetch.ts")) return WEB_API_BUCKET;
   if (src)
     return src.includes("adapters/slack/") ? "Latchkey: Slack adapter" : `Latchkey: ${src.split("/")[0]}`;
   if (url.includes("/bench/")) return "benchmark target script";

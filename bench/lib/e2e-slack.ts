@@ -26,16 +26,12 @@ export interface SlackSummary {
   messageCalls: MessageCall[];
 }
 
-type Request =
-  | { type: "last" }
-  | { type: "summary" }
-  | { type: "lastView"; method: string }
-  | { type: "reset" };
+type Request = { type: "last" } | { type: "summary" } | { type: "lastModal" } | { type: "reset" };
 type Reply =
   | { type: "ready"; url: string; apiUrl: string }
   | { type: "last"; calls: number; lastCallAt: number }
   | { type: "summary"; summary: SlackSummary }
-  | { type: "lastView"; view: unknown }
+  | { type: "lastModal"; view: unknown }
   | { type: "reset" };
 
 export const E2E_ADMIN = { id: "UADA", name: "ada", email: "ada.admin@example.com" };
@@ -55,9 +51,8 @@ async function child(): Promise<void> {
       send({ type: "reset" });
     } else if (msg.type === "last") {
       send({ type: "last", calls: fake.calls.length, lastCallAt: fake.calls.at(-1)?.at.getTime() ?? 0 });
-    } else if (msg.type === "lastView") {
-      const last = fake.callsTo(msg.method).at(-1);
-      send({ type: "lastView", view: fake.views.get(last ? String(last.args.view_id ?? "") : "") ?? null });
+    } else if (msg.type === "lastModal") {
+      send({ type: "lastModal", view: fake.lastModal() });
     } else {
       send({ type: "summary", summary: summarize() });
     }
@@ -104,7 +99,8 @@ export interface E2eSlack {
   summary(): Promise<SlackSummary>;
   /** How many Web API calls so far, and when the last one came (ms since the epoch). */
   last(): Promise<{ calls: number; lastCallAt: number }>;
-  lastView(method: string): Promise<unknown>;
+  /** The modal Latchkey showed last (the loading view aside). */
+  lastModal(): Promise<unknown>;
   reset(): Promise<void>;
   close(): Promise<void>;
 }
@@ -138,7 +134,7 @@ export async function startE2eSlack(): Promise<E2eSlack> {
       const { calls, lastCallAt } = await ask<"last">({ type: "last" });
       return { calls, lastCallAt };
     },
-    lastView: async (method) => (await ask<"lastView">({ type: "lastView", method })).view,
+    lastModal: async () => (await ask<"lastModal">({ type: "lastModal" })).view,
     reset: async () => void (await ask<"reset">({ type: "reset" })),
     async close() {
       const exited = once(proc, "exit");

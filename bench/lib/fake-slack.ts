@@ -11,7 +11,8 @@ export interface FakeSlackProcess {
   url: string;
   apiUrl: string;
   counts(): Promise<{ counts: Record<string, number>; errors: number; lastCallAt: number }>;
-  lastView(method: string): Promise<unknown>;
+  /** The modal the target showed last (the loading view aside). */
+  lastModal(): Promise<unknown>;
   reset(): Promise<void>;
   /**
    * Waits until no Web API call has arrived for a quiet spell (a target's work after its acks is
@@ -51,7 +52,7 @@ export async function startFakeSlackProcess(quietMs = 300): Promise<FakeSlackPro
     url: ready.url,
     apiUrl: ready.apiUrl,
     counts,
-    lastView: async (method) => (await ask<"lastView">({ type: "lastView", method })).view,
+    lastModal: async () => (await ask<"lastModal">({ type: "lastModal" })).view,
     reset: async () => void (await ask<"reset">({ type: "reset" })),
     async settle(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;

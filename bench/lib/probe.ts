@@ -6,7 +6,7 @@ import { commandBody, type FormView, type SignedRequest, sign, submissionBody } 
 
 /**
  * Checks Latchkey answers as in production before it is measured: the command is acked with an
- * empty body and fills the reset form through the fake API; "Next" on that form is acked with the
+ * empty body and opens the reset form through the fake API; "Next" on that form is acked with the
  * pushed confirmation. Returns the form and its first device, to submit.
  */
 export async function probeLatchkey(
@@ -15,7 +15,7 @@ export async function probeLatchkey(
 ): Promise<{ form: FormView; deviceId: string }> {
   await expectAck(target, sign(commandBody(fake.url)), "");
   await fake.settle();
-  const form = (await fake.lastView("views.update")) as FormView | null;
+  const form = (await fake.lastModal()) as FormView | null;
   if (form?.callback_id !== "reset_form") {
     const { counts } = await fake.counts();
     throw new Error(`Latchkey did not fill the reset form (Web API calls: ${JSON.stringify(counts)})`);

@@ -7,7 +7,7 @@ import type { Settings } from "../settings.ts";
 import type { StartupVariant } from "../startup.ts";
 import type { PayloadKind } from "./slack-payloads.ts";
 import { max, median, percentile } from "./stats.ts";
-import { TARGETS } from "./targets.ts";
+import { TARGETS, type TargetName } from "./targets.ts";
 
 const ms = (v: number) =>
   Number.isNaN(v) ? "–" : v === Infinity ? "failed" : v < 10 ? `${v.toFixed(2)} ms` : `${v.toFixed(0)} ms`;
@@ -78,7 +78,8 @@ export function ackTables(bench: AckBenchmark, s: Settings): string {
         `| ${r.target} | ${ms(median(fixedP(r, 0.5)))} | ${ms(median(fixedP(r, 0.99)))} (${ms(max(fixedP(r, 0.99)))}) | ${int(median(tput))} ${range(tput, int) ? `(${range(tput, int)})` : ""} | ${ms(median(r.saturation.map((x) => x.p99Ms)))} | ${failures(r)} |`,
       );
     }
-    const [latchkey, bolt] = rows as [AckResult, AckResult, AckResult];
+    const row = (t: TargetName) => rows.find((r) => r.target === t) as AckResult;
+    const [latchkey, bolt, lean] = [row("Latchkey"), row("bare Bolt"), row("bare Bolt, our receiver")];
     const tput = (r: AckResult) => median(r.saturation.map((x) => x.throughput));
     const p99 = median(fixedP(latchkey, 0.99));
     const ratio = tput(latchkey) / tput(bolt);
@@ -88,6 +89,7 @@ export function ackTables(bench: AckBenchmark, s: Settings): string {
       `Latchkey / bare Bolt: throughput **${ratio.toFixed(2)}×** (target ≥ 0.8×: ${ratio >= 0.8 ? "met" : "missed"}); ` +
         `p99 at ${s.rate}/s **${ms(p99)}**${Number.isFinite(p99Ratio) ? `, ${p99Ratio.toFixed(1)}× bare Bolt's` : ""} ` +
         `(target < 100 ms: ${p99 < 100 ? "met" : "missed"}).`,
+      `The same bare app on Latchkey's receiver / on Bolt's HTTPReceiver: throughput **${(tput(lean) / tput(bolt)).toFixed(2)}×**.`,
     );
     if (latchkey.drainMs.length > 0) {
       out.push(

@@ -1,6 +1,6 @@
-// The three servers benchmark 1 compares, each started as a child process on loopback:
-// Latchkey itself (`src/main.ts` on its embedded defaults, Slack pointed at the fake Web API),
-// a stock Bolt app that only acks, and plain node:http.
+// The servers benchmark 1 compares, each started as a child process on loopback: Latchkey itself
+// (`src/main.ts` on its embedded defaults, Slack pointed at the fake Web API), a stock Bolt app
+// that only acks, the same app on Latchkey's HTTP receiver, and plain node:http.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,8 +8,13 @@ import { fileURLToPath } from "node:url";
 import { launch, type Target } from "./processes.ts";
 import { SIGNING_SECRET } from "./slack-payloads.ts";
 
-export type TargetName = "Latchkey" | "bare Bolt" | "node:http";
-export const TARGETS: TargetName[] = ["Latchkey", "bare Bolt", "node:http"];
+export type TargetName = "Latchkey" | "bare Bolt" | "bare Bolt, our receiver" | "node:http";
+export const TARGETS: TargetName[] = ["Latchkey", "bare Bolt", "bare Bolt, our receiver", "node:http"];
+const SCRIPTS: Record<Exclude<TargetName, "Latchkey">, string> = {
+  "bare Bolt": "bench/targets/bare-bolt.ts",
+  "bare Bolt, our receiver": "bench/targets/lean-bolt.ts",
+  "node:http": "bench/targets/plain-http.ts",
+};
 
 const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
@@ -23,10 +28,9 @@ export interface TargetOptions {
 
 export async function startTarget(name: TargetName, o: TargetOptions): Promise<Target> {
   if (name === "Latchkey") return startLatchkey(o);
-  const script = name === "bare Bolt" ? "bench/targets/bare-bolt.ts" : "bench/targets/plain-http.ts";
   return launch({
     name,
-    script: root(script),
+    script: root(SCRIPTS[name]),
     nodeArgs: o.nodeArgs ?? [],
     env: { SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: o.slackApiUrl, ...o.env },
   });

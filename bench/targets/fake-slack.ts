@@ -4,12 +4,12 @@
 import { type FakeSlack, startFakeSlack } from "../../test/fakes/fake-slack-api.ts";
 import { ADMIN, TARGET } from "../lib/slack-payloads.ts";
 
-export type FakeRequest = { type: "counts" } | { type: "reset" } | { type: "lastView"; method: string };
+export type FakeRequest = { type: "counts" } | { type: "reset" } | { type: "lastModal" };
 export type FakeReply =
   | { type: "ready"; url: string; apiUrl: string }
   | { type: "counts"; counts: Record<string, number>; errors: number; lastCallAt: number }
   | { type: "reset" }
-  | { type: "lastView"; view: unknown };
+  | { type: "lastModal"; view: unknown };
 
 const fake: FakeSlack = await startFakeSlack({
   teamId: "T0BENCH",
@@ -34,9 +34,7 @@ process.on("message", (msg: FakeRequest) => {
     fake.reset();
     send({ type: "reset" });
   } else {
-    const last = fake.callsTo(msg.method).at(-1);
-    const id = last ? String(last.args.view_id ?? "") : "";
-    send({ type: "lastView", view: fake.views.get(id) ?? null });
+    send({ type: "lastModal", view: fake.lastModal() });
   }
 });
 process.on("disconnect", () => void fake.close().then(() => process.exit(0)));

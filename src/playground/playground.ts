@@ -226,6 +226,7 @@ export function createPlayground(opts: PlaygroundOptions): Playground {
       appToken: null,
       apiUrl: `${opts.localUrl}${PLAYGROUND_PATH}/slack/api/`,
       securityChannel: PLAYGROUND_CHANNELS.security,
+      httpReceiver: "latchkey",
     },
     mount: { prefix: PLAYGROUND_PATH, listener },
     routes: [

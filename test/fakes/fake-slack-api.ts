@@ -28,6 +28,8 @@ export interface FakeSlackCall {
   /** What the fake answered: the HTTP status, and the Slack error code when `ok` was false. */
   status: number;
   error?: string;
+  /** The id of the view a successful views.* call opened, pushed, updated or published. */
+  viewId?: string;
 }
 
 export interface FakeSlackEdit {
@@ -112,6 +114,8 @@ export interface FakeSlack {
   /** A trigger id as Slack would put in an interaction; `viewId` says whose stack `views.push` extends. */
   issueTriggerId(viewId?: string): string;
   callsTo(method: string): FakeSlackCall[];
+  /** The modal views.open or views.update showed last, a loading view aside (null: none yet). */
+  lastModal(): FakeSlackView | null;
   /** Non-ephemeral messages of one channel (a DM is `D<userId>`), in posting order. */
   messages(channel: string): FakeSlackMessage[];
   allMessages(): FakeSlackMessage[];
@@ -396,6 +400,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       at: new Date(),
       status,
       ...(reply.ok ? {} : { error: String(reply.error) }),
+      ...(reply.ok && method.startsWith("views.") ? { viewId: (reply.view as { id: string }).id } : {}),
     });
     sendJson(res, status, reply, headers);
   }
@@ -484,6 +489,15 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       return id;
     },
     callsTo: (method) => calls.filter((c) => c.method === method),
+    lastModal() {
+      const shown = calls.findLast(
+        (c) =>
+          (c.method === "views.open" || c.method === "views.update") &&
+          c.viewId !== undefined &&
+          (c.args.view as Args | undefined)?.callback_id !== "loading",
+      );
+      return shown?.viewId ? (views.get(shown.viewId) ?? null) : null;
+    },
     messages: (channel) => messages.filter((m) => m.channel === channel),
     allMessages: () => [...messages],
     ephemerals: () => [...ephemerals],

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, vi } from "vitest";
+import { VIEWS } from "../../src/adapters/slack/ids.ts";
 import type { StartOptions } from "../../src/compose.ts";
 import {
   type FakeSlack,
@@ -107,21 +108,40 @@ export function nextCall(
 }
 
 /**
+ * The modal a command, shortcut or button showed, from call `since` of the fake on: its content
+ * opened at once, or the views.update that replaced the loading view (when the content was slow).
+ */
+export async function shownModal(
+  h: SlackHarness,
+  since: number,
+  timeoutMs?: number,
+): Promise<{ view: FakeSlackView; viewId: string; call: FakeSlackCall }> {
+  const call = await h.fake.waitFor(
+    (c) =>
+      (c.method === "views.open" || c.method === "views.update") &&
+      h.fake.calls.indexOf(c) >= since &&
+      (c.args.view as FakeSlackView | undefined)?.callback_id !== VIEWS.loading,
+    timeoutMs,
+  );
+  expect(call.error).toBeUndefined();
+  return { view: call.args.view as FakeSlackView, viewId: String(call.viewId), call };
+}
+
+/**
  * Runs `/reset-passcode <text>` in `channel` (as Ada unless `userId` says otherwise): the command is
- * acked with an empty body and the modal it opens is filled by views.update. Returns what that
- * modal shows (the reset form, or whatever it says instead) and its view id.
+ * acked with an empty body and opens a modal. Returns what that modal shows (the reset form, or
+ * whatever it says instead) and its view id.
  */
 export async function openResetForm(
   h: SlackHarness,
   o: { userId?: string; text: string; channel: string },
 ): Promise<{ form: FakeSlackView; viewId: string }> {
-  const before = h.fake.callsTo("views.update").length;
+  const since = h.fake.calls.length;
   const res = await h.slack.command({ userId: o.userId ?? ADMIN, text: o.text, channelId: o.channel });
   expect(res.status).toBe(200);
   expect(res.body).toBe("");
-  const update = await nextCall(h, "views.update", before);
-  expect(update.error).toBeUndefined();
-  return { form: update.args.view as FakeSlackView, viewId: String(update.args.view_id) };
+  const { view, viewId } = await shownModal(h, since);
+  return { form: view, viewId };
 }
 
 /**

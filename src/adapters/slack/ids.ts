@@ -14,6 +14,8 @@ export const VIEWS = {
   lostConfirm: "lost_confirm",
   details: "request_details",
   loading: "loading",
+  /** A modal that only tells something (no one to act on, not allowed). */
+  message: "message",
 } as const;
 
 /** action_ids of buttons and inputs. */

@@ -2,14 +2,13 @@
 // POST /slack/events) or holds a Socket Mode connection, its handlers, the timeline that follows
 // requests in threads, and the DM channel for passcodes. Everything Slack-specific lives in this
 // folder; the handlers parse, call one core use case, and render.
-import { App, HTTPReceiver, type Receiver, webApi } from "@slack/bolt";
+import { App, type Receiver, webApi } from "@slack/bolt";
 import type { SlackConfig } from "../../config.ts";
 import type { Engine } from "../../core/engine.ts";
 import type { ChatTimeline, Logger, PasscodeSender } from "../../core/ports.ts";
 import type { RawListener } from "../../http/router.ts";
 import type { ChatApiObserver } from "../metrics/metrics.ts";
 import { createWorkLimiter } from "../work-limiter.ts";
-import { answerProcessingError, guardBoltBodyParsing } from "./bolt-guards.ts";
 import { boltLogger } from "./bolt-logger.ts";
 import { createSlackDmSender } from "./dm-sender.ts";
 import { registerCommand } from "./handlers/command.ts";
@@ -18,14 +17,16 @@ import { publishHome, registerHome } from "./handlers/home.ts";
 import { registerLostDevice } from "./handlers/lost-device.ts";
 import { registerResetModal } from "./handlers/reset-modal.ts";
 import { registerStatusActions } from "./handlers/status-actions.ts";
+import { createHttpReceiver } from "./http-receiver.ts";
 import { createSlackIdentity } from "./identity.ts";
 import { createRateGate } from "./rate-gate.ts";
 import { plainSlackError } from "./slack-errors.ts";
 import { createSlackPoster, slackFailureCode } from "./slack-poster.ts";
 import { createSlackTimeline } from "./slack-timeline.ts";
 import { LatchkeySocketModeReceiver } from "./socket-mode-receiver.ts";
+import { createWebFetch } from "./web-fetch.ts";
 
-export const SLACK_EVENTS_PATH = "/slack/events";
+export { SLACK_EVENTS_PATH } from "./http-receiver.ts";
 
 /** Reset forms built at once after their acks, and how many may wait (bench/results.md). */
 const FORM_LIMITS = { concurrency: 4, maxQueue: 64 };
@@ -58,7 +59,9 @@ export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): S
   const { config, log } = opts;
   const logger = boltLogger(log);
   const retries = opts.retries ?? { retries: 4, minTimeout: 1000, maxTimeout: 20_000 };
+  const transport = createWebFetch();
   const clientOptions = {
+    fetch: transport.fetch,
     ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}),
     // Bounded well under the thread lease (2 min): a stuck call must not outlive its lease.
     retryConfig: { ...retries, factor: 2, onFailedAttempt: countRetry(opts.apiCalls) },
@@ -75,19 +78,20 @@ export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): S
     });
   } else {
     if (!config.signingSecret) throw new Error("SLACK_SIGNING_SECRET is required for HTTP mode");
-    guardBoltBodyParsing();
-    const http = new HTTPReceiver({
+    ({ receiver, requestListener: listener } = createHttpReceiver(config.httpReceiver, {
       signingSecret: config.signingSecret,
-      endpoints: SLACK_EVENTS_PATH,
       logger,
-      processBeforeResponse: false,
-      bodyLimit: 1024 * 1024,
-      processEventErrorHandler: answerProcessingError,
-    });
-    listener = http.requestListener;
-    receiver = http;
+    }));
   }
-  const app = new App({ token: config.botToken, receiver, clientOptions, logger, ignoreSelf: true });
+  // No conversation store: nothing reads it, and Bolt would run its middleware on every request.
+  const app = new App({
+    token: config.botToken,
+    receiver,
+    clientOptions,
+    logger,
+    ignoreSelf: true,
+    convoStore: false,
+  });
   const identity = createSlackIdentity(engine, app.client);
   const postGate = createRateGate(opts.postIntervalMs ?? 1100);
   const updateGate = createRateGate(opts.updateIntervalMs ?? 1200);
@@ -143,6 +147,7 @@ export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): S
     },
     async stop() {
       if (config.appToken) await app.stop();
+      transport.close();
     },
   };
 }

@@ -1,8 +1,14 @@
 // A burst of /reset-passcode commands: every one is acknowledged at once, the forms are built a
 // few at a time, and when the queue is full the acknowledgement itself says "busy" (nothing is
-// half-opened); a form whose trigger expired while it waited is told so instead of failing.
+// half-opened); a form whose trigger expired while it waited is told so instead of failing. A form
+// ready at once opens in one call; a slow one behind a loading view.
 import { afterEach, describe, expect, it } from "vitest";
-import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.ts";
+import {
+  openResetForm,
+  type SlackHarness,
+  shownModal,
+  startSlackHarness,
+} from "../../support/slack-harness.ts";
 
 const CHANNEL = "C0ITOPS";
 let h: SlackHarness | undefined;
@@ -24,13 +30,14 @@ describe("Slack reset forms under a burst", () => {
       response_type: "ephemeral",
       text: expect.stringContaining("busy"),
     });
-    // The first form opens and fills; the refused one opened nothing.
-    await h.fake.waitFor((c) => c.method === "views.update");
+    // The first form opens; the refused one opened nothing.
+    expect((await shownModal(h, 0)).view.callback_id).toBe("reset_form");
     expect(h.fake.callsTo("views.open")).toHaveLength(1);
     h.fake.delay("views.open", 0);
+    const since = h.fake.calls.length;
     const third = await h.slack.command({ userId: "UADA", text: "<@UFELIX|felix>", channelId: CHANNEL });
     expect(third.body).toBe("");
-    await h.fake.waitFor((c) => c.method === "views.update" && h?.fake.callsTo("views.update").length === 2);
+    expect((await shownModal(h, since)).view.callback_id).toBe("reset_form");
     expect(h.fake.callsTo("views.open")).toHaveLength(2);
   });
 
@@ -48,5 +55,29 @@ describe("Slack reset forms under a burst", () => {
     expect(busy?.body).toMatchObject({ response_type: "ephemeral" });
     // Only the first command's trigger was used; the stale one never reached views.open.
     expect(h.fake.callsTo("views.open")).toHaveLength(1);
+  });
+
+  it("opens a form that is ready at once in one call, and puts a loading view up first when the lookup is slow", async () => {
+    h = await startSlackHarness();
+    const viewCalls = (since: number) =>
+      (h as SlackHarness).fake.calls.slice(since).filter((c) => c.method.startsWith("views."));
+    // Slack takes 800 ms to say who ran the command (nobody is cached yet): the trigger (3 s) must
+    // not wait for that, so a loading view opens, and the form replaces it.
+    h.fake.delay("users.info", 800);
+    let since = h.fake.calls.length;
+    const slow = await openResetForm(h, { text: "<@UFELIX|felix>", channel: CHANNEL });
+    expect(slow.form.callback_id).toBe("reset_form");
+    const [loading, update] = viewCalls(since);
+    expect([loading?.method, update?.method]).toEqual(["views.open", "views.update"]);
+    expect((loading?.args.view as { callback_id?: string } | undefined)?.callback_id).toBe("loading");
+    expect(update?.args.view_id).toBe(loading?.viewId);
+    expect(viewCalls(since)).toHaveLength(2);
+    // Known now, the form is ready within the head start: one views.open carrying it.
+    h.fake.delay("users.info", 0);
+    since = h.fake.calls.length;
+    const fast = await openResetForm(h, { text: "<@UFELIX|felix>", channel: CHANNEL });
+    expect(fast.form.callback_id).toBe("reset_form");
+    expect(JSON.stringify(fast.form)).toContain("Felix Field");
+    expect(viewCalls(since).map((c) => c.method)).toEqual(["views.open"]);
   });
 });

@@ -10,6 +10,7 @@ import {
   nextCall,
   SECURITY_CHANNEL,
   type SlackHarness,
+  shownModal,
   submitConfirmation,
   useSlackHarness,
   waitForThreadLine,
@@ -68,19 +69,13 @@ async function phone(h: SlackHarness, deviceId: string): Promise<{ locked: boole
   return res.status === 200 ? ((await res.json()) as { locked: boolean }) : { locked: false };
 }
 
-/** Runs the shortcut and returns the form the loading modal was replaced with. */
+/** Runs the shortcut and returns the form it opened. */
 async function openLostForm(h: SlackHarness, userId: string): Promise<FakeSlackView> {
-  const opens = h.fake.callsTo("views.open").length;
-  const updates = h.fake.callsTo("views.update").length;
+  const since = h.fake.calls.length;
   const res = await h.slack.shortcut({ userId, callbackId: SHORTCUT });
   expect(res.status).toBe(200);
-  // A modal is opened at once (the trigger id lives 3 s), then filled.
-  const opened = await nextCall(h, "views.open", opens);
-  expect(opened.error).toBeUndefined();
-  const update = await nextCall(h, "views.update", updates);
-  expect(update.error).toBeUndefined();
-  const id = String(update.args.view_id);
-  const view = h.fake.views.get(id);
+  const { viewId } = await shownModal(h, since);
+  const view = h.fake.views.get(viewId);
   if (!view) throw new Error("the form is not in the fake");
   return view;
 }

@@ -3,11 +3,11 @@
 // runs: no modal, no request, no audit row. Slack's event redeliveries and a double-clicked
 // confirmation start nothing twice; an oversized body is refused and the server keeps serving.
 import { describe, expect, it } from "vitest";
-import type { FakeSlackView } from "../../fakes/fake-slack-api.ts";
 import {
   completedThread,
   confirmationFor,
   SIGNING_SECRET,
+  shownModal,
   useSlackHarness,
 } from "../../support/slack-harness.ts";
 import { signSlack } from "../../support/slack-requests.ts";
@@ -128,9 +128,9 @@ describe("Slack request signatures, redeliveries and double submissions", () => 
     const body = commandBody();
     const res = await h.slack.raw(body, { "content-type": FORM, ...signSlack(SIGNING_SECRET, body) });
     expect(res.status).toBe(200);
-    const update = await h.fake.waitFor((c) => c.method === "views.update");
-    expect((update.args.view as FakeSlackView).callback_id).toBe("reset_form");
-    expect(text(update.args.view)).toContain("Felix Field");
+    const { view } = await shownModal(h, 0);
+    expect(view.callback_id).toBe("reset_form");
+    expect(text(view)).toContain("Felix Field");
     // Only this request opened a modal and was authorized.
     expect(h.fake.callsTo("views.open")).toHaveLength(1);
     const audit = (await h.running.core.engine.stores.audit.list({})).slice(auditBefore);

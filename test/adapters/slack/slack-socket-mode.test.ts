@@ -4,7 +4,7 @@
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type WebSocket, WebSocketServer } from "ws";
-import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.ts";
+import { type SlackHarness, shownModal, startSlackHarness } from "../../support/slack-harness.ts";
 
 interface Envelope {
   envelope_id: string;
@@ -93,8 +93,8 @@ describe("Slack Socket Mode", () => {
         response_url: h.fake.responseUrl(),
       },
     });
-    const update = await h.fake.waitFor((c) => c.method === "views.update");
-    expect(JSON.stringify(update.args.view)).toContain("Felix Field");
+    const { view } = await shownModal(h, 0);
+    expect(JSON.stringify(view)).toContain("Felix Field");
     expect(acks.filter((a) => a.envelope_id === "env-reset-1")).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
-// `/reset-passcode`: acknowledged at once. A person opens the reset modal (a loading view first,
-// because the trigger is only valid for 3 s); status, cancel and help answer privately.
+// `/reset-passcode`: acknowledged at once. A person opens the reset modal (open-modal.ts: a loading
+// view first when the form is slow, because the trigger is only valid for 3 s); status, cancel and
+// help answer privately.
 import type { App } from "@slack/bolt";
 import { authorize, resolveActor } from "../../../core/authorization.ts";
 import { STATE_LABELS } from "../../../core/lifecycle.ts";
@@ -9,10 +10,11 @@ import { recentRequests, requestDetails } from "../../../core/reset/request-stat
 import { SLACK_COMMAND } from "../ids.ts";
 import { type ParsedCommand, parseCommand, USAGE } from "../parse-command.ts";
 import { esc, STATE_EMOJI, slackDate } from "../text.ts";
-import { loadingView, type Modal, messageView } from "../views/modal.ts";
+import { type Modal, messageView } from "../views/modal.ts";
 import { resetFormView } from "../views/reset-views.ts";
 import { eventLine } from "../views/status-message.ts";
 import { guarded, type SlackDeps } from "./deps.ts";
+import { openModal } from "./open-modal.ts";
 
 /** A queued form whose trigger (valid 3 s) is this old can no longer open a modal. */
 const TRIGGER_BUDGET_MS = 2_000;
@@ -71,17 +73,10 @@ async function openResetForm(
   command: { trigger_id: string; user_id: string; channel_id: string },
   target: ResetTarget,
 ): Promise<void> {
-  // The loading view goes out while the devices are looked up: the trigger expires in 3 s.
-  const [opened, view] = await Promise.all([
-    deps.client.views.open({ trigger_id: command.trigger_id, view: loadingView("Reset passcode") as never }),
-    resetForm(deps, command.user_id, command.channel_id, target),
-  ]);
-  const id = opened.view?.id;
-  if (!id) throw new Error("Slack did not return the opened view");
-  await deps.client.views.update({
-    view_id: id,
-    view: view as never,
-    ...(opened.view?.hash ? { hash: opened.view.hash } : {}),
+  await openModal(deps.client, {
+    triggerId: command.trigger_id,
+    title: "Reset passcode",
+    content: resetForm(deps, command.user_id, command.channel_id, target),
   });
 }
 

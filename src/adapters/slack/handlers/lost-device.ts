@@ -9,9 +9,10 @@ import type { ThreadTarget } from "../../../core/types.ts";
 import { ACTIONS, BLOCKS, REPORT_LOST_SHORTCUT, VIEWS } from "../ids.ts";
 import { cut, esc } from "../text.ts";
 import { type LostConfirmMeta, lostConfirmView, lostFormView } from "../views/lost-views.ts";
-import { loadingView, type Modal, messageView } from "../views/modal.ts";
+import { type Modal, messageView } from "../views/modal.ts";
 import { guarded, type SlackDeps, tell } from "./deps.ts";
 import { publishHome } from "./home.ts";
+import { openModal } from "./open-modal.ts";
 import { readMeta, selectedDevice } from "./view-values.ts";
 
 const TITLE = "Report a lost device";
@@ -27,12 +28,11 @@ export function registerLostDevice(app: App, deps: SlackDeps): void {
       deps,
       "open lost-device form",
       async () => {
-        const [opened, view] = await Promise.all([
-          deps.client.views.open({ trigger_id: shortcut.trigger_id, view: loadingView(TITLE) as never }),
-          lostForm(deps, userId),
-        ]);
-        if (!opened.view?.id) throw new Error("Slack did not return the opened view");
-        await deps.client.views.update({ view_id: opened.view.id, view: view as never });
+        await openModal(deps.client, {
+          triggerId: shortcut.trigger_id,
+          title: TITLE,
+          content: lostForm(deps, userId),
+        });
       },
       dm(userId),
     );

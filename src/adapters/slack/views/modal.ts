@@ -30,12 +30,12 @@ export function modal(
   };
 }
 
-/** Opened at once with the trigger (valid 3 s); filled by views.update when the answer is ready. */
+/** Opened with the trigger (valid 3 s) when the content is slow; replaced by it (open-modal.ts). */
 export function loadingView(title: string): Modal {
   return modal(VIEWS.loading, title, [section(":hourglass_flowing_sand: Looking up devices…")]);
 }
 
 /** A modal that only tells something (unknown user, no device, not allowed). */
 export function messageView(title: string, text: string): Modal {
-  return modal(VIEWS.loading, title, [section(text)]);
+  return modal(VIEWS.message, title, [section(text)]);
 }
