@@ -5,6 +5,7 @@
 // workspace (Slack Connect) are not matched, whatever email their own workspace gives them.
 import type { webApi } from "@slack/bolt";
 import type { Engine } from "../../core/engine.ts";
+import { createIdentityCache } from "../identity-cache.ts";
 
 export type SlackWho = { ok: true; email: string; name: string } | { ok: false; message: string };
 
@@ -29,7 +30,7 @@ interface SlackUser {
 }
 
 export function createSlackIdentity(engine: Engine, client: webApi.WebClient): SlackIdentity {
-  const cache = new Map<string, { who: SlackWho; at: number }>();
+  const cache = createIdentityCache<SlackWho>(TTL_MS);
   const misses = new Map<string, number>();
   const { directory } = engine.stores;
   let ownTeam: Promise<string | null> | null = null;
@@ -97,13 +98,8 @@ export function createSlackIdentity(engine: Engine, client: webApi.WebClient): S
     return { ok: true, email: who.email, name: (await directory.person(who.email))?.name ?? who.name };
   }
 
-  async function resolve(slackUserId: string): Promise<SlackWho> {
-    const hit = cache.get(slackUserId);
-    if (hit && Date.now() - hit.at < TTL_MS) return hit.who;
-    const who = await lookup(slackUserId);
-    if (cache.size > 5000) cache.clear();
-    cache.set(slackUserId, { who, at: Date.now() });
-    return who;
+  function resolve(slackUserId: string): Promise<SlackWho> {
+    return cache.get(slackUserId, () => lookup(slackUserId));
   }
 
   return {
@@ -131,7 +127,7 @@ export function createSlackIdentity(engine: Engine, client: webApi.WebClient): S
         return null;
       }
       await remember(id, who);
-      cache.set(id, { who, at: Date.now() });
+      cache.set(id, who);
       return id;
     },
   };

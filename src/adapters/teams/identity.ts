@@ -10,6 +10,7 @@
 import { type TeamsChannelAccount, TeamsInfo, type TurnContext } from "botbuilder";
 import type { Engine } from "../../core/engine.ts";
 import type { ChatContact } from "../../core/ports.ts";
+import { createIdentityCache } from "../identity-cache.ts";
 import { ConnectorError } from "./connector-transport.ts";
 import { type PersonalRef, parseRef, personalRefOf, tenantOf } from "./conversation-ref.ts";
 
@@ -39,7 +40,7 @@ export interface TeamsIdentity {
 export function createTeamsIdentity(engine: Engine, opts: TeamsIdentityOptions): TeamsIdentity {
   const { directory, contacts, audit } = engine.stores;
   const ttl = opts.ttlMs ?? IDENTITY_TTL_MS;
-  const cache = new Map<string, { who: TeamsWho; at: number }>();
+  const cache = createIdentityCache<TeamsWho>(ttl);
   const saved = new Map<string, string>();
 
   function check(ctx: TurnContext, member: TeamsChannelAccount | null): TeamsWho {
@@ -99,14 +100,8 @@ export function createTeamsIdentity(engine: Engine, opts: TeamsIdentityOptions):
     return { ...who, name: (await directory.person(who.email))?.name ?? who.name };
   }
 
-  async function cached(ctx: TurnContext, id: string, aad: string | null): Promise<TeamsWho> {
-    const key = aad ?? id;
-    const hit = cache.get(key);
-    if (hit && Date.now() - hit.at < ttl) return hit.who;
-    const who = await lookup(ctx, id, aad);
-    if (cache.size > 5000) cache.clear();
-    cache.set(key, { who, at: Date.now() });
-    return who;
+  function cached(ctx: TurnContext, id: string, aad: string | null): Promise<TeamsWho> {
+    return cache.get(aad ?? id, () => lookup(ctx, id, aad));
   }
 
   return {
@@ -122,8 +117,7 @@ export function createTeamsIdentity(engine: Engine, opts: TeamsIdentityOptions):
       if (!aad || !ctx.activity.serviceUrl) return;
       const fresh = personalRefOf(ctx.activity, opts.local);
       const memo = `${fresh.serviceUrl}|${fresh.conversationId ?? ""}`;
-      const hit = cache.get(aad);
-      if (saved.get(aad) === memo && hit && Date.now() - hit.at < ttl) return;
+      if (saved.get(aad) === memo && cache.fresh(aad)) return;
       const who = await cached(ctx, ctx.activity.from.id, aad);
       const existing = await contacts.get("teams", aad);
       const old = existing ? safeParse(existing.reference) : null;
