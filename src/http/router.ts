@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { httpRequestId, withLogFields } from "../adapters/log/log-context.ts";
 import type { Logger } from "../core/ports.ts";
+import { readBody } from "./body.ts";
 
 export interface HttpRequest {
   method: string;
@@ -181,20 +182,11 @@ async function handle(
 }
 
 export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > MAX_BODY_BYTES)
-    throw new HttpError(413, `Request body too large (limit ${MAX_BODY_BYTES} bytes).`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES)
-      throw new HttpError(413, `Request body too large (limit ${MAX_BODY_BYTES} bytes).`);
-    chunks.push(chunk as Buffer);
-  }
-  if (size === 0) return undefined;
+  const body = await readBody(req, MAX_BODY_BYTES);
+  if (!body) throw new HttpError(413, `Request body too large (limit ${MAX_BODY_BYTES} bytes).`);
+  if (body.length === 0) return undefined;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    return JSON.parse(body.toString("utf8"));
   } catch {
     throw new HttpError(400, "The request body is not valid JSON.");
   }

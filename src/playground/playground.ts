@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import type { Config, SlackConfig } from "../config.ts";
 import { type Engine, errorText } from "../core/engine.ts";
 import type { Logger, TimelineObserver } from "../core/ports.ts";
+import { readBody } from "../http/body.ts";
 import type { RawListener, Route } from "../http/router.ts";
 import type { DeviceSimulator } from "../simulator/device-simulator.ts";
 import { createBotConnector, PLAYGROUND_TENANT, type TeamsUser } from "./bot-connector.ts";
@@ -160,7 +161,7 @@ export function createPlayground(opts: PlaygroundOptions): Playground {
     if (method === "GET" && path === "/api/state") return sendJson(res, 200, await state());
     if (method === "GET" && path === "/api/events") return openEvents(res);
     if (method === "POST" && parts[0] === "slack") {
-      const raw = await readBody(req);
+      const raw = await readText(req);
       if (parts[1] === "api" && parts[2]) {
         return sendJson(
           res,
@@ -182,7 +183,7 @@ export function createPlayground(opts: PlaygroundOptions): Playground {
       }
     }
     if (parts[0] === "teams") {
-      const raw = method === "GET" ? "" : await readBody(req);
+      const raw = method === "GET" ? "" : await readText(req);
       const [status, out] = await connector.handle(method, parts.slice(1), raw ? JSON.parse(raw) : {});
       return sendJson(res, status, out);
     }
@@ -240,15 +241,10 @@ export function createPlayground(opts: PlaygroundOptions): Playground {
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new Error("Playground request body too large");
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+async function readText(req: IncomingMessage): Promise<string> {
+  const body = await readBody(req, MAX_BODY);
+  if (!body) throw new Error("Playground request body too large");
+  return body.toString("utf8");
 }
 
 async function sendFile(res: ServerResponse, file: string, type: string): Promise<void> {

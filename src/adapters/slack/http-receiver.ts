@@ -17,6 +17,7 @@ import {
   type Receiver,
   type ReceiverEvent,
 } from "@slack/bolt";
+import { readBody } from "../../http/body.ts";
 import { MAX_RAW_BODY_BYTES, type RawListener } from "../../http/router.ts";
 import { answerProcessingError, guardBoltBodyParsing } from "./bolt-guards.ts";
 
@@ -75,7 +76,7 @@ export interface SlackHttpReceiverOptions {
 
 class Refused extends Error {
   constructor(
-    readonly status: 400 | 401 | 413,
+    readonly status: 400 | 401,
     message: string,
   ) {
     super(message);
@@ -106,13 +107,14 @@ export class SlackHttpReceiver implements Receiver {
       return void answer(res, 404);
     }
     readBody(req, this.o.bodyLimit).then(
-      (raw) => this.handle(req, res, raw),
-      (err: unknown) => {
-        if (err instanceof Refused) {
-          this.o.logger.warn(err.message);
-          answer(res, err.status);
-        } else res.destroy();
+      (raw) => {
+        if (raw) return this.handle(req, res, raw);
+        this.o.logger.warn(
+          `Request body exceeded the maximum allowed size (limit: ${this.o.bodyLimit} bytes)`,
+        );
+        answer(res, 413);
       },
+      () => res.destroy(),
     );
   };
 
@@ -226,32 +228,4 @@ function answer(res: ServerResponse, status: number, body?: string, contentType?
   if (contentType) res.writeHead(status, { "content-type": contentType });
   else res.writeHead(status);
   res.end(body);
-}
-
-/** The whole body, refused (413) past `limit` bytes; rejects with another error if the client goes. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const tooLarge = () =>
-      new Refused(413, `Request body exceeded the maximum allowed size (limit: ${limit} bytes)`);
-    if (Number(req.headers["content-length"] ?? 0) > limit) {
-      req.resume();
-      return reject(tooLarge());
-    }
-    let refused = false;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (refused) return;
-      if (size <= limit) return void chunks.push(chunk);
-      refused = true;
-      chunks.length = 0;
-      reject(tooLarge());
-    });
-    req.on("end", () => {
-      if (!refused) resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-    });
-    req.on("error", reject);
-    req.on("aborted", () => reject(new Error("the client went away")));
-  });
 }

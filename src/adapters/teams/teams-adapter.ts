@@ -14,6 +14,7 @@ import {
 import type { TeamsConfig } from "../../config.ts";
 import { type Engine, errorText } from "../../core/engine.ts";
 import type { ChatTimeline, Logger, PasscodeSender } from "../../core/ports.ts";
+import { readBody } from "../../http/body.ts";
 import type { RawListener } from "../../http/router.ts";
 import type { ChatApiObserver } from "../metrics/metrics.ts";
 import { activityRefusal, auditRefusal } from "./activity-gate.ts";
@@ -208,8 +209,8 @@ function answer(res: ServerResponse, status: number, body: unknown): void {
 
 /** The request body as an activity (its timestamps as dates, as botbuilder expects), or why not. */
 async function readActivity(req: IncomingMessage): Promise<Activity | "too_large" | null> {
-  const body = await readBody(req);
-  if (body === "too_large") return body;
+  const body = await readBody(req, MAX_BODY_BYTES);
+  if (!body) return "too_large";
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString("utf8"));
@@ -227,25 +228,4 @@ async function readActivity(req: IncomingMessage): Promise<Activity | "too_large
     }
   }
   return activity as unknown as Activity;
-}
-
-/** The body, or "too_large" past MAX_BODY_BYTES (events, not `for await`: a third of the cost). */
-function readBody(req: IncomingMessage): Promise<Buffer | "too_large"> {
-  if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) return Promise.resolve("too_large");
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
-      req.off("data", onData);
-      req.resume();
-      resolve("too_large");
-    };
-    req.on("data", onData);
-    req.on("end", () => {
-      if (size <= MAX_BODY_BYTES) resolve(Buffer.concat(chunks, size));
-    });
-    req.on("error", reject);
-  });
 }
