@@ -27,6 +27,11 @@ export interface AckResult {
   saturation: SaturateResult[];
   /** Latchkey commands: ms after a saturation run until the modal work behind its acks was done. */
   drainMs: number[];
+  /**
+   * Latchkey commands, per run: acks answered and reset forms opened (`views.open`); the rest
+   * were told in their ack that Latchkey is busy (the form queue is bounded), fixed rate first.
+   */
+  forms: { phase: "fixed" | "saturation"; acked: number; opened: number }[];
 }
 
 export interface AckBenchmark {
@@ -93,7 +98,7 @@ async function measurePayload(
   const rows = new Map(
     TARGETS.map((target): [TargetName, AckResult] => [
       target,
-      { target, kind, fixed: [], saturation: [], drainMs: [] },
+      { target, kind, fixed: [], saturation: [], drainMs: [], forms: [] },
     ]),
   );
   const row = (name: TargetName) => rows.get(name) as AckResult;
@@ -115,23 +120,32 @@ async function measurePayload(
     for (const name of TARGETS) {
       log(`ack ${kind} ${name}: ${s.rate}/s for ${s.fixedSec}s (run ${run}/${s.runs})`);
       const next = pool(s.rate * s.fixedSec + 10).next;
-      row(name).fixed.push(
-        await fixedRate({ url: url(name), rate: s.rate, durationMs: s.fixedSec * 1000, next }),
-      );
-      await settle(fake);
+      const fixed = await fixedRate({ url: url(name), rate: s.rate, durationMs: s.fixedSec * 1000, next });
+      row(name).fixed.push(fixed);
+      const { opened } = await settle(fake);
+      if (name === "Latchkey" && kind === "command") {
+        row(name).forms.push({ phase: "fixed", acked: fixed.latenciesMs.length, opened });
+      }
     }
   }
   for (let run = 1; run <= s.runs; run++) {
     for (const name of TARGETS) {
       log(`ack ${kind} ${name}: saturation for ${s.saturateSec}s (run ${run}/${s.runs})`);
       const next = pool(Math.min(40_000, Math.ceil((estimate.get(name) ?? 3000) * s.saturateSec * 1.3))).next;
-      row(name).saturation.push(
-        await saturate({ url: url(name), durationSec: s.saturateSec, connections: s.connections, next }),
-      );
+      const saturated = await saturate({
+        url: url(name),
+        durationSec: s.saturateSec,
+        connections: s.connections,
+        next,
+      });
+      row(name).saturation.push(saturated);
       afterLoad.set(name, memoryOf(get(name).child.pid));
       const ended = Date.now();
-      const lastCall = await settle(fake);
-      if (name === "Latchkey" && kind === "command") row(name).drainMs.push(Math.max(0, lastCall - ended));
+      const { lastCall, opened } = await settle(fake);
+      if (name === "Latchkey" && kind === "command") {
+        row(name).drainMs.push(Math.max(0, lastCall - ended));
+        row(name).forms.push({ phase: "saturation", acked: saturated.answered, opened });
+      }
     }
   }
   return [...rows.values()];
@@ -139,10 +153,11 @@ async function measurePayload(
 
 /**
  * Waits for the work behind the acks (modals via the fake API) to finish, then empties the fake;
- * returns when the last Web API call came.
+ * returns when the last Web API call came, and how many modals were opened.
  */
-async function settle(fake: FakeSlackProcess): Promise<number> {
+async function settle(fake: FakeSlackProcess): Promise<{ lastCall: number; opened: number }> {
   const lastCall = await fake.settle();
+  const { counts } = await fake.counts();
   await fake.reset();
-  return lastCall;
+  return { lastCall, opened: counts["views.open"] ?? 0 };
 }

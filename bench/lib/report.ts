@@ -91,6 +91,20 @@ export function ackTables(bench: AckBenchmark, s: Settings): string {
         `(target < 100 ms: ${p99 < 100 ? "met" : "missed"}).`,
       `The same bare app on Latchkey's receiver / on Bolt's HTTPReceiver: throughput **${(tput(lean) / tput(bolt)).toFixed(2)}×**.`,
     );
+    const forms = (phase: "fixed" | "saturation") => latchkey.forms.filter((f) => f.phase === phase);
+    if (latchkey.forms.length > 0) {
+      const share = (phase: "fixed" | "saturation") => {
+        const runs = forms(phase);
+        const acked = runs.reduce((n, f) => n + f.acked, 0);
+        const opened = runs.reduce((n, f) => n + f.opened, 0);
+        return `${opened} of ${acked} (${acked > 0 ? ((100 * opened) / acked).toFixed(0) : "–"}%)`;
+      };
+      const openedPerSec = median(forms("saturation").map((f) => f.opened / s.saturateSec));
+      out.push(
+        `Reset forms opened: at ${s.rate}/s ${share("fixed")} commands; at saturation ${share("saturation")}, ` +
+          `about ${int(openedPerSec)} forms/s; the other commands' acks said Latchkey is busy (the form queue is bounded so the acks stay fast; Slack's own limit for \`views.open\` is Tier 4, 100+ a minute per workspace).`,
+      );
+    }
     if (latchkey.drainMs.length > 0) {
       out.push(
         `After a saturation run Latchkey still had modals to open for ${ms(median(latchkey.drainMs))} (median; Slack's trigger ids last 3 s).`,

@@ -14,6 +14,8 @@ export interface SaturateOptions {
 export interface SaturateResult {
   /** 2xx answers per second over the run. */
   throughput: number;
+  /** 2xx answers in all. */
+  answered: number;
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
@@ -44,6 +46,7 @@ export async function saturate(o: SaturateOptions): Promise<SaturateResult> {
   });
   return {
     throughput: result["2xx"] / (result.duration || o.durationSec),
+    answered: result["2xx"],
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,

@@ -29,6 +29,11 @@ process.on("message", (msg: FakeRequest) => {
       counts[call.method] = (counts[call.method] ?? 0) + 1;
       if (call.error) errors++;
     }
+    for (const response of fake.responses) {
+      const text = (response.body as { text?: string } | undefined)?.text ?? "";
+      const key = text.includes("busy") ? "response_url: busy" : "response_url";
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
     send({ type: "counts", counts, errors, lastCallAt: fake.calls.at(-1)?.at.getTime() ?? 0 });
   } else if (msg.type === "reset") {
     fake.reset();

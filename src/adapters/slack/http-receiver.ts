@@ -224,8 +224,10 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function answer(res: ServerResponse, status: number, body?: string, contentType?: string): void {
-  if (contentType) res.writeHead(status, { "content-type": contentType });
-  else res.writeHead(status);
+/** With its length, so the answer goes out in one write rather than as chunks. */
+function answer(res: ServerResponse, status: number, body = "", contentType?: string): void {
+  const length = Buffer.byteLength(body);
+  if (contentType) res.writeHead(status, { "content-type": contentType, "content-length": length });
+  else res.writeHead(status, { "content-length": length });
   res.end(body);
 }

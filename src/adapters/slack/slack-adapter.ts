@@ -20,6 +20,7 @@ import { registerStatusActions } from "./handlers/status-actions.ts";
 import { createHttpReceiver } from "./http-receiver.ts";
 import { createSlackIdentity } from "./identity.ts";
 import { createRateGate } from "./rate-gate.ts";
+import { createSlackRouter } from "./routes.ts";
 import { plainSlackError } from "./slack-errors.ts";
 import { createSlackPoster, slackFailureCode } from "./slack-poster.ts";
 import { createSlackTimeline } from "./slack-timeline.ts";
@@ -107,11 +108,14 @@ export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): S
     forms: createWorkLimiter(opts.formLimits ?? FORM_LIMITS),
   };
 
-  registerCommand(app, deps);
-  registerResetModal(app, deps);
-  registerLostDevice(app, deps);
-  registerStatusActions(app, deps);
-  registerHome(app, deps);
+  // One entry in Bolt's middleware for every handler (routes.ts says why).
+  const router = createSlackRouter();
+  registerCommand(router.routes, deps);
+  registerResetModal(router.routes, deps);
+  registerLostDevice(router.routes, deps);
+  registerStatusActions(router.routes, deps);
+  registerHome(router.routes, deps);
+  app.use(router.middleware);
   app.error(async (err) => {
     log.error(
       { component: "slack", err: err.message, code: (err as { code?: string }).code },

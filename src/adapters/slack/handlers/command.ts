@@ -1,7 +1,7 @@
 // `/reset-passcode`: acknowledged at once. A person opens the reset modal (open-modal.ts: a loading
 // view first when the form is slow, because the trigger is only valid for 3 s); status, cancel and
 // help answer privately.
-import type { App } from "@slack/bolt";
+
 import { authorize, resolveActor } from "../../../core/authorization.ts";
 import { STATE_LABELS } from "../../../core/lifecycle.ts";
 import { cancelReset } from "../../../core/reset/cancel-reset.ts";
@@ -9,6 +9,7 @@ import { deviceChoices } from "../../../core/reset/device-choices.ts";
 import { recentRequests, requestDetails } from "../../../core/reset/request-status.ts";
 import { SLACK_COMMAND } from "../ids.ts";
 import { type ParsedCommand, parseCommand, USAGE } from "../parse-command.ts";
+import type { SlackRoutes } from "../routes.ts";
 import { esc, STATE_EMOJI, slackDate } from "../text.ts";
 import { type Modal, messageView } from "../views/modal.ts";
 import { resetFormView } from "../views/reset-views.ts";
@@ -31,7 +32,7 @@ const HELP = [
   "• Lost your own device? Use the *Report a lost device* shortcut or the *Report lost* button in Latchkey's Home tab.",
 ].join("\n");
 
-export function registerCommand(app: App, deps: SlackDeps): void {
+export function registerCommand(app: SlackRoutes, deps: SlackDeps): void {
   app.command(SLACK_COMMAND, async ({ command, ack, respond }) => {
     const parsed = parseCommand(command.text ?? "");
     if (parsed.kind === "help") return void (await ack({ response_type: "ephemeral", text: HELP }));

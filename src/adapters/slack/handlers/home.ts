@@ -1,12 +1,13 @@
 // The App Home tab: published when the user opens it, and again after they report a device.
-import type { App } from "@slack/bolt";
+
 import { resolveActor } from "../../../core/authorization.ts";
 import { ownDevices } from "../../../core/reset/device-choices.ts";
 import { recentRequests } from "../../../core/reset/request-status.ts";
+import type { SlackRoutes } from "../routes.ts";
 import { homeView } from "../views/home-view.ts";
 import { guarded, type SlackDeps } from "./deps.ts";
 
-export function registerHome(app: App, deps: SlackDeps): void {
+export function registerHome(app: SlackRoutes, deps: SlackDeps): void {
   app.event("app_home_opened", async ({ event }) => {
     if (event.tab !== "home") return;
     // Republishing is idempotent, so Slack's redeliveries (X-Slack-Retry-Num) are harmless.

@@ -1,12 +1,13 @@
 // An employee reports one of their own devices lost: from the global shortcut (pick a device,
 // then confirm) or from the Home tab's "Report lost" button (straight to the confirmation). The
 // device is locked at once; the security channel gets a threaded alert that follows it live.
-import type { App } from "@slack/bolt";
+
 import { authorize } from "../../../core/authorization.ts";
 import { choiceFor, deviceChoices } from "../../../core/reset/device-choices.ts";
 import { reportLostDevice } from "../../../core/reset/start-reset.ts";
 import type { ThreadTarget } from "../../../core/types.ts";
 import { ACTIONS, BLOCKS, REPORT_LOST_SHORTCUT, VIEWS } from "../ids.ts";
+import type { SlackRoutes } from "../routes.ts";
 import { cut, esc } from "../text.ts";
 import { type LostConfirmMeta, lostConfirmView, lostFormView } from "../views/lost-views.ts";
 import { type Modal, messageView } from "../views/modal.ts";
@@ -17,7 +18,7 @@ import { readMeta, selectedDevice } from "./view-values.ts";
 
 const TITLE = "Report a lost device";
 
-export function registerLostDevice(app: App, deps: SlackDeps): void {
+export function registerLostDevice(app: SlackRoutes, deps: SlackDeps): void {
   const { engine } = deps;
   const dm = (userId: string) => (text: string) => tell(deps, { userId }, text);
 

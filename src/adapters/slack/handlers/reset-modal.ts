@@ -1,16 +1,17 @@
 // The reset wizard's two submissions. "Next" re-checks the chosen device and pushes the
 // confirmation naming device and owner; "Reset and lock" closes the modal and starts the reset,
 // keyed by the confirmation view's id, so a double click or a redelivery never starts a second one.
-import type { App } from "@slack/bolt";
+
 import { choiceFor } from "../../../core/reset/device-choices.ts";
 import { startReset } from "../../../core/reset/start-reset.ts";
 import { BLOCKS, VIEWS } from "../ids.ts";
+import type { SlackRoutes } from "../routes.ts";
 import { cut } from "../text.ts";
 import { type ResetConfirmMeta, type ResetFormMeta, resetConfirmView } from "../views/reset-views.ts";
 import { channelLabel, guarded, type SlackDeps, tell } from "./deps.ts";
 import { notifyTicked, readMeta, selectedDevice } from "./view-values.ts";
 
-export function registerResetModal(app: App, deps: SlackDeps): void {
+export function registerResetModal(app: SlackRoutes, deps: SlackDeps): void {
   const { engine } = deps;
 
   app.view(VIEWS.resetForm, async ({ ack, view }) => {

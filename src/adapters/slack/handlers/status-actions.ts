@@ -1,11 +1,12 @@
 // The buttons on a status message: Cancel (authorized and audited by the core; the thread shows
 // the outcome), Approve / Reject while a request waits for a second admin (two-person rule), and
 // Details (the whole timeline in a modal for whoever clicked).
-import type { App } from "@slack/bolt";
+
 import { approveReset, rejectReset } from "../../../core/reset/approve-reset.ts";
 import { cancelReset } from "../../../core/reset/cancel-reset.ts";
 import { requestDetails } from "../../../core/reset/request-status.ts";
 import { ACTIONS } from "../ids.ts";
+import type { SlackRoutes } from "../routes.ts";
 import { esc } from "../text.ts";
 import { detailsView } from "../views/details-view.ts";
 import { messageView } from "../views/modal.ts";
@@ -23,7 +24,7 @@ function clicked(body: unknown, action: unknown) {
   };
 }
 
-export function registerStatusActions(app: App, deps: SlackDeps): void {
+export function registerStatusActions(app: SlackRoutes, deps: SlackDeps): void {
   app.action(ACTIONS.cancelRequest, async ({ ack, body, action }) => {
     await ack();
     const c = clicked(body, action);
