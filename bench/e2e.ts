@@ -5,8 +5,8 @@
 // through the fake Web API, "Next", the confirmation Latchkey pushes); that confirmation is the
 // template of the others (same view, each with its own view id, channel, owner and device in its
 // private_metadata, as Slack would hand them back). Latchkey runs as `npm start` does (embedded
-// database or PostgreSQL, local push, simulated phones), Slack at the fake Web API in another
-// process. Measured: resets accepted, locked and completed per second; time from the confirmation
+// database or PostgreSQL, local push, simulated phones, enrolled before the run as a real fleet's
+// agents are), Slack at the fake Web API in another process. Measured: resets accepted, locked and completed per second; time from the confirmation
 // to "locked" on the timeline (the simulated phone's own pauses subtracted) and to Slack showing
 // it; Web API calls per reset; the busiest channel's message rate (Slack: about 1 a second).
 // Run alone: `node --import tsx bench/e2e.ts [--ci]` prints the tables.
@@ -201,6 +201,8 @@ async function runOnce(
         BENCH_INVENTORY: inventoryFile,
         BENCH_CONTROL_PORT: String(controlPort),
         BENCH_SLACK_PACING: pacing,
+        // The phones are enrolled agents before the run, as a real fleet's are.
+        BENCH_PREENROLL: "true",
         ...(database === "PostgreSQL"
           ? {
               DATABASE_URL: `${postgresUrl()}${postgresUrl().includes("?") ? "&" : "?"}schema=${schema}`,
@@ -217,7 +219,7 @@ async function runOnce(
           () => true,
           () => false,
         ),
-      60_000,
+      300_000,
       "the control port",
     );
     const url = `${target.url}/slack/events`;

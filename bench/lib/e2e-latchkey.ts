@@ -3,6 +3,8 @@
 // phones with SIMULATOR_DELAY, Slack pointed at the fake Web API, Slack's production pacing unless
 // BENCH_SLACK_PACING=off), plus, for the benchmark only:
 // - BENCH_INVENTORY: an inventory file imported at start (instead of the demo one);
+// - BENCH_PREENROLL=true: every simulated phone enrolls before the benchmark starts, as a real
+//   fleet's agents are enrolled when they are set up (not at their first reset);
 // - BENCH_CONTROL_PORT: a second listener the benchmark reads progress and results from, so that
 //   nothing of it runs on Latchkey's own port: GET /progress (requests per state, from a timeline
 //   observer: no database query), GET /requests (every request with its timeline, after the run),
@@ -29,6 +31,21 @@ if (process.env.BENCH_INVENTORY) {
   const parsed = parseInventory(readFileSync(process.env.BENCH_INVENTORY, "utf8"), "json");
   if (!parsed.ok) throw new Error(`bench inventory: ${parsed.errors[0]?.message}`);
   await engine.stores.directory.upsertInventory(parsed.people, parsed.devices);
+  const { simulator } = running;
+  if (process.env.BENCH_PREENROLL === "true" && simulator) {
+    // Woken with no command waiting, a phone enrolls, asks for its next command, and is done. A
+    // phone told to come back later (429: enrollments from one address queue) is woken again, as
+    // a real agent retries after Retry-After.
+    let waiting = parsed.devices.map((d) => d.id);
+    const deadline = Date.now() + 300_000;
+    while (waiting.length > 0) {
+      if (Date.now() > deadline) throw new Error(`bench: ${waiting.length} simulated phones did not enroll`);
+      for (const id of waiting) simulator.wake(id);
+      await new Promise((ok) => setTimeout(ok, 2_000));
+      const devices = await Promise.all(waiting.map((id) => engine.stores.directory.device(id)));
+      waiting = waiting.filter((_, i) => !devices[i]?.enrolled);
+    }
+  }
 }
 
 const states = new Map<string, string>();

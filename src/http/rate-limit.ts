@@ -39,6 +39,8 @@ export interface RateLimiter {
   refund(key: string): void;
   /** Whether the key has a live bucket (it took a token within the idle horizon). */
   has(key: string): boolean;
+  /** Whether a `take` would pass now (spends nothing, creates no bucket). */
+  peek(key: string): boolean;
   forget(key: string): void;
   readonly size: number;
 }
@@ -125,6 +127,10 @@ export function createRateLimiter(rate: RateLimit, opts: RateLimiterOptions = {}
     },
     has(key) {
       return live(key, now()) !== undefined;
+    },
+    peek(key) {
+      const b = live(key, now());
+      return b === undefined || b.tokens >= 1;
     },
     forget(key) {
       buckets.delete(key);

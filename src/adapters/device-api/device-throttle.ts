@@ -1,13 +1,15 @@
 // Rate limits of the device API. A device seen before spends its own bucket, keyed by the digest
-// of its secret, so a device over its limit is refused before any database work. Every other
-// call (enrollment, a first call, a missing or wrong secret) spends one failure from its client
-// address's bucket and gets it back if it succeeds; past the limit, failures are answered 429.
-// A valid secret is always accepted, so a device behind the same address as a noisy neighbour
-// (a proxy, a NAT) is never locked out.
+// of its secret, so a device over its limit is refused before any database work. A missing or
+// wrong secret spends one failure of its client address's allowance; past it, failures are
+// answered 429. An enrollment holds one while it runs and gives it back if it succeeds
+// (failure-allowance.ts: enrollments that succeed never spend it, however many run at once). A
+// valid secret is always accepted at once, so a device behind the same address as a noisy
+// neighbour (a proxy, a NAT) is never locked out.
 import type { DeviceApiRate } from "../../config.ts";
 import { type Engine, errorText } from "../../core/engine.ts";
 import { sha256 } from "../../core/secrets.ts";
 import type { Device } from "../../core/types.ts";
+import { createFailureAllowance } from "../../http/failure-allowance.ts";
 import { clientKey, createRateLimiter, type RateDecision, type RateLimit } from "../../http/rate-limit.ts";
 import { HttpError, type HttpRequest, type HttpResponse } from "../../http/router.ts";
 
@@ -33,7 +35,7 @@ export function createDeviceGate(engine: Engine, rate: DeviceApiRate): DeviceGat
   // in the last day still goes straight to its own bucket. Only a valid secret creates one, so
   // their number is bounded by the fleet, not by what callers send.
   const devices = createRateLimiter(rate.device, { idleMs: 86_400_000, maxKeys: 50_000 });
-  const clients = createRateLimiter(rate.unauthenticated);
+  const clients = createFailureAllowance(rate.unauthenticated);
 
   async function refuse(req: HttpRequest, scope: "device" | "client", who: string, d: Refused) {
     const limit = scope === "device" ? rate.device : rate.unauthenticated;
@@ -65,29 +67,25 @@ export function createDeviceGate(engine: Engine, rate: DeviceApiRate): DeviceGat
         const device = await authenticate(secret);
         if (device) return handler(device);
         devices.forget(key); // re-enrolled or removed since: from now on a stranger
-        clients.take(client);
+        clients.fail(client);
         return UNAUTHORIZED;
       }
-      // The secret is always checked, even for an address over its failure limit: behind a proxy
+      // The secret is checked first, even for an address over its failure limit: behind a proxy
       // or NAT one noisy neighbour must never lock out a real device (a 256-bit secret is not
-      // guessable anyway). Only failures spend the address's allowance, and past it they get a 429.
-      const d = clients.take(client);
-      let device: Device | null;
-      try {
-        device = secret ? await authenticate(secret) : null;
-      } catch (err) {
-        if (d.ok) clients.refund(client); // an outage is not the caller's failure
-        throw err;
+      // guessable anyway), nor make it wait. Only failures spend the address's allowance, and
+      // past it they get a 429 (an outage is not the caller's failure: it spends nothing).
+      const device = secret ? await authenticate(secret) : null;
+      if (!device) {
+        const d = clients.fail(client);
+        return d.ok ? UNAUTHORIZED : refuse(req, "client", client, d);
       }
-      if (!device) return d.ok ? UNAUTHORIZED : refuse(req, "client", client, d);
-      if (d.ok) clients.refund(client);
       if (key) devices.take(key, device.id);
       return handler(device);
     },
 
     async unauthenticated(req, handler) {
       const client = clientKey(req.clientAddress);
-      const d = clients.take(client);
+      const d = await clients.hold(client);
       if (!d.ok) return refuse(req, "client", client, d);
       let failed = true;
       try {
@@ -99,7 +97,7 @@ export function createDeviceGate(engine: Engine, rate: DeviceApiRate): DeviceGat
         failed = err instanceof HttpError && err.status < 500;
         throw err;
       } finally {
-        if (!failed) clients.refund(client);
+        d.settle(failed);
       }
     },
 

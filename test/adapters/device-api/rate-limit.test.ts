@@ -244,6 +244,48 @@ describe.each(targets)("device API rate limits on $name", (target) => {
     expect(refusals.map((a) => a.deviceId)).toEqual(["dev-001", "dev-002"]);
     expect(await throttleAudits()).toHaveLength(1);
   });
+  it("lets any number of enrollments and first calls from one address run at once: only failures spend its allowance", async () => {
+    await serve("120/m,2/m");
+    // A fleet behind one NAT after a restart: twenty agents enroll at once, twenty more (enrolled
+    // before, unknown to this process) make their first call at once.
+    const fleet = Array.from({ length: 40 }, (_, i) =>
+      deviceInput({
+        id: `nat-${String(i).padStart(2, "0")}`,
+        ownerEmail: "bob@example.com",
+        name: `Phone ${i}`,
+      }),
+    );
+    await t().engine.stores.directory.upsertInventory(people, fleet);
+    const codes = await Promise.all(
+      fleet.slice(0, 20).map(async (d) => {
+        const issued = await issueEnrollmentCode(t().engine, d.id);
+        if (!issued.ok) throw new Error(issued.message);
+        return { deviceId: d.id, enrollmentCode: issued.code };
+      }),
+    );
+    const known = await Promise.all(
+      fleet.slice(20).map(async (d) => {
+        const issued = await issueEnrollmentCode(t().engine, d.id);
+        if (!issued.ok) throw new Error(issued.message);
+        const done = await enrollDevice(t().engine, { deviceId: d.id, code: issued.code });
+        if (!done.ok) throw new Error(done.message);
+        return done.deviceSecret;
+      }),
+    );
+    const [enrolled, first] = await Promise.all([
+      Promise.all(codes.map((body) => call("POST", "/device/v1/enroll", { body }))),
+      Promise.all(known.map((secret) => next(secret))),
+    ]);
+    expect(enrolled.map((r) => r.status)).toEqual(Array(20).fill(201));
+    expect(first.map((r) => r.status)).toEqual(Array(20).fill(204));
+    expect(await throttleAudits()).toEqual([]);
+    // The allowance is whole: two failures pass as such, the third is refused.
+    const bad = () =>
+      call("POST", "/device/v1/enroll", {
+        body: { deviceId: "dev-001", enrollmentCode: "not-the-code-at-all" },
+      });
+    expect((await Promise.all([bad(), bad(), bad()])).map((r) => r.status).sort()).toEqual([403, 403, 429]);
+  });
 });
 
 describe("token bucket", () => {
@@ -256,7 +298,12 @@ describe("token bucket", () => {
     now = 4_000;
     expect(limiter.take("a")).toMatchObject({ ok: false, retryAfterSeconds: 1, firstInWindow: false });
     now = 5_000;
+    expect(limiter.peek("a")).toBe(true);
     expect(limiter.take("a")).toEqual({ ok: true });
+    expect(limiter.peek("a")).toBe(false); // peeking spends nothing
+    expect(limiter.take("a")).toMatchObject({ ok: false });
+    expect(limiter.peek("b")).toBe(true);
+    expect(limiter.size).toBe(1); // nor does it make a bucket
     expect(limiter.take("b")).toEqual({ ok: true });
   });
 
