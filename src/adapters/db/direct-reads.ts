@@ -16,6 +16,7 @@ import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import type Sqlite from "better-sqlite3";
 import pg from "pg";
 import type { Prisma } from "../../generated/postgresql/client.ts";
+import { createGroupCommit } from "./group-commit.ts";
 import { type GuardedWrite, insertFor, returning, singleStatement } from "./guarded-write.ts";
 import type { Db } from "./open-database.ts";
 
@@ -116,14 +117,12 @@ export function sqliteReads(connection: () => Sqlite.Database): Reads {
   async function outsidePrismaTransaction(): Promise<void> {
     while (connection().inTransaction) await new Promise((r) => setImmediate(r));
   }
+  const commits = createGroupCommit(connection, exec);
   return {
     async rows<T>(query: Prisma.Sql): Promise<T[]> {
       return select<T>(query);
     },
-    async run(query: Prisma.Sql): Promise<number> {
-      await outsidePrismaTransaction();
-      return exec(query);
-    },
+    run: commits.run,
     async atomic<T>(w: GuardedWrite): Promise<T | null> {
       await outsidePrismaTransaction();
       // Synchronous from BEGIN to COMMIT: nothing else runs on the connection in between.
