@@ -4,7 +4,19 @@
 // from it (so trigger reuse and expiry are enforced) and fills views and messages from what the fake
 // holds, so a test only names what it changes.
 import { createHmac } from "node:crypto";
+import { type Logger as BoltLogger, LogLevel } from "@slack/bolt";
 import type { FakeSlack, FakeSlackView } from "../fakes/fake-slack-api.ts";
+
+/** A Bolt logger that says nothing, for Apps a test builds by hand. */
+export const quietBoltLogger: BoltLogger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  setLevel() {},
+  getLevel: () => LogLevel.ERROR,
+  setName() {},
+};
 
 export interface SlackHttpResult {
   status: number;

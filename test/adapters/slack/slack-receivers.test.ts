@@ -5,13 +5,13 @@
 // is deliberate (a timestamp from the future) and has its own test.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { App, type Logger as BoltLogger, LogLevel } from "@slack/bolt";
+import { App } from "@slack/bolt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHttpReceiver, SLACK_EVENTS_PATH } from "../../../src/adapters/slack/http-receiver.ts";
 import { MAX_RAW_BODY_BYTES } from "../../../src/http/router.ts";
 import { type FakeSlack, startFakeSlack } from "../../fakes/fake-slack-api.ts";
 import { openResetForm, type SlackHarness, startSlackHarness } from "../../support/slack-harness.ts";
-import { signSlack } from "../../support/slack-requests.ts";
+import { quietBoltLogger, signSlack } from "../../support/slack-requests.ts";
 
 const SECRET = "receiver-parity-secret";
 const FORM = "application/x-www-form-urlencoded";
@@ -26,15 +26,7 @@ interface Target {
   seen: string[];
 }
 
-const quiet: BoltLogger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  setLevel() {},
-  getLevel: () => LogLevel.ERROR,
-  setName() {},
-};
+const quiet = quietBoltLogger;
 
 let fake: FakeSlack;
 const targets = new Map<Kind, Target>();

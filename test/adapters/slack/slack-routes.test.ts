@@ -2,22 +2,15 @@
 // each. Held to Bolt's own matching: the same handlers are registered both ways, on two real Bolt
 // Apps (Latchkey's receiver, the fake Slack Web API behind them), every kind of payload is
 // handed to both Apps' `processEvent`, and the handlers each one ran must be the same.
-import { App, type Logger as BoltLogger, LogLevel } from "@slack/bolt";
+import { App } from "@slack/bolt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHttpReceiver } from "../../../src/adapters/slack/http-receiver.ts";
 import { createSlackRouter, type SlackRoutes } from "../../../src/adapters/slack/routes.ts";
 import { type FakeSlack, startFakeSlack } from "../../fakes/fake-slack-api.ts";
+import { quietBoltLogger } from "../../support/slack-requests.ts";
 
 const TEAM = "T0ROUTES";
-const quiet: BoltLogger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  setLevel() {},
-  getLevel: () => LogLevel.ERROR,
-  setName() {},
-};
+const quiet = quietBoltLogger;
 
 /** The handler set, registered on either Bolt's App or Latchkey's routes; each says what it ran. */
 function register(on: SlackRoutes, seen: string[]): void {
