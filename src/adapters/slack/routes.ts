@@ -2,9 +2,9 @@
 // Bolt runs every listener's middleware chain for every request, each step with its own copy of
 // the arguments: with Latchkey's eleven listeners a command went through a dozen steps that
 // could only say "not mine" (a bare Bolt app with eleven listeners answers about 30% fewer
-// commands than with two; README, Performance). Here one table lookup finds the handler. The handlers
-// are written against Bolt's own listener API (`routes.command(name, fn)` as `app.command`), and
-// each kind matches by Bolt's rule for a string id:
+// commands than with two; README, Performance). Here one table lookup finds the handler. The
+// handlers are written against Bolt's own listener API (`routes.command(name, fn)` as
+// `app.command`), and each kind matches by Bolt's rule for a string id:
 //   command   the slash command's name
 //   view      a view_submission's callback_id (a view_closed is not a submission)
 //   action    a block action's action_id
@@ -22,8 +22,6 @@ type Handler = (args: any) => Promise<void>;
 
 export interface SlackRouter {
   routes: SlackRoutes;
-  /** The handler a request body goes to, or null (exported for the routing test). */
-  match(body: unknown): Handler | null;
   /** Bolt's global middleware: the matched handler, else the rest of Bolt's chain. */
   middleware: Middleware<AnyMiddlewareArgs>;
 }
@@ -76,7 +74,6 @@ export function createSlackRouter(): SlackRouter {
 
   return {
     routes,
-    match,
     middleware: async (args) => {
       const handler = match(args.body);
       if (handler) await handler(args);

@@ -1,7 +1,6 @@
 // `/reset-passcode`: acknowledged at once. A person opens the reset modal (open-modal.ts: a loading
 // view first when the form is slow, because the trigger is only valid for 3 s); status, cancel and
 // help answer privately.
-
 import { authorize, resolveActor } from "../../../core/authorization.ts";
 import { STATE_LABELS } from "../../../core/lifecycle.ts";
 import { cancelReset } from "../../../core/reset/cancel-reset.ts";

@@ -1,5 +1,4 @@
 // The App Home tab: published when the user opens it, and again after they report a device.
-
 import { resolveActor } from "../../../core/authorization.ts";
 import { ownDevices } from "../../../core/reset/device-choices.ts";
 import { recentRequests } from "../../../core/reset/request-status.ts";

@@ -1,7 +1,6 @@
 // An employee reports one of their own devices lost: from the global shortcut (pick a device,
 // then confirm) or from the Home tab's "Report lost" button (straight to the confirmation). The
 // device is locked at once; the security channel gets a threaded alert that follows it live.
-
 import { authorize } from "../../../core/authorization.ts";
 import { choiceFor, deviceChoices } from "../../../core/reset/device-choices.ts";
 import { reportLostDevice } from "../../../core/reset/start-reset.ts";

@@ -1,7 +1,6 @@
 // The reset wizard's two submissions. "Next" re-checks the chosen device and pushes the
 // confirmation naming device and owner; "Reset and lock" closes the modal and starts the reset,
 // keyed by the confirmation view's id, so a double click or a redelivery never starts a second one.
-
 import { choiceFor } from "../../../core/reset/device-choices.ts";
 import { startReset } from "../../../core/reset/start-reset.ts";
 import { BLOCKS, VIEWS } from "../ids.ts";

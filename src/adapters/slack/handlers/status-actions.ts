@@ -1,7 +1,6 @@
 // The buttons on a status message: Cancel (authorized and audited by the core; the thread shows
 // the outcome), Approve / Reject while a request waits for a second admin (two-person rule), and
 // Details (the whole timeline in a modal for whoever clicked).
-
 import { approveReset, rejectReset } from "../../../core/reset/approve-reset.ts";
 import { cancelReset } from "../../../core/reset/cancel-reset.ts";
 import { requestDetails } from "../../../core/reset/request-status.ts";
