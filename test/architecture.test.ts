@@ -166,6 +166,18 @@ describe("architecture", () => {
     expect(long).toEqual([]);
   });
 
+  it("never uses async_hooks or AsyncLocalStorage (on Node 20 they put a hook on every promise)", () => {
+    const offenders = srcFiles
+      .filter((f) => {
+        const text = readFileSync(f, "utf8");
+        return (
+          importsOf(text).some((s) => /^(node:)?async_hooks$/.test(s)) || /\bAsyncLocalStorage\b/.test(text)
+        );
+      })
+      .map(rel);
+    expect(offenders).toEqual([]);
+  });
+
   it("never uses Math.random (secrets and ids come from node:crypto)", () => {
     const offenders = srcFiles.filter((f) => /\bMath\s*\.\s*random\b/.test(readFileSync(f, "utf8"))).map(rel);
     expect(offenders).toEqual([]);

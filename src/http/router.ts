@@ -1,9 +1,9 @@
 // A small router over node:http: JSON in, JSON out, bounded bodies, one place that turns an
 // unexpected error into a 500 without leaking its message.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { httpRequestId, withLogFields } from "../adapters/log/log-context.ts";
 import type { Logger } from "../core/ports.ts";
 import { readBody } from "./body.ts";
+import { httpRequestId } from "./request-id.ts";
 
 export interface HttpRequest {
   method: string;
@@ -85,7 +85,7 @@ export function createRouter(
     const id = httpRequestId(req.headers["x-request-id"]);
     res.setHeader("x-request-id", id);
     const mount = raw.find((r) => url.pathname.startsWith(r.prefix));
-    const matched = { route: mount?.prefix ?? "unmatched" };
+    const matched: Matched = { route: mount?.prefix ?? "unmatched", log: { httpRequestId: id } };
     if (onResponse) {
       res.once("finish", () =>
         onResponse({
@@ -96,8 +96,14 @@ export function createRouter(
         }),
       );
     }
-    withLogFields({ httpRequestId: id }, () => dispatch(compiled, req, res, url, log, id, matched, mount));
+    dispatch(compiled, req, res, url, log, id, matched, mount);
   };
+}
+
+/** What the call turned out to be: its route (metrics) and the fields of its log lines. */
+interface Matched {
+  route: string;
+  log: { httpRequestId: string; requestId?: string };
 }
 
 function dispatch(
@@ -107,7 +113,7 @@ function dispatch(
   url: URL,
   log: Logger,
   id: string,
-  matched: { route: string },
+  matched: Matched,
   mount: { prefix: string; listener: RawListener } | undefined,
 ): void {
   if (mount) {
@@ -132,7 +138,7 @@ function dispatch(
         return;
       }
       log.error(
-        { path: url.pathname, err: err instanceof Error ? err.message : String(err) },
+        { ...matched.log, path: url.pathname, err: err instanceof Error ? err.message : String(err) },
         "request failed",
       );
       send(res, { status: 500, body: { error: "Internal error; it has been logged." } });
@@ -146,7 +152,7 @@ async function handle(
   url: URL,
   log: Logger,
   requestId: string,
-  matched: { route: string },
+  matched: Matched,
 ): Promise<HttpResponse> {
   const matches = routes.filter((r) => r.pattern.test(url.pathname));
   if (matches.length === 0) return { status: 404, body: { error: `No such endpoint: ${url.pathname}` } };
@@ -162,23 +168,20 @@ async function handle(
       throw new HttpError(400, `Malformed path parameter "${name}".`);
     }
   });
+  // A path naming a reset request (a device's report) names it on the call's lines.
+  if (params.requestId?.startsWith("rq_")) matched.log.requestId = params.requestId;
   const body = req.method === "GET" ? undefined : await readJson(req);
-  // A path naming a reset request (a device's report) puts its id on every log line of the call.
-  const rq = params.requestId?.startsWith("rq_") ? { requestId: params.requestId } : null;
-  const call = () => {
-    log.debug({ method: req.method, path: url.pathname }, "http request");
-    return route.handler({
-      method: req.method ?? "GET",
-      path: url.pathname,
-      params,
-      query: url.searchParams,
-      headers: req.headers,
-      body,
-      clientAddress: req.socket.remoteAddress ?? "",
-      requestId,
-    });
-  };
-  return rq ? withLogFields(rq, call) : call();
+  log.debug({ ...matched.log, method: req.method, path: url.pathname }, "http request");
+  return route.handler({
+    method: req.method ?? "GET",
+    path: url.pathname,
+    params,
+    query: url.searchParams,
+    headers: req.headers,
+    body,
+    clientAddress: req.socket.remoteAddress ?? "",
+    requestId,
+  });
 }
 
 export async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -1,7 +1,6 @@
 // Runs the jobs on node-cron. node-cron's own run coordinator asks us whether this process may
 // run a given fire; the answer is a unique-key insert in the database (see job-claims.ts).
 import cron, { type ScheduledTask } from "node-cron";
-import { withLogFields } from "../adapters/log/log-context.ts";
 import { type Engine, errorText } from "../core/engine.ts";
 import type { JobSpec } from "./jobs.ts";
 
@@ -32,17 +31,16 @@ export function startScheduler(
       }
     },
   };
-  const run = (job: JobSpec) =>
-    withLogFields({ job: job.name }, async () => {
-      const started = performance.now();
-      try {
-        await job.run(engine);
-        onRun(job.name, "ok", (performance.now() - started) / 1000);
-      } catch (err) {
-        onRun(job.name, "failed", (performance.now() - started) / 1000);
-        engine.log.error({ job: job.name, err: errorText(err) }, "job failed");
-      }
-    });
+  const run = async (job: JobSpec) => {
+    const started = performance.now();
+    try {
+      await job.run(engine);
+      onRun(job.name, "ok", (performance.now() - started) / 1000);
+    } catch (err) {
+      onRun(job.name, "failed", (performance.now() - started) / 1000);
+      engine.log.error({ job: job.name, err: errorText(err) }, "job failed");
+    }
+  };
   for (const job of jobs) {
     const task = cron.schedule(job.schedule, () => run(job), {
       name: job.name,

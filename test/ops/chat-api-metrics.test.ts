@@ -93,7 +93,7 @@ describe("Bot Connector errors and retries in metrics", () => {
       observer: metrics.chatApi("teams"),
     });
     const call = (method: string, path: string) =>
-      transport.sendRequest({
+      transport.background.sendRequest({
         url: `${base}${path}`,
         method,
         headers: { headersArray: () => [] },

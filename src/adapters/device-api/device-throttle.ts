@@ -40,7 +40,12 @@ export function createDeviceGate(engine: Engine, rate: DeviceApiRate): DeviceGat
   async function refuse(req: HttpRequest, scope: "device" | "client", who: string, d: Refused) {
     const limit = scope === "device" ? rate.device : rate.unauthenticated;
     const per = perWindow(limit);
-    const fields = { path: req.path, [scope === "device" ? "deviceId" : "client"]: who, limit: per };
+    const fields = {
+      httpRequestId: req.requestId,
+      path: req.path,
+      [scope === "device" ? "deviceId" : "client"]: who,
+      limit: per,
+    };
     if (d.firstInWindow) {
       engine.log.warn({ ...fields, retryAfterSeconds: d.retryAfterSeconds }, "device API rate limit reached");
       await audit(engine, scope, who, per, d.retryAfterSeconds);

@@ -3,12 +3,13 @@
 // Two budgets: a call made during a turn (a member lookup, a reply) gets one quick retry, since
 // Teams gives the whole turn 15 s and retries a submit after 5 s; a background call (status cards,
 // milestones, passcodes) retries longer, but always ends well inside the thread lease (120 s).
+// Each budget is its own client (`turn`, `background`), given to its own adapter (teams-adapter.ts),
+// both sharing one pacing gate.
 // A new message (POST .../activities) is retried only when it cannot have been posted (429, 412,
 // no connection made): after a 502, a 504 or a timeout it may have been, and a second copy is worse
 // than a late one. Updates and reads are retried on 429/412/502/504 and network failures.
 // A final failure is thrown as a plain ConnectorError, which the SDK's own retry policy passes
 // through (it only retries its RestError), so attempts never multiply.
-import { AsyncLocalStorage } from "node:async_hooks";
 import { randomInt } from "node:crypto";
 import type { Logger } from "../../core/ports.ts";
 import type { ChatApiObserver } from "../metrics/metrics.ts";
@@ -49,12 +50,6 @@ export const BACKGROUND_RETRIES: RetryOptions = {
 };
 
 export const DEFAULT_RETRIES: RetryPolicy = { turn: TURN_RETRIES, background: BACKGROUND_RETRIES };
-
-const callKind = new AsyncLocalStorage<keyof RetryPolicy>();
-/** Connector calls made inside `work` are a turn's: the quick budget. */
-export const inTurn = <T>(work: () => Promise<T>): Promise<T> => callKind.run("turn", work);
-/** Connector calls made inside `work` are background sends, whatever started them. */
-export const inBackground = <T>(work: () => Promise<T>): Promise<T> => callKind.run("background", work);
 
 const ALWAYS_RETRYABLE = new Set([412, 429]);
 const RETRYABLE_IF_SAFE = new Set([502, 504]);
@@ -170,59 +165,62 @@ export function createConnectorTransport(opts: {
     });
     return { status: res.status, headers: out, text: await res.text() };
   }
-  return {
-    async sendRequest(req: WebResourceLike) {
-      const kind = callKind.getStore() ?? "background";
-      const policy = opts.retries[kind];
-      const key = pacingKey(req.method, req.url);
-      const path = new URL(req.url).pathname;
-      const posting = postsMessage(req.method, req.url);
-      const deadline = Date.now() + policy.budgetMs;
-      for (let attempt = 0; ; attempt++) {
-        if (key) await gate.wait(key);
-        const timeoutMs =
-          attempt === 0
-            ? policy.attemptTimeoutMs
-            : Math.max(1000, Math.min(policy.attemptTimeoutMs, deadline - Date.now()));
-        let res: Awaited<ReturnType<typeof once>> | null = null;
-        let failure: string;
-        let retryable: boolean;
-        try {
-          res = await once(req, timeoutMs);
-          if (res.status < 400) {
-            return {
-              request: req,
-              status: res.status,
-              headers: headersLike(res.headers),
-              bodyAsText: res.text,
-            };
-          }
-          failure = `HTTP ${res.status}`;
-          retryable = ALWAYS_RETRYABLE.has(res.status) || (!posting && RETRYABLE_IF_SAFE.has(res.status));
-        } catch (err) {
-          failure = err instanceof Error ? err.message : String(err);
-          retryable = !posting || neverConnected(err);
+  async function sendRequest(kind: keyof RetryPolicy, req: WebResourceLike) {
+    const policy = opts.retries[kind];
+    const key = pacingKey(req.method, req.url);
+    const path = new URL(req.url).pathname;
+    const posting = postsMessage(req.method, req.url);
+    const deadline = Date.now() + policy.budgetMs;
+    for (let attempt = 0; ; attempt++) {
+      if (key) await gate.wait(key);
+      const timeoutMs =
+        attempt === 0
+          ? policy.attemptTimeoutMs
+          : Math.max(1000, Math.min(policy.attemptTimeoutMs, deadline - Date.now()));
+      let res: Awaited<ReturnType<typeof once>> | null = null;
+      let failure: string;
+      let retryable: boolean;
+      try {
+        res = await once(req, timeoutMs);
+        if (res.status < 400) {
+          return {
+            request: req,
+            status: res.status,
+            headers: headersLike(res.headers),
+            bodyAsText: res.text,
+          };
         }
-        const delay = retryDelayMs(attempt, res?.headers["retry-after"] ?? null, policy);
-        const late = Date.now() + delay > deadline;
-        if (!retryable || attempt >= policy.retries || late) {
-          const code = res ? errorCode(res.text) : null;
-          opts.observer?.failed(connectorOperation(req.method, path), res ? `http_${res.status}` : "network");
-          const why = retryable && late ? ` (no retry: it would end past the ${kind} budget)` : "";
-          throw new ConnectorError(
-            res?.status ?? 0,
-            code,
-            `Bot Connector ${req.method} ${path} failed: ${failure}${code ? ` (${code})` : ""}${why}`,
-          );
-        }
-        log.warn(
-          { component: "teams", path, failure, attempt: attempt + 1, delayMs: delay, budget: kind },
-          "Bot Connector call retried",
-        );
-        opts.observer?.retried(connectorOperation(req.method, path), res ? `http_${res.status}` : "network");
-        await new Promise((ok) => setTimeout(ok, delay));
+        failure = `HTTP ${res.status}`;
+        retryable = ALWAYS_RETRYABLE.has(res.status) || (!posting && RETRYABLE_IF_SAFE.has(res.status));
+      } catch (err) {
+        failure = err instanceof Error ? err.message : String(err);
+        retryable = !posting || neverConnected(err);
       }
-    },
+      const delay = retryDelayMs(attempt, res?.headers["retry-after"] ?? null, policy);
+      const late = Date.now() + delay > deadline;
+      if (!retryable || attempt >= policy.retries || late) {
+        const code = res ? errorCode(res.text) : null;
+        opts.observer?.failed(connectorOperation(req.method, path), res ? `http_${res.status}` : "network");
+        const why = retryable && late ? ` (no retry: it would end past the ${kind} budget)` : "";
+        throw new ConnectorError(
+          res?.status ?? 0,
+          code,
+          `Bot Connector ${req.method} ${path} failed: ${failure}${code ? ` (${code})` : ""}${why}`,
+        );
+      }
+      log.warn(
+        { component: "teams", path, failure, attempt: attempt + 1, delayMs: delay, budget: kind },
+        "Bot Connector call retried",
+      );
+      opts.observer?.retried(connectorOperation(req.method, path), res ? `http_${res.status}` : "network");
+      await new Promise((ok) => setTimeout(ok, delay));
+    }
+  }
+  return {
+    /** For a turn's ConnectorClient: the quick budget. */
+    turn: { sendRequest: (req: WebResourceLike) => sendRequest("turn", req) },
+    /** For the bot's own sends (proactive.ts): the longer budget. */
+    background: { sendRequest: (req: WebResourceLike) => sendRequest("background", req) },
   };
 }
 

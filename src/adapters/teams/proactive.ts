@@ -1,9 +1,9 @@
 // Messages the bot sends on its own (status cards, milestones, passcodes, alerts): a proactive
 // turn supplies the authenticated ConnectorClient for the conversation's service URL, and the
 // calls are made on it explicitly, so a root message is never sent as a reply by accident. Every
-// call here is a background send (the longer retry budget), even when a turn's work set it off.
+// call here is a background send (the longer retry budget), even when a turn's work set it off:
+// `adapter` is the one whose ConnectorClients have that budget (teams-adapter.ts).
 import type { Activity, CloudAdapter, ConversationReference } from "botbuilder";
-import { inBackground } from "./connector-transport.ts";
 import type { ConversationRef, PersonalRef } from "./conversation-ref.ts";
 
 /** Audience of the Bot Connector for public-cloud bots (outbound tokens are issued for it). */
@@ -41,16 +41,14 @@ export function createProactive(adapter: CloudAdapter, appId: string): Proactive
     };
     // The adapter hands a turn's error to onTurnError and resolves: keep it to throw it here.
     let result: { ok: true; value: T } | { ok: false; err: unknown } | null = null;
-    await inBackground(() =>
-      adapter.continueConversationAsync(appId, reference, async (ctx) => {
-        const client = ctx.turnState.get<ConnectorClient>(ctx.adapter.ConnectorClientKey);
-        try {
-          result = { ok: true, value: await work(client) };
-        } catch (err) {
-          result = { ok: false, err };
-        }
-      }),
-    );
+    await adapter.continueConversationAsync(appId, reference, async (ctx) => {
+      const client = ctx.turnState.get<ConnectorClient>(ctx.adapter.ConnectorClientKey);
+      try {
+        result = { ok: true, value: await work(client) };
+      } catch (err) {
+        result = { ok: false, err };
+      }
+    });
     const settled = result as { ok: true; value: T } | { ok: false; err: unknown } | null;
     if (!settled) throw new Error("the proactive turn did not run");
     if (!settled.ok) throw settled.err;
@@ -87,22 +85,20 @@ export function createProactive(adapter: CloudAdapter, appId: string): Proactive
     async openPersonal(p) {
       if (p.conversationId) return p.conversationId;
       let id: string | undefined;
-      await inBackground(() =>
-        adapter.createConversationAsync(
-          appId,
-          "msteams",
-          p.serviceUrl,
-          CONNECTOR_AUDIENCE,
-          {
-            isGroup: false,
-            bot: { id: p.bot.id, name: p.bot.name ?? "Latchkey" },
-            members: [{ id: p.userId, name: "" }],
-            ...(p.tenantId ? { tenantId: p.tenantId, channelData: { tenant: { id: p.tenantId } } } : {}),
-          } as never,
-          async (ctx) => {
-            id = ctx.activity.conversation.id;
-          },
-        ),
+      await adapter.createConversationAsync(
+        appId,
+        "msteams",
+        p.serviceUrl,
+        CONNECTOR_AUDIENCE,
+        {
+          isGroup: false,
+          bot: { id: p.bot.id, name: p.bot.name ?? "Latchkey" },
+          members: [{ id: p.userId, name: "" }],
+          ...(p.tenantId ? { tenantId: p.tenantId, channelData: { tenant: { id: p.tenantId } } } : {}),
+        } as never,
+        async (ctx) => {
+          id = ctx.activity.conversation.id;
+        },
       );
       if (!id) throw new Error("Teams did not open a 1:1 conversation");
       return id;

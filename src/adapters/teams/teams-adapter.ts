@@ -20,12 +20,7 @@ import type { ChatApiObserver } from "../metrics/metrics.ts";
 import { activityRefusal, auditRefusal } from "./activity-gate.ts";
 import { LatchkeyBot } from "./bot.ts";
 import { CachingBotFrameworkAuthentication } from "./connector-cache.ts";
-import {
-  createConnectorTransport,
-  DEFAULT_RETRIES,
-  inTurn,
-  type RetryPolicy,
-} from "./connector-transport.ts";
+import { createConnectorTransport, DEFAULT_RETRIES, type RetryPolicy } from "./connector-transport.ts";
 import { createTeamsDmSender } from "./dm-sender.ts";
 import { createTeamsIdentity } from "./identity.ts";
 import { isLoopbackUrl, localRequestRefusal } from "./local-guard.ts";
@@ -76,24 +71,28 @@ export function createTeamsAdapter(engine: Engine, opts: TeamsAdapterOptions): T
     ...(opts.apiCalls ? { observer: opts.apiCalls } : {}),
   });
   const appId = config.appId ?? "";
-  const auth = new CachingBotFrameworkAuthentication(
-    {
-      ...(config.appId
-        ? {
-            MicrosoftAppId: config.appId,
-            MicrosoftAppPassword: config.appPassword ?? "",
-            MicrosoftAppType: config.appType,
-            MicrosoftAppTenantId: config.tenantId ?? "",
-          }
-        : // Local mode: no credentials, so unsigned activities are accepted and replies are unsigned.
-          { MicrosoftAppId: "", MicrosoftAppPassword: "", MicrosoftAppType: "MultiTenant" }),
-      ...(opts.auth ? publicCloud(opts.auth.openIdMetadataUrl) : {}),
-    },
-    opts.auth?.credentialsFactory as never,
-    undefined,
-    undefined,
-    { httpClient: transport } as never,
-  );
+  // Two authentications, one per retry budget (connector-transport.ts): the turn adapter's
+  // ConnectorClients retry quickly, the background adapter's (proactive sends) longer.
+  const authFor = (kind: "turn" | "background") =>
+    new CachingBotFrameworkAuthentication(
+      {
+        ...(config.appId
+          ? {
+              MicrosoftAppId: config.appId,
+              MicrosoftAppPassword: config.appPassword ?? "",
+              MicrosoftAppType: config.appType,
+              MicrosoftAppTenantId: config.tenantId ?? "",
+            }
+          : // Local mode: no credentials, so unsigned activities are accepted and replies are unsigned.
+            { MicrosoftAppId: "", MicrosoftAppPassword: "", MicrosoftAppType: "MultiTenant" }),
+        ...(opts.auth ? publicCloud(opts.auth.openIdMetadataUrl) : {}),
+      },
+      opts.auth?.credentialsFactory as never,
+      undefined,
+      undefined,
+      { httpClient: transport[kind] } as never,
+    );
+  const auth = authFor("turn");
   if (!local && !config.tenantId) {
     log.warn(
       { component: "teams", setting: "MICROSOFT_APP_TENANT_ID" },
@@ -102,6 +101,8 @@ export function createTeamsAdapter(engine: Engine, opts: TeamsAdapterOptions): T
   }
   const adapter = new VerifiedAdapter(auth);
   adapter.onTurnError = turnErrorHandler(engine);
+  const backgroundAdapter = new VerifiedAdapter(authFor("background"));
+  backgroundAdapter.onTurnError = adapter.onTurnError;
   const inFlight = new Set<Promise<unknown>>();
   const track = (work: Promise<unknown>) => {
     inFlight.add(work);
@@ -120,7 +121,7 @@ export function createTeamsAdapter(engine: Engine, opts: TeamsAdapterOptions): T
     answerWithinMs: opts.answerWithinMs ?? 3000,
     later: track,
   });
-  const proactive = createProactive(adapter, appId);
+  const proactive = createProactive(backgroundAdapter, appId);
 
   const listener: RawListener = (req, res) => {
     track(
@@ -161,7 +162,7 @@ export function createTeamsAdapter(engine: Engine, opts: TeamsAdapterOptions): T
       await auditRefusal(engine, activity, why);
       return answer(res, 403, { error: `This bot does not serve this activity: ${why}.` });
     }
-    const invoke = await inTurn(() => adapter.runVerified(authenticated, activity, (ctx) => bot.run(ctx)));
+    const invoke = await adapter.runVerified(authenticated, activity, (ctx) => bot.run(ctx));
     if (invoke?.body === undefined) return void res.writeHead(invoke?.status ?? 200).end();
     answer(res, invoke.status, invoke.body);
   }

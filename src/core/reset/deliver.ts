@@ -154,7 +154,7 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
     : { status: "sent" as const, at: now };
   // It went out: failing to record that would send it again on the next attempt, so the record
   // is retried (within the claim) while the database is briefly away.
-  await recordSent(engine, delivery.id, () =>
+  await recordSent(engine, delivery, () =>
     deliveries.settle(delivery.id, outcome, e, {
       ...auditBase,
       action: "passcode.delivery",
@@ -190,7 +190,11 @@ async function noteCutOff(
   announce(engine, request, e);
 }
 
-async function recordSent(engine: Engine, deliveryId: string, write: () => Promise<void>): Promise<void> {
+async function recordSent(
+  engine: Engine,
+  delivery: { id: string; requestId: string },
+  write: () => Promise<void>,
+): Promise<void> {
   for (let i = 0; ; i++) {
     try {
       await write();
@@ -199,7 +203,7 @@ async function recordSent(engine: Engine, deliveryId: string, write: () => Promi
       const wait = RECORD_RETRY_MS[i];
       if (wait === undefined) throw err;
       engine.log.warn(
-        { deliveryId, err: errorText(err), retryInMs: wait },
+        { requestId: delivery.requestId, deliveryId: delivery.id, err: errorText(err), retryInMs: wait },
         "a passcode was sent but recording it failed; retrying",
       );
       await new Promise((r) => setTimeout(r, wait));
