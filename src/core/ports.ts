@@ -52,6 +52,7 @@ export type DeviceInput = Omit<Device, "pushToken" | "pushUnreachableAt" | "enro
 export interface Directory {
   person(email: string): Promise<Person | null>;
   device(id: string): Promise<Device | null>;
+  deviceWithOwner(id: string): Promise<{ device: Device; owner: Person } | null>;
   devicesOf(ownerEmail: string): Promise<Device[]>;
   listDevices(filter?: { ownerEmail?: string }): Promise<Device[]>;
   countDevices(): Promise<number>;

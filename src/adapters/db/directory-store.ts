@@ -5,9 +5,11 @@ import type { Reads } from "./direct-reads.ts";
 import { deviceData, toDevice, toPerson } from "./mappers.ts";
 import type { Db } from "./open-database.ts";
 import {
+  chatUserIdOf,
   deviceRow,
   deviceRowBySecretHash,
   deviceRowsOf,
+  deviceWithOwnerRow,
   personRow,
   personRowByChatUser,
   touchDevice,
@@ -24,6 +26,14 @@ export function createDirectoryStore(db: Db, reads: Reads): Directory {
     async device(id) {
       const row = await deviceRow(reads, id);
       return row ? toDevice(row) : null;
+    },
+    async deviceWithOwner(id) {
+      const row = await deviceWithOwnerRow(reads, id);
+      if (!row) return null;
+      return {
+        device: toDevice(row),
+        owner: toPerson({ email: row.ownerEmail, name: row.ownerName, role: row.ownerRole }),
+      };
     },
     async devicesOf(ownerEmail) {
       return (await deviceRowsOf(reads, ownerEmail.toLowerCase())).map(toDevice);
@@ -123,8 +133,7 @@ export function createDirectoryStore(db: Db, reads: Reads): Directory {
       await db.person.updateMany({ where: { [column]: chatUserId }, data: { [column]: null } });
     },
     async chatUserOf(surface, email) {
-      const row = await personRow(reads, email.trim().toLowerCase());
-      return row?.[CHAT_COLUMN[surface]] ?? null;
+      return chatUserIdOf(reads, surface, email.trim().toLowerCase());
     },
   };
 }

@@ -27,11 +27,14 @@ import type {
   Prisma,
 } from "../../generated/postgresql/client.ts";
 
-export function toPerson(row: DbPerson): Person {
+export function toPerson(row: Pick<DbPerson, "email" | "name" | "role">): Person {
   return { email: row.email, name: row.name, role: row.role as Role };
 }
 
-export function toDevice(row: DbDevice): Device {
+/** Reads only the columns raw-sql.ts's DEVICE_COLUMNS lists. */
+export function toDevice(
+  row: Omit<DbDevice, "enrollmentCodeHash" | "enrollmentCodeExpiresAt" | "createdAt" | "updatedAt">,
+): Device {
   return {
     id: row.id,
     ownerEmail: row.ownerEmail,

@@ -21,26 +21,80 @@ async function first<T>(db: Reads, query: Prisma.Sql): Promise<T | null> {
   return rows[0] ?? null;
 }
 
+// People and devices are read with the columns the mappers use (mappers.ts), not `*`: each column
+// read is a value built, and each date one parsed (a form's device lookups, every device call).
+export const PERSON_COLUMNS = ["email", "name", "role"] as const;
+export type PersonRow = Pick<DbPerson, (typeof PERSON_COLUMNS)[number]>;
+const PERSON = Prisma.raw(PERSON_COLUMNS.map((c) => `"${c}"`).join(", "));
+
+export const DEVICE_COLUMNS = [
+  "id",
+  "ownerEmail",
+  "name",
+  "platform",
+  "osVersion",
+  "managementMode",
+  "passcodeSet",
+  "policyEnforced",
+  "policyType",
+  "policyMinLength",
+  "policyComplexity",
+  "resetTokenActive",
+  "lastSeenAt",
+  "pendingAction",
+  "pushToken",
+  "pushUnreachableAt",
+  "secretHash",
+] as const;
+export type DeviceRow = Pick<DbDevice, (typeof DEVICE_COLUMNS)[number]>;
+const DEVICE = Prisma.raw(DEVICE_COLUMNS.map((c) => `"${c}"`).join(", "));
+const DEVICE_D = Prisma.raw(DEVICE_COLUMNS.map((c) => `d."${c}"`).join(", "));
+
 export const personRow = (db: Reads, email: string) =>
-  first<DbPerson>(db, Prisma.sql`SELECT * FROM "Person" WHERE "email" = ${email}`);
+  first<PersonRow>(db, Prisma.sql`SELECT ${PERSON} FROM "Person" WHERE "email" = ${email}`);
 
 export const deviceRow = (db: Reads, id: string) =>
-  first<DbDevice>(db, Prisma.sql`SELECT * FROM "Device" WHERE "id" = ${id}`);
+  first<DeviceRow>(db, Prisma.sql`SELECT ${DEVICE} FROM "Device" WHERE "id" = ${id}`);
+
+/** A device and its owner in one statement (a form's confirmation step names both). */
+export const deviceWithOwnerRow = (db: Reads, id: string) =>
+  first<DeviceRow & { ownerName: string; ownerRole: string }>(
+    db,
+    Prisma.sql`SELECT ${DEVICE_D}, p."name" AS "ownerName", p."role" AS "ownerRole"
+      FROM "Device" d JOIN "Person" p ON p."email" = d."ownerEmail" WHERE d."id" = ${id}`,
+  );
 
 export const deviceRowBySecretHash = (db: Reads, secretHash: string) =>
-  first<DbDevice>(db, Prisma.sql`SELECT * FROM "Device" WHERE "secretHash" = ${secretHash}`);
+  first<DeviceRow>(db, Prisma.sql`SELECT ${DEVICE} FROM "Device" WHERE "secretHash" = ${secretHash}`);
 
 /** The person a Slack or Teams account is linked to. */
 export const personRowByChatUser = (db: Reads, surface: "slack" | "teams", chatUserId: string) =>
-  first<DbPerson>(
+  first<PersonRow>(
     db,
     surface === "slack"
-      ? Prisma.sql`SELECT * FROM "Person" WHERE "slackUserId" = ${chatUserId}`
-      : Prisma.sql`SELECT * FROM "Person" WHERE "teamsUserId" = ${chatUserId}`,
+      ? Prisma.sql`SELECT ${PERSON} FROM "Person" WHERE "slackUserId" = ${chatUserId}`
+      : Prisma.sql`SELECT ${PERSON} FROM "Person" WHERE "teamsUserId" = ${chatUserId}`,
   );
 
+/** The Slack or Teams account a person is linked to, if any. */
+export async function chatUserIdOf(
+  db: Reads,
+  surface: "slack" | "teams",
+  email: string,
+): Promise<string | null> {
+  const row = await first<{ id: string | null }>(
+    db,
+    surface === "slack"
+      ? Prisma.sql`SELECT "slackUserId" AS "id" FROM "Person" WHERE "email" = ${email}`
+      : Prisma.sql`SELECT "teamsUserId" AS "id" FROM "Person" WHERE "email" = ${email}`,
+  );
+  return row?.id ?? null;
+}
+
 export const deviceRowsOf = (db: Reads, ownerEmail: string) =>
-  db.rows<DbDevice>(Prisma.sql`SELECT * FROM "Device" WHERE "ownerEmail" = ${ownerEmail} ORDER BY "id"`);
+  db.rows<DeviceRow>(
+    Prisma.sql`SELECT ${DEVICE} FROM "Device" WHERE "ownerEmail" = ${ownerEmail} ORDER BY "id"`,
+  );
 
 export const activeRequestRow = (db: Reads, deviceId: string) =>
   first<DbRequest>(db, Prisma.sql`SELECT * FROM "ResetRequest" WHERE "activeDeviceId" = ${deviceId}`);

@@ -21,15 +21,15 @@ export function registerResetModal(app: SlackRoutes, deps: SlackDeps): void {
       return;
     }
     const notify = notifyTicked(view.state.values);
-    const device = await engine.stores.directory.device(deviceId);
-    const owner = device ? await engine.stores.directory.person(device.ownerEmail) : null;
-    if (!device || !owner || device.ownerEmail !== meta.o) {
+    const found = await engine.stores.directory.deviceWithOwner(deviceId);
+    if (!found || found.owner.email !== meta.o) {
       await ack({
         response_action: "errors",
         errors: { [BLOCKS.device]: "This device is no longer in the inventory." },
       });
       return;
     }
+    const { device, owner } = found;
     // The form may have been open for a while: the device's situation is checked again.
     const choice = await choiceFor(engine, device, "reset");
     if (choice.refusal) {

@@ -77,10 +77,11 @@ async function confirm(
 ): Promise<StepResult> {
   const { engine } = deps;
   const deviceId = field(data, "deviceId");
-  const device = deviceId ? await engine.stores.directory.device(deviceId) : null;
-  const person = await engine.stores.directory.person(owner);
+  const found = deviceId ? await engine.stores.directory.deviceWithOwner(deviceId) : null;
   // An unknown device, or one that is not this person's: the form again (itself authorized).
-  if (!device || !person || device.ownerEmail !== person.email) return form(deps, actorEmail, owner, dialog);
+  if (!found || found.owner.email !== owner.trim().toLowerCase())
+    return form(deps, actorEmail, owner, dialog);
+  const { device, owner: person } = found;
   const decision = await authorize(engine, { actorEmail, action: "reset", device, surface: "teams" });
   if (!decision.allowed) return stop(decision.message);
   // The form may have been open for a while: the device's situation is checked again.
