@@ -96,7 +96,7 @@ export function createRouter(
         }),
       );
     }
-    dispatch(compiled, req, res, url, log, id, matched, mount);
+    dispatch(compiled, req, res, url, log, matched, mount);
   };
 }
 
@@ -112,7 +112,6 @@ function dispatch(
   res: ServerResponse,
   url: URL,
   log: Logger,
-  id: string,
   matched: Matched,
   mount: { prefix: string; listener: RawListener } | undefined,
 ): void {
@@ -130,7 +129,7 @@ function dispatch(
     mount.listener(req, res);
     return;
   }
-  handle(compiled, req, url, log, id, matched).then(
+  handle(compiled, req, url, log, matched).then(
     (out) => send(res, out),
     (err: unknown) => {
       if (err instanceof HttpError) {
@@ -151,7 +150,6 @@ async function handle(
   req: IncomingMessage,
   url: URL,
   log: Logger,
-  requestId: string,
   matched: Matched,
 ): Promise<HttpResponse> {
   const matches = routes.filter((r) => r.pattern.test(url.pathname));
@@ -180,7 +178,7 @@ async function handle(
     headers: req.headers,
     body,
     clientAddress: req.socket.remoteAddress ?? "",
-    requestId,
+    requestId: matched.log.httpRequestId,
   });
 }
 

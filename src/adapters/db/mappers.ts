@@ -27,14 +27,37 @@ import type {
   Prisma,
 } from "../../generated/postgresql/client.ts";
 
-export function toPerson(row: Pick<DbPerson, "email" | "name" | "role">): Person {
+// The columns these mappers read: raw-sql.ts selects exactly these, not `*` (each column read is
+// a value built, each date one parsed, on a form's lookups and every device call).
+export const PERSON_COLUMNS = ["email", "name", "role"] as const;
+export type PersonRow = Pick<DbPerson, (typeof PERSON_COLUMNS)[number]>;
+
+export const DEVICE_COLUMNS = [
+  "id",
+  "ownerEmail",
+  "name",
+  "platform",
+  "osVersion",
+  "managementMode",
+  "passcodeSet",
+  "policyEnforced",
+  "policyType",
+  "policyMinLength",
+  "policyComplexity",
+  "resetTokenActive",
+  "lastSeenAt",
+  "pendingAction",
+  "pushToken",
+  "pushUnreachableAt",
+  "secretHash",
+] as const;
+export type DeviceRow = Pick<DbDevice, (typeof DEVICE_COLUMNS)[number]>;
+
+export function toPerson(row: PersonRow): Person {
   return { email: row.email, name: row.name, role: row.role as Role };
 }
 
-/** Reads only the columns raw-sql.ts's DEVICE_COLUMNS lists. */
-export function toDevice(
-  row: Omit<DbDevice, "enrollmentCodeHash" | "enrollmentCodeExpiresAt" | "createdAt" | "updatedAt">,
-): Device {
+export function toDevice(row: DeviceRow): Device {
   return {
     id: row.id,
     ownerEmail: row.ownerEmail,

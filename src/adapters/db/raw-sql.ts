@@ -8,47 +8,25 @@
 import type { AuditInput, NewEvent } from "../../core/ports.ts";
 import type {
   ChatThread as DbChatThread,
-  Device as DbDevice,
   TimelineEvent as DbEvent,
-  Person as DbPerson,
   ResetRequest as DbRequest,
 } from "../../generated/postgresql/client.ts";
 import { Prisma } from "../../generated/postgresql/client.ts";
 import type { Reads } from "./direct-reads.ts";
+import { DEVICE_COLUMNS, type DeviceRow, PERSON_COLUMNS, type PersonRow } from "./mappers.ts";
 
 async function first<T>(db: Reads, query: Prisma.Sql): Promise<T | null> {
   const rows = await db.rows<T>(query);
   return rows[0] ?? null;
 }
 
-// People and devices are read with the columns the mappers use (mappers.ts), not `*`: each column
-// read is a value built, and each date one parsed (a form's device lookups, every device call).
-export const PERSON_COLUMNS = ["email", "name", "role"] as const;
-export type PersonRow = Pick<DbPerson, (typeof PERSON_COLUMNS)[number]>;
-const PERSON = Prisma.raw(PERSON_COLUMNS.map((c) => `"${c}"`).join(", "));
-
-export const DEVICE_COLUMNS = [
-  "id",
-  "ownerEmail",
-  "name",
-  "platform",
-  "osVersion",
-  "managementMode",
-  "passcodeSet",
-  "policyEnforced",
-  "policyType",
-  "policyMinLength",
-  "policyComplexity",
-  "resetTokenActive",
-  "lastSeenAt",
-  "pendingAction",
-  "pushToken",
-  "pushUnreachableAt",
-  "secretHash",
-] as const;
-export type DeviceRow = Pick<DbDevice, (typeof DEVICE_COLUMNS)[number]>;
-const DEVICE = Prisma.raw(DEVICE_COLUMNS.map((c) => `"${c}"`).join(", "));
-const DEVICE_D = Prisma.raw(DEVICE_COLUMNS.map((c) => `d."${c}"`).join(", "));
+const columns = (names: readonly string[], table = "") =>
+  Prisma.raw(names.map((c) => `${table}"${c}"`).join(", "));
+const PERSON = columns(PERSON_COLUMNS);
+const DEVICE = columns(DEVICE_COLUMNS);
+const DEVICE_D = columns(DEVICE_COLUMNS, "d.");
+/** The column holding a person's Slack or Teams account id. */
+const CHAT_ID = { slack: Prisma.raw('"slackUserId"'), teams: Prisma.raw('"teamsUserId"') };
 
 export const personRow = (db: Reads, email: string) =>
   first<PersonRow>(db, Prisma.sql`SELECT ${PERSON} FROM "Person" WHERE "email" = ${email}`);
@@ -69,12 +47,7 @@ export const deviceRowBySecretHash = (db: Reads, secretHash: string) =>
 
 /** The person a Slack or Teams account is linked to. */
 export const personRowByChatUser = (db: Reads, surface: "slack" | "teams", chatUserId: string) =>
-  first<PersonRow>(
-    db,
-    surface === "slack"
-      ? Prisma.sql`SELECT ${PERSON} FROM "Person" WHERE "slackUserId" = ${chatUserId}`
-      : Prisma.sql`SELECT ${PERSON} FROM "Person" WHERE "teamsUserId" = ${chatUserId}`,
-  );
+  first<PersonRow>(db, Prisma.sql`SELECT ${PERSON} FROM "Person" WHERE ${CHAT_ID[surface]} = ${chatUserId}`);
 
 /** The Slack or Teams account a person is linked to, if any. */
 export async function chatUserIdOf(
@@ -84,9 +57,7 @@ export async function chatUserIdOf(
 ): Promise<string | null> {
   const row = await first<{ id: string | null }>(
     db,
-    surface === "slack"
-      ? Prisma.sql`SELECT "slackUserId" AS "id" FROM "Person" WHERE "email" = ${email}`
-      : Prisma.sql`SELECT "teamsUserId" AS "id" FROM "Person" WHERE "email" = ${email}`,
+    Prisma.sql`SELECT ${CHAT_ID[surface]} AS "id" FROM "Person" WHERE "email" = ${email}`,
   );
   return row?.id ?? null;
 }
