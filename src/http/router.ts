@@ -126,6 +126,7 @@ function dispatch(
       });
       return;
     }
+    log.debug({ ...matched.log, method: req.method, path: url.pathname }, "http request");
     mount.listener(req, res);
     return;
   }
