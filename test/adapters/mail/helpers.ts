@@ -24,6 +24,9 @@ export async function startSmtp(extra: Partial<SMTPServerOptions> = {}): Promise
     },
     ...extra,
   });
+  // A client gone mid-conversation is re-emitted as an 'error' on the server; unheard, it would be
+  // an uncaught exception. The tests check what arrived, not the server's socket errors.
+  server.on("error", () => {});
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.server.address() as { port: number };
   return { port, inbox, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
