@@ -36,8 +36,12 @@ export class FakeClock {
 export class RecordingPush implements PushChannel {
   sent: { device: Device; message: PushMessage; raw: string }[] = [];
   next: PushResult[] = [];
+  /** Runs while a push is on its way, before the push service answers (a phone that is quick). */
+  whileSending: ((device: Device) => Promise<void>) | null = null;
   async send(device: Device, message: PushMessage): Promise<PushResult> {
     this.sent.push({ device, message, raw: JSON.stringify(message) });
+    const during = this.whileSending;
+    if (during) await during(device);
     return this.next.shift() ?? { ok: true };
   }
 }

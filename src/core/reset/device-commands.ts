@@ -23,7 +23,7 @@ export async function fetchPendingCommand(engine: Engine, device: Device): Promi
     const e: NewEvent = {
       type: "received",
       actor: `device:${device.id}`,
-      detail: "The device picked up the command.",
+      detail: pickedUpDetail(engine, active),
     };
     const moved = await requests.transition(active.id, {
       from: awaitsPickup(active.kind),
@@ -47,6 +47,18 @@ export async function fetchPendingCommand(engine: Engine, device: Device): Promi
     passcode: engine.secrets.open(cipher),
     expiresAt: active.expiresAt.toISOString(),
   };
+}
+
+/**
+ * Said when the device picks the command up. Before the push is recorded as sent (the phone
+ * checked in on its own, or the push reached it before the push service answered us), the
+ * timeline has no "Sent to the device" step, and says why instead of leaving a gap.
+ */
+function pickedUpDetail(engine: Engine, request: ResetRequest): string {
+  if (request.state === "pushed") return "The device picked up the command.";
+  return request.pushAttempts > 0
+    ? `The device picked up the command before ${engine.pushChannelName} confirmed the push to it.`
+    : "The device picked up the command at its own check-in, before any push was sent to it.";
 }
 
 export type ReportResult =

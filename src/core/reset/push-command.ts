@@ -30,12 +30,23 @@ export async function pushRequest(engine: Engine, requestId: string): Promise<vo
     await recordSent(engine, request, attempt, next);
     return;
   }
+  if (result.kind === "unregistered") await directory.markPushUnreachable(device.id, now);
+  const movedOn = await stateIfMovedOn(engine, request.id);
+  if (movedOn) {
+    // The phone fetched the command while this push was on its way (it checked in on its own), or
+    // the request was cancelled or expired meanwhile: the failure changes nothing, and "retrying"
+    // would be untrue (a request in that state is never pushed again).
+    engine.log.info(
+      { requestId, attempt, kind: result.kind, state: movedOn },
+      "push failed after the request had moved on; nothing to retry",
+    );
+    return;
+  }
   const waits = `The command waits for the device's next check-in; the request expires at ${at(request.expiresAt)}.`;
   let detail: string;
   if (result.kind === "transient") {
     detail = `Sending to the device failed (attempt ${attempt}): ${result.message} Retrying at ${at(next)}.`;
   } else {
-    if (result.kind === "unregistered") await directory.markPushUnreachable(device.id, now);
     await requests.schedulePush(request.id, null);
     detail = `${result.message} ${waits}`;
   }
@@ -45,6 +56,8 @@ export async function pushRequest(engine: Engine, requestId: string): Promise<vo
 async function recordSent(engine: Engine, request: ResetRequest, attempt: number, next: Date): Promise<void> {
   const via = engine.pushChannelName;
   if (request.state === "pushed") {
+    // Picked up (or ended) while this re-push was on its way: "not picked up yet" would be untrue.
+    if (await stateIfMovedOn(engine, request.id)) return;
     await event(engine, request, {
       type: "push_retry",
       actor: "latchkey",
@@ -63,6 +76,13 @@ async function recordSent(engine: Engine, request: ResetRequest, attempt: number
     event: e,
   });
   if (moved) announce(engine, moved, e);
+}
+
+/** The request's state if it no longer waits for the device to pick the command up. */
+async function stateIfMovedOn(engine: Engine, requestId: string): Promise<string | null> {
+  const now = await engine.stores.requests.get(requestId);
+  if (!now || awaitsPickup(now.kind).includes(now.state)) return null;
+  return now.state;
 }
 
 async function event(engine: Engine, request: ResetRequest, e: NewEvent): Promise<void> {
