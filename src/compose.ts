@@ -225,16 +225,15 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
     engine.senders.push(teams.sender);
   }
   instrumentEngine(engine, metrics); // counts pushes, deliveries, time to lock; rq_ ids in logs
-  handler = createRouter(
-    routes,
-    log,
-    [
+  handler = createRouter(routes, log, {
+    raw: [
       ...(slack?.listener ? [{ prefix: SLACK_EVENTS_PATH, listener: slack.listener }] : []),
       ...(teams ? [{ prefix: TEAMS_MESSAGES_PATH, listener: teams.listener }] : []),
       ...(playground ? [playground.mount] : []),
     ],
-    metrics.httpRequest,
-  );
+    onResponse: metrics.httpRequest,
+    trustProxyHops: config.trustProxyHops,
+  });
   await slack?.start();
 
   // Resume whatever a previous run left unfinished: the sequence is driven from the database.

@@ -107,6 +107,7 @@ const envSchema = z.object({
     }),
   PASSCODE_KEY_PREVIOUS: keyList,
   DEVICE_API_RATE: deviceApiRate,
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   REQUEST_EXPIRY: duration("24h"),
   STALE_DEVICE_AFTER: duration("7d"),
   PASSCODE_RETENTION: duration("1h"),
@@ -161,6 +162,8 @@ export interface Config {
   previousPasscodeKeys: Buffer[];
   /** Device API limits: per device once authenticated; per client address for enrollment and bad secrets. */
   deviceApiRate: { device: RateLimit; unauthenticated: RateLimit };
+  /** Reverse proxies in front that append to X-Forwarded-For (0: the header is not read). */
+  trustProxyHops: number;
   requestExpiryMs: number;
   staleDeviceAfterMs: number;
   passcodeRetentionMs: number;
@@ -233,6 +236,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     passcodeKey: e.PASSCODE_KEY ? decodeKey(e.PASSCODE_KEY) : null,
     previousPasscodeKeys: e.PASSCODE_KEY_PREVIOUS,
     deviceApiRate: e.DEVICE_API_RATE,
+    trustProxyHops: e.TRUST_PROXY_HOPS,
     requestExpiryMs: e.REQUEST_EXPIRY,
     staleDeviceAfterMs: e.STALE_DEVICE_AFTER,
     passcodeRetentionMs: e.PASSCODE_RETENTION,

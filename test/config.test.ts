@@ -63,6 +63,8 @@ describe("loadConfig", () => {
     ["PASSCODE_KEY", "short"],
     ["PASSCODE_KEY_PREVIOUS", "short"],
     ["DEVICE_API_RATE", "lots"],
+    ["TRUST_PROXY_HOPS", "yes"],
+    ["TRUST_PROXY_HOPS", "-1"],
     ["REQUEST_EXPIRY", "soon"],
     ["DEMO_INVENTORY", "maybe"],
     ["LOG_LEVEL", "loud"],
@@ -84,6 +86,11 @@ describe("loadConfig", () => {
     const err = configError({ PASSCODE_KEY_PREVIOUS: `${"cd".repeat(32)},${almost}` });
     expect(err.message).toMatch(/^\s*PASSCODE_KEY_PREVIOUS: key 2 of 2 is not 32 bytes/m);
     expect(err.message).not.toContain(almost);
+  });
+
+  it("reads TRUST_PROXY_HOPS: 0 (X-Forwarded-For not read) unless set", () => {
+    expect(loadConfig({}).trustProxyHops).toBe(0);
+    expect(loadConfig({ TRUST_PROXY_HOPS: "2" }).trustProxyHops).toBe(2);
   });
 
   it("reads DEVICE_API_RATE: per device, then optionally per client address", () => {

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../core/ports.ts";
 import { readBody } from "./body.ts";
+import { clientAddress } from "./client-address.ts";
 import { httpRequestId } from "./request-id.ts";
 
 export interface HttpRequest {
@@ -12,7 +13,7 @@ export interface HttpRequest {
   query: URLSearchParams;
   headers: IncomingMessage["headers"];
   body: unknown;
-  /** The peer's address as the socket sees it (a proxy's, behind one). */
+  /** The caller's address: the socket's peer, or behind TRUST_PROXY_HOPS proxies what they vouch for. */
   clientAddress: string;
   /** X-Request-Id as given (when well-formed) or generated; echoed in the response. */
   requestId: string;
@@ -72,12 +73,16 @@ function compile(route: Route): Compiled {
   return { ...route, pattern: new RegExp(`^${source}$`), names };
 }
 
-export function createRouter(
-  routes: Route[],
-  log: Logger,
-  raw: { prefix: string; listener: RawListener }[] = [],
-  onResponse?: ResponseObserver,
-) {
+export interface RouterOptions {
+  /** Paths handed to a listener of their own (Bolt, botbuilder), body unread. */
+  raw?: { prefix: string; listener: RawListener }[];
+  onResponse?: ResponseObserver;
+  /** Reverse proxies in front whose X-Forwarded-For entries are believed (client-address.ts). */
+  trustProxyHops?: number;
+}
+
+export function createRouter(routes: Route[], log: Logger, options: RouterOptions = {}) {
+  const { raw = [], onResponse, trustProxyHops = 0 } = options;
   const compiled = routes.map(compile);
   return (req: IncomingMessage, res: ServerResponse): void => {
     const started = process.hrtime.bigint();
@@ -96,7 +101,7 @@ export function createRouter(
         }),
       );
     }
-    dispatch(compiled, req, res, url, log, matched, mount);
+    dispatch(compiled, req, res, url, log, matched, mount, trustProxyHops);
   };
 }
 
@@ -114,6 +119,7 @@ function dispatch(
   log: Logger,
   matched: Matched,
   mount: { prefix: string; listener: RawListener } | undefined,
+  trustProxyHops: number,
 ): void {
   if (mount) {
     // Bolt reads a body up to its own limit whatever length is declared, so a client declaring
@@ -130,7 +136,7 @@ function dispatch(
     mount.listener(req, res);
     return;
   }
-  handle(compiled, req, url, log, matched).then(
+  handle(compiled, req, url, log, matched, trustProxyHops).then(
     (out) => send(res, out),
     (err: unknown) => {
       if (err instanceof HttpError) {
@@ -152,6 +158,7 @@ async function handle(
   url: URL,
   log: Logger,
   matched: Matched,
+  trustProxyHops: number,
 ): Promise<HttpResponse> {
   const matches = routes.filter((r) => r.pattern.test(url.pathname));
   if (matches.length === 0) return { status: 404, body: { error: `No such endpoint: ${url.pathname}` } };
@@ -178,7 +185,7 @@ async function handle(
     query: url.searchParams,
     headers: req.headers,
     body,
-    clientAddress: req.socket.remoteAddress ?? "",
+    clientAddress: clientAddress(req, trustProxyHops),
     requestId: matched.log.httpRequestId,
   });
 }

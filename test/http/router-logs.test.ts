@@ -43,7 +43,7 @@ describe("router log lines", () => {
         },
       ],
       log,
-      [{ prefix: "/slack/events", listener: (_req, res) => void res.writeHead(200).end() }],
+      { raw: [{ prefix: "/slack/events", listener: (_req, res) => void res.writeHead(200).end() }] },
     );
     server = createServer(router);
     await new Promise<void>((ok) => server.listen(0, "127.0.0.1", () => ok()));

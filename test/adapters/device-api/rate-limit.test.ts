@@ -47,9 +47,10 @@ describe.each(targets)("device API rate limits on $name", (target) => {
   });
 
   /** Serves the device API with DEVICE_API_RATE set to `rate`, read by the real config parser. */
-  async function serve(rate: string): Promise<void> {
-    const { deviceApiRate } = loadConfig({ DEVICE_API_RATE: rate });
-    server = createServer(createRouter(deviceRoutes(t().engine, { rate: deviceApiRate }), t().engine.log));
+  async function serve(rate: string, env: Record<string, string> = {}): Promise<void> {
+    const { deviceApiRate, trustProxyHops } = loadConfig({ DEVICE_API_RATE: rate, ...env });
+    const routes = deviceRoutes(t().engine, { rate: deviceApiRate });
+    server = createServer(createRouter(routes, t().engine.log, { trustProxyHops }));
     await new Promise<void>((ok) => server?.listen(0, "127.0.0.1", ok));
     port = (server.address() as AddressInfo).port;
   }
@@ -57,7 +58,7 @@ describe.each(targets)("device API rate limits on $name", (target) => {
   function call(
     method: string,
     path: string,
-    opts: { body?: unknown; secret?: string; from?: string } = {},
+    opts: { body?: unknown; secret?: string; from?: string; forwardedFor?: string } = {},
   ): Promise<Answer> {
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     return new Promise((ok, fail) => {
@@ -72,6 +73,7 @@ describe.each(targets)("device API rate limits on $name", (target) => {
           headers: {
             ...(payload ? { "content-type": "application/json" } : {}),
             ...(opts.secret ? { authorization: `Bearer ${opts.secret}` } : {}),
+            ...(opts.forwardedFor ? { "x-forwarded-for": opts.forwardedFor } : {}),
           },
         },
         (res) => {
@@ -244,6 +246,35 @@ describe.each(targets)("device API rate limits on $name", (target) => {
     expect(refusals.map((a) => a.deviceId)).toEqual(["dev-001", "dev-002"]);
     expect(await throttleAudits()).toHaveLength(1);
   });
+  it("behind a trusted proxy (TRUST_PROXY_HOPS=1), counts failures per caller, not per proxy; a forged header buys nothing", async () => {
+    const bad = (forwardedFor: string) =>
+      call("POST", "/device/v1/enroll", {
+        body: { deviceId: "dev-001", enrollmentCode: "not-the-code-at-all" },
+        forwardedFor,
+      });
+    await serve("120/m,2/m", { TRUST_PROXY_HOPS: "1" });
+    // Every call reaches Latchkey from the proxy (127.0.0.1), which appends its caller's address.
+    expect((await bad("198.51.100.7")).status).toBe(403);
+    expect((await bad("198.51.100.7")).status).toBe(403);
+    expect((await bad("198.51.100.7")).status).toBe(429);
+    // The same caller writing its own X-Forwarded-For first: the proxy's entry still counts.
+    expect((await bad("192.0.2.1, 198.51.100.7")).status).toBe(429);
+    // Another caller behind the same proxy has its own allowance.
+    expect((await bad("198.51.100.8")).status).toBe(403);
+    const audits = await throttleAudits();
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({ actor: "client:198.51.100.7", outcome: "refused" });
+
+    // Without TRUST_PROXY_HOPS the header is not believed: all callers share the proxy's allowance.
+    server?.closeAllConnections();
+    await new Promise<void>((ok) => server?.close(() => ok()));
+    await serve("120/m,2/m");
+    expect((await bad("198.51.100.9")).status).toBe(403);
+    expect((await bad("198.51.100.10")).status).toBe(403);
+    expect((await bad("198.51.100.11")).status).toBe(429);
+    expect((await throttleAudits()).at(-1)).toMatchObject({ actor: "client:127.0.0.1" });
+  });
+
   it("lets any number of enrollments and first calls from one address run at once: only failures spend its allowance", async () => {
     await serve("120/m,2/m");
     // A fleet behind one NAT after a restart: twenty agents enroll at once, twenty more (enrolled
