@@ -5,6 +5,8 @@ import type { AckBenchmark, AckResult } from "../ack.ts";
 import type { ProfileResult } from "../profile.ts";
 import type { Settings } from "../settings.ts";
 import type { StartupVariant } from "../startup.ts";
+import type { FixedRateResult } from "./fixed-rate.ts";
+import type { SaturateResult } from "./saturate.ts";
 import type { PayloadKind } from "./slack-payloads.ts";
 import { max, median, percentile } from "./stats.ts";
 import { TARGETS, type TargetName } from "./targets.ts";
@@ -46,15 +48,21 @@ export function machineLine(s: Settings, load: { start: number; end: number }): 
     .join(" ");
 }
 
-/** Per run: the q-quantile of ack latency, a request that failed counting as infinitely slow. */
-function fixedP(r: AckResult, q: number): number[] {
+/** The runs of one target and kind: at a fixed rate, and at saturation (Slack and Teams alike). */
+export interface LoadRuns {
+  fixed: FixedRateResult[];
+  saturation: SaturateResult[];
+}
+
+/** Per run: the q-quantile of answer latency, a request that failed counting as infinitely slow. */
+export function fixedP(r: LoadRuns, q: number): number[] {
   return r.fixed.map((f) =>
     percentile([...f.latenciesMs, ...new Array<number>(f.non2xx + f.errors).fill(Infinity)], q),
   );
 }
 
 /** Answers other than 2xx (Bolt answers 404 when no ack came within 3 s), and errors and timeouts. */
-function failures(r: AckResult): string {
+export function failures(r: LoadRuns): string {
   const non2xx = r.fixed.reduce((n, f) => n + f.non2xx, 0) + r.saturation.reduce((n, x) => n + x.non2xx, 0);
   const errors =
     r.fixed.reduce((n, f) => n + f.errors, 0) + r.saturation.reduce((n, x) => n + x.errors + x.timeouts, 0);

@@ -3,7 +3,8 @@
 
 import type { Settings } from "../settings.ts";
 import type { TeamsBenchmark, TeamsProfile, TeamsResult } from "../teams-ack.ts";
-import { max, median, percentile } from "./stats.ts";
+import { failures, fixedP } from "./report.ts";
+import { max, median } from "./stats.ts";
 import { TEAMS_KINDS, type TeamsKind } from "./teams-payloads.ts";
 import { TEAMS_TARGETS } from "./teams-targets.ts";
 
@@ -20,20 +21,6 @@ const KIND_TITLE: Record<TeamsKind, string> = {
   submitConfirm:
     "`composeExtension/submitAction`, device chosen (Latchkey re-checks the device and answers with the sealed confirmation)",
 };
-
-/** Per run: the q-quantile of answer latency, a request that failed counting as infinitely slow. */
-function fixedP(r: TeamsResult, q: number): number[] {
-  return r.fixed.map((f) =>
-    percentile([...f.latenciesMs, ...new Array<number>(f.non2xx + f.errors).fill(Infinity)], q),
-  );
-}
-
-function failures(r: TeamsResult): string {
-  const non2xx = r.fixed.reduce((n, f) => n + f.non2xx, 0) + r.saturation.reduce((n, x) => n + x.non2xx, 0);
-  const errors =
-    r.fixed.reduce((n, f) => n + f.errors, 0) + r.saturation.reduce((n, x) => n + x.errors + x.timeouts, 0);
-  return `${non2xx} / ${errors}`;
-}
 
 export function teamsTables(bench: TeamsBenchmark, s: Settings): string {
   const out: string[] = [];
