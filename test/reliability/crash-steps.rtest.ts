@@ -106,6 +106,11 @@ describe("SIGKILL at each step of a reset, then a restart (embedded SQLite)", ()
     await killAndRestart();
     // The restarted process re-pushes on its own (backoff, then the scheduler's sweep).
     await until("a second push", () => c.fleet.pushCount(device, id) >= 2, 40_000);
+    // Its "sent again" line is written once FCM has answered; a phone that fetched the command
+    // before that would (rightly) leave it out, so the phone waits for it here.
+    await until("the re-push in the timeline", async () =>
+      (await c.reader.engine.stores.requests.events(id)).some((e) => e.type === "push_retry"),
+    );
     c.fleet.release(device);
     await c.fleet.checkIn(device);
     const events = await completedOnce(id, device);
