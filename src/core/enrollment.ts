@@ -12,8 +12,7 @@ export async function issueEnrollmentCode(
   if (!device) return { ok: false, message: `No device with id "${deviceId}" is in the inventory.` };
   const code = engine.random.secret(18);
   const expiresAt = new Date(engine.clock.now().getTime() + engine.settings.enrollmentCodeTtlMs);
-  await engine.stores.directory.setEnrollmentCode(deviceId, sha256(code), expiresAt);
-  await engine.stores.audit.append({
+  const stored = await engine.stores.directory.setEnrollmentCode(deviceId, sha256(code), expiresAt, {
     actor: "operator",
     surface: "cli",
     action: "device.enrollment_code",
@@ -21,6 +20,7 @@ export async function issueEnrollmentCode(
     deviceId,
     detail: `enrollment code issued, valid until ${expiresAt.toISOString()}`,
   });
+  if (!stored) return { ok: false, message: `No device with id "${deviceId}" is in the inventory.` };
   return { ok: true, code, expiresAt };
 }
 
@@ -30,21 +30,23 @@ export async function enrollDevice(
 ): Promise<{ ok: true; deviceSecret: string } | { ok: false; message: string }> {
   const { directory, audit } = engine.stores;
   const secret = engine.random.secret(32);
+  const entry = { actor: `device:${input.deviceId}`, surface: "device", action: "device.enroll" } as const;
+  // The enrollment and its audit row are one write: a device never holds a secret the log misses.
   const ok = await directory.completeEnrollment(
     input.deviceId,
-    sha256(input.code),
-    sha256(secret),
+    { codeHash: sha256(input.code), secretHash: sha256(secret) },
     engine.clock.now(),
+    { ...entry, outcome: "ok", deviceId: input.deviceId, detail: "device agent enrolled" },
   );
-  await audit.append({
-    actor: `device:${input.deviceId}`,
-    surface: "device",
-    action: "device.enroll",
-    outcome: ok ? "ok" : "refused",
-    deviceId: input.deviceId,
-    detail: ok ? "device agent enrolled" : "invalid or expired enrollment code",
-  });
-  if (!ok) return { ok: false, message: "Unknown device or invalid/expired enrollment code." };
+  if (!ok) {
+    await audit.append({
+      ...entry,
+      outcome: "refused",
+      deviceId: input.deviceId,
+      detail: "invalid or expired enrollment code",
+    });
+    return { ok: false, message: "Unknown device or invalid/expired enrollment code." };
+  }
   if (input.pushToken) await registerPushToken(engine, input.deviceId, input.pushToken);
   return { ok: true, deviceSecret: secret };
 }

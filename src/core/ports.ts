@@ -18,6 +18,12 @@ import type {
 } from "./types.ts";
 
 export type { ChatContact, ChatContacts, ChatTimeline, ThreadStore, ThreadView } from "./chat-ports.ts";
+export {
+  type PasscodeLetter,
+  type PasscodeSender,
+  PermanentDeliveryError,
+  type SentMessage,
+} from "./delivery-ports.ts";
 
 export interface Clock {
   now(): Date;
@@ -49,6 +55,8 @@ export interface PersonInput {
 /** What an inventory import knows of a device; the rest is learned from the device agent. */
 export type DeviceInput = Omit<Device, "pushToken" | "pushUnreachableAt" | "enrolled">;
 
+export type EnrollHashes = { codeHash: string; secretHash: string };
+
 export interface Directory {
   person(email: string): Promise<Person | null>;
   device(id: string): Promise<Device | null>;
@@ -61,9 +69,10 @@ export interface Directory {
     people: PersonInput[],
     devices: DeviceInput[],
   ): Promise<{ people: number; devices: number }>;
-  setEnrollmentCode(deviceId: string, codeHash: string, expiresAt: Date): Promise<void>;
-  /** Swaps a valid, unexpired enrollment code for a device secret; false when the code does not match. */
-  completeEnrollment(deviceId: string, codeHash: string, secretHash: string, now: Date): Promise<boolean>;
+  /** Stores a new code's digest with its `audit` row, in one transaction; false: no such device. */
+  setEnrollmentCode(deviceId: string, codeHash: string, expiresAt: Date, audit: AuditInput): Promise<boolean>;
+  /** Swaps a valid, unexpired code for a secret, with `audit`, in one transaction; false: nothing written. */
+  completeEnrollment(deviceId: string, hashes: EnrollHashes, now: Date, audit: AuditInput): Promise<boolean>;
   deviceBySecretHash(secretHash: string): Promise<Device | null>;
   setPushToken(deviceId: string, token: string | null): Promise<void>;
   markPushUnreachable(deviceId: string, at: Date): Promise<void>;
@@ -243,53 +252,6 @@ export type PushResult =
 
 export interface PushChannel {
   send(device: Device, message: PushMessage): Promise<PushResult>;
-}
-
-export interface PasscodeLetter {
-  recipient: Person;
-  requester: Person;
-  device: Device;
-  request: ResetRequest;
-  passcode: string;
-  /** True when the recipient is the device's user (who may also be the one who asked, e.g. a lost-device report). */
-  toDeviceUser: boolean;
-}
-
-/** Where a sent chat message is, so the passcode can be removed from it later. */
-export interface SentMessage {
-  ref: string;
-}
-
-/** One private channel a passcode can travel on (email, chat DM). Throws on failure. */
-/**
- * A delivery no retry can make succeed (the mail server refused the address, the chat account is
- * gone): senders throw it so the passcode is given up at once, with the reason, not after hours.
- */
-export class PermanentDeliveryError extends Error {
-  override name = "PermanentDeliveryError";
-}
-
-export interface PasscodeSender {
-  channel: DeliveryChannel;
-  /** Chat senders serve requests made on their own surface only; email serves all. */
-  surface?: Surface;
-  reaches(person: Person): Promise<boolean>;
-  /**
-   * Chat senders post the message first without the passcode and return where it is; the core
-   * stores that before `send` puts the passcode in it, so a retry or a crash never leaves a
-   * second message holding the passcode that nothing will redact.
-   */
-  prepare?(letter: Omit<PasscodeLetter, "passcode">): Promise<SentMessage>;
-  /**
-   * How the passcode reaches the recipient when it is sent again after an attempt was cut off
-   * with its outcome unknown (its process stopped between sending and recording), for the
-   * timeline: "as the same email (…)", "into the same chat message (…)".
-   */
-  repeatsAs?: string;
-  /** Sends (or, given the prepared message, fills in) the passcode. */
-  send(letter: PasscodeLetter, prepared?: SentMessage): Promise<SentMessage | undefined>;
-  /** Edits a sent message so it no longer shows the passcode, leaving a note of when it was sent. */
-  redact?(ref: string, note: { sentAt: Date; device: Device | null }): Promise<void>;
 }
 
 /** Told after each committed timeline event, so chat adapters can follow a request live. */

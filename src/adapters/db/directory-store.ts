@@ -14,6 +14,7 @@ import {
   personRowByChatUser,
   touchDevice,
 } from "./raw-sql.ts";
+import { enrollmentCodeWrite, enrollmentWrite } from "./write-sql.ts";
 
 const CHAT_COLUMN = { slack: "slackUserId", teams: "teamsUserId" } as const;
 
@@ -63,18 +64,13 @@ export function createDirectoryStore(db: Db, reads: Reads): Directory {
       });
       return { people: people.length, devices: devices.length };
     },
-    async setEnrollmentCode(deviceId, codeHash, expiresAt) {
-      await db.device.update({
-        where: { id: deviceId },
-        data: { enrollmentCodeHash: codeHash, enrollmentCodeExpiresAt: expiresAt },
-      });
+    async setEnrollmentCode(deviceId, codeHash, expiresAt, audit) {
+      return (
+        (await reads.atomic(enrollmentCodeWrite(deviceId, codeHash, expiresAt, audit, new Date()))) !== null
+      );
     },
-    async completeEnrollment(deviceId, codeHash, secretHash, now) {
-      const res = await db.device.updateMany({
-        where: { id: deviceId, enrollmentCodeHash: codeHash, enrollmentCodeExpiresAt: { gt: now } },
-        data: { secretHash, enrollmentCodeHash: null, enrollmentCodeExpiresAt: null, lastSeenAt: now },
-      });
-      return res.count === 1;
+    async completeEnrollment(deviceId, codes, now, audit) {
+      return (await reads.atomic(enrollmentWrite(deviceId, codes, now, audit))) !== null;
     },
     async deviceBySecretHash(secretHash) {
       const row = await deviceRowBySecretHash(reads, secretHash);

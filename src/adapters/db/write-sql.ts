@@ -4,7 +4,14 @@
 // 0.5 ms of CPU each, and on SQLite open across awaits, so other flows' statements could join
 // it). `updatedAt` is kept as Prisma would; SQLite's column defaults are not used (their format
 // is not Prisma's).
-import type { AuditInput, NewDelivery, NewEvent, NewRequest, Transition } from "../../core/ports.ts";
+import type {
+  AuditInput,
+  EnrollHashes,
+  NewDelivery,
+  NewEvent,
+  NewRequest,
+  Transition,
+} from "../../core/ports.ts";
 import { isFinal, type ThreadTarget } from "../../core/types.ts";
 import { Prisma } from "../../generated/postgresql/client.ts";
 import { fromGuard, type GuardedWrite, type Insert, insertFor } from "./guarded-write.ts";
@@ -184,5 +191,47 @@ export function deliveryWrite(
   return {
     guard: Prisma.sql`UPDATE "Delivery" SET ${assignments(sets)} WHERE "id" = ${id}${where}`,
     rest,
+  };
+}
+
+/** A new enrollment code's digest on the device, with the audit row of its issue. */
+export function enrollmentCodeWrite(
+  deviceId: string,
+  codeHash: string,
+  expiresAt: Date,
+  audit: AuditInput,
+  now: Date,
+): GuardedWrite {
+  const sets: Sets = [
+    ["enrollmentCodeHash", codeHash],
+    ["enrollmentCodeExpiresAt", expiresAt],
+    ["updatedAt", now],
+  ];
+  return {
+    guard: Prisma.sql`UPDATE "Device" SET ${assignments(sets)} WHERE "id" = ${deviceId}`,
+    rest: [auditRow(audit, now)],
+  };
+}
+
+/**
+ * A valid, unexpired enrollment code swapped for the device secret's digest (the code is spent),
+ * with the audit row of the enrollment. The guard is the code: a wrong or expired one writes nothing.
+ */
+export function enrollmentWrite(
+  deviceId: string,
+  codes: EnrollHashes,
+  now: Date,
+  audit: AuditInput,
+): GuardedWrite {
+  const sets: Sets = [
+    ["secretHash", codes.secretHash],
+    ["enrollmentCodeHash", null],
+    ["enrollmentCodeExpiresAt", null],
+    ["lastSeenAt", now],
+    ["updatedAt", now],
+  ];
+  return {
+    guard: Prisma.sql`UPDATE "Device" SET ${assignments(sets)} WHERE "id" = ${deviceId} AND "enrollmentCodeHash" = ${codes.codeHash} AND "enrollmentCodeExpiresAt" > ${now}`,
+    rest: [auditRow(audit, now)],
   };
 }
