@@ -31,13 +31,12 @@ export async function importInventory(engine: Engine, io: Io, file: string | und
     for (const e of parsed.errors) io.err(`  ${e.location}: ${e.message}`);
     return 1;
   }
-  const n = await engine.stores.directory.upsertInventory(parsed.people, parsed.devices);
-  await engine.stores.audit.append({
+  const n = await engine.stores.directory.upsertInventory(parsed.people, parsed.devices, {
     actor: "operator",
     surface: "cli",
     action: "inventory.import",
     outcome: "ok",
-    detail: `${basename(file)}: ${n.people} people, ${n.devices} devices`,
+    detail: `${basename(file)}: ${parsed.people.length} people, ${parsed.devices.length} devices`,
   });
   io.out(`Imported ${n.people} people and ${n.devices} devices from ${basename(file)}.`);
   return 0;

@@ -64,10 +64,11 @@ export interface Directory {
   devicesOf(ownerEmail: string): Promise<Device[]>;
   listDevices(filter?: { ownerEmail?: string }): Promise<Device[]>;
   countDevices(): Promise<number>;
-  /** Upserts by email / id in one transaction: all or nothing. */
+  /** Upserts by email / id, with `audit`, in one transaction: all or nothing. */
   upsertInventory(
     people: PersonInput[],
     devices: DeviceInput[],
+    audit?: AuditInput,
   ): Promise<{ people: number; devices: number }>;
   /** Stores a new code's digest with its `audit` row, in one transaction; false: no such device. */
   setEnrollmentCode(deviceId: string, codeHash: string, expiresAt: Date, audit: AuditInput): Promise<boolean>;
@@ -81,11 +82,11 @@ export interface Directory {
   markPasscodeSet(deviceId: string): Promise<void>;
   /** The person a chat user was matched to before (the mapping is stored). */
   personByChatUser(surface: ChatSurface, chatUserId: string): Promise<Person | null>;
-  /** Stores the match; a chat user id belongs to one person at most (moved if it changed hands). */
-  linkChatUser(surface: ChatSurface, chatUserId: string, email: string): Promise<void>;
+  /** Stores the match, with `audit`, in one transaction; a chat user id belongs to one person at most. */
+  linkChatUser(surface: ChatSurface, chatUserId: string, email: string, audit?: AuditInput): Promise<void>;
   chatUserOf(surface: ChatSurface, email: string): Promise<string | null>;
-  /** Forgets a chat user id (the account is gone or no longer anyone in the inventory). */
-  unlinkChatUser(surface: ChatSurface, chatUserId: string): Promise<void>;
+  /** Forgets a chat user id (gone, or no longer anyone in the inventory), with `audit`, in one transaction. */
+  unlinkChatUser(surface: ChatSurface, chatUserId: string, audit?: AuditInput): Promise<void>;
   /** People whose email starts with, or whose name contains, `text` (case-insensitive), at most `limit`. */
   findPeople(text: string, limit: number): Promise<Person[]>;
 }

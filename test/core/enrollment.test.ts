@@ -1,10 +1,11 @@
 // Enrolling a device agent: an operator's one-time code swapped for a device secret. Each of the
 // two writes carries its audit row in the same transaction, so the log an auditor reads can never
 // miss a code that was issued or a secret a device holds: checked by making the audit table refuse
-// inserts (a trigger) and seeing that nothing else was written either. Each database.
+// inserts (test/support/audit-down.ts) and seeing that nothing else was written either. Each database.
 import { describe, expect, it } from "vitest";
 import { enrollDevice, issueEnrollmentCode } from "../../src/core/enrollment.ts";
 import { sha256 } from "../../src/core/secrets.ts";
+import { auditAcceptsInsertsAgain, auditRefusesInserts } from "../support/audit-down.ts";
 import { dbTargets } from "../support/databases.ts";
 import { deviceInput, people, useTestEngine } from "../support/test-engine.ts";
 
@@ -16,23 +17,6 @@ describe.each(targets)("enrollment on $name", (target) => {
   });
   const audits = async () =>
     (await t().engine.stores.audit.list({})).filter((a) => a.action.startsWith("device.enroll"));
-
-  /** From here on every insert into the audit log fails, as a full disk or a lost connection would. */
-  async function auditRefusesInserts(): Promise<void> {
-    const db = t().database.db;
-    if (target.name === "sqlite") {
-      await db.$executeRawUnsafe(
-        `CREATE TRIGGER "audit_down" BEFORE INSERT ON "AuditEntry" BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END`,
-      );
-      return;
-    }
-    await db.$executeRawUnsafe(
-      `CREATE FUNCTION "audit_down"() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$ LANGUAGE plpgsql`,
-    );
-    await db.$executeRawUnsafe(
-      `CREATE TRIGGER "audit_down" BEFORE INSERT ON "AuditEntry" FOR EACH ROW EXECUTE FUNCTION "audit_down"()`,
-    );
-  }
 
   it("issues a code and swaps it once for a secret, each step audited; a spent or wrong code is refused and audited", async () => {
     const { engine } = t();
@@ -78,16 +62,14 @@ describe.each(targets)("enrollment on $name", (target) => {
     const { engine } = t();
     const issued = await issueEnrollmentCode(engine, "dev-001");
     if (!issued.ok) throw new Error(issued.message);
-    await auditRefusesInserts();
+    await auditRefusesInserts(t(), target.name);
     await expect(enrollDevice(engine, { deviceId: "dev-001", code: issued.code })).rejects.toThrow(
       /audit log unavailable/,
     );
     // No secret was stored, and the code is not spent: the agent can try again once the log is back.
     const device = await engine.stores.directory.device("dev-001");
     expect(device?.enrolled ?? false).toBe(false);
-    await t().database.db.$executeRawUnsafe(
-      `DROP TRIGGER "audit_down"${target.name === "sqlite" ? "" : ' ON "AuditEntry"'}`,
-    );
+    await auditAcceptsInsertsAgain(t(), target.name);
     const enrolled = await enrollDevice(engine, { deviceId: "dev-001", code: issued.code });
     expect(enrolled.ok).toBe(true);
     expect((await audits()).map((a) => [a.action, a.outcome])).toEqual([
@@ -100,11 +82,9 @@ describe.each(targets)("enrollment on $name", (target) => {
     const { engine } = t();
     const first = await issueEnrollmentCode(engine, "dev-001");
     if (!first.ok) throw new Error(first.message);
-    await auditRefusesInserts();
+    await auditRefusesInserts(t(), target.name);
     await expect(issueEnrollmentCode(engine, "dev-001")).rejects.toThrow(/audit log unavailable/);
-    await t().database.db.$executeRawUnsafe(
-      `DROP TRIGGER "audit_down"${target.name === "sqlite" ? "" : ' ON "AuditEntry"'}`,
-    );
+    await auditAcceptsInsertsAgain(t(), target.name);
     // The code issued before is still the one that works.
     expect((await enrollDevice(engine, { deviceId: "dev-001", code: first.code })).ok).toBe(true);
   });

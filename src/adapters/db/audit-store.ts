@@ -1,5 +1,6 @@
-// The audit log is append-only: this module is the only writer besides the transactional
-// helpers in request-store.ts, and nothing in the code base updates or deletes its rows.
+// The audit log is append-only: this module appends the rows that stand alone; a change that is
+// audited writes its row in its own transaction (write-sql.ts's guarded writes, the directory's
+// imports and chat links). Nothing in the code base updates or deletes its rows.
 import type { AuditLog, Clock } from "../../core/ports.ts";
 import type { AuditEntry, Surface } from "../../core/types.ts";
 import type { Reads } from "./direct-reads.ts";

@@ -1,10 +1,11 @@
 // People and devices.
-import type { Directory } from "../../core/ports.ts";
+import type { AuditInput, Clock, Directory } from "../../core/ports.ts";
 import { Prisma } from "../../generated/postgresql/client.ts";
 import type { Reads } from "./direct-reads.ts";
 import { deviceData, toDevice, toPerson } from "./mappers.ts";
 import type { Db } from "./open-database.ts";
 import {
+  auditInsert,
   chatUserIdOf,
   deviceRow,
   deviceRowBySecretHash,
@@ -18,7 +19,10 @@ import { enrollmentCodeWrite, enrollmentWrite } from "./write-sql.ts";
 
 const CHAT_COLUMN = { slack: "slackUserId", teams: "teamsUserId" } as const;
 
-export function createDirectoryStore(db: Db, reads: Reads): Directory {
+export function createDirectoryStore(db: Db, reads: Reads, clock: Clock): Directory {
+  /** The audit row of a change, written by the change's own transaction. */
+  const audited = (tx: Pick<Db, "$executeRaw">, audit: AuditInput | undefined) =>
+    audit ? tx.$executeRaw(auditInsert(audit, clock.now())) : Promise.resolve(0);
   return {
     async person(email) {
       const row = await personRow(reads, email.trim().toLowerCase());
@@ -47,7 +51,7 @@ export function createDirectoryStore(db: Db, reads: Reads): Directory {
       return rows.map(toDevice);
     },
     countDevices: () => db.device.count(),
-    async upsertInventory(people, devices) {
+    async upsertInventory(people, devices, audit) {
       await db.$transaction(async (tx) => {
         for (const p of people) {
           const data = { name: p.name, ...(p.role ? { role: p.role } : {}) };
@@ -61,6 +65,7 @@ export function createDirectoryStore(db: Db, reads: Reads): Directory {
           const data = deviceData(d);
           await tx.device.upsert({ where: { id: d.id }, create: { id: d.id, ...data }, update: data });
         }
+        await audited(tx, audit);
       });
       return { people: people.length, devices: devices.length };
     },
@@ -95,7 +100,7 @@ export function createDirectoryStore(db: Db, reads: Reads): Directory {
       const row = await personRowByChatUser(reads, surface, chatUserId);
       return row ? toPerson(row) : null;
     },
-    async linkChatUser(surface, chatUserId, email) {
+    async linkChatUser(surface, chatUserId, email, audit) {
       const column = CHAT_COLUMN[surface];
       await db.$transaction(async (tx) => {
         // A Slack or Teams account can move to another person (a reused mailbox): unlink it first.
@@ -107,6 +112,7 @@ export function createDirectoryStore(db: Db, reads: Reads): Directory {
           where: { email: email.trim().toLowerCase() },
           data: { [column]: chatUserId },
         });
+        await audited(tx, audit);
       });
     },
     async findPeople(text, limit) {
@@ -124,9 +130,12 @@ export function createDirectoryStore(db: Db, reads: Reads): Directory {
       });
       return rows.map(toPerson);
     },
-    async unlinkChatUser(surface, chatUserId) {
+    async unlinkChatUser(surface, chatUserId, audit) {
       const column = CHAT_COLUMN[surface];
-      await db.person.updateMany({ where: { [column]: chatUserId }, data: { [column]: null } });
+      await db.$transaction(async (tx) => {
+        await tx.person.updateMany({ where: { [column]: chatUserId }, data: { [column]: null } });
+        await audited(tx, audit);
+      });
     },
     async chatUserOf(surface, email) {
       return chatUserIdOf(reads, surface, email.trim().toLowerCase());

@@ -12,7 +12,7 @@ import { createThreadStore } from "./thread-store.ts";
 /** `reads`: the driver's own statements (Database.reads); through Prisma when not given. */
 export function createStores(db: Db, clock: Clock, reads: Reads = prismaReads(db)): Stores {
   return {
-    directory: createDirectoryStore(db, reads),
+    directory: createDirectoryStore(db, reads, clock),
     requests: createRequestStore(clock, reads),
     deliveries: createDeliveryStore(clock, reads),
     audit: createAuditLog(db, clock, reads),

@@ -72,17 +72,18 @@ export function createSlackIdentity(engine: Engine, client: webApi.WebClient): S
     const before = await directory.personByChatUser("slack", slackUserId);
     const after = who.ok ? await directory.person(who.email) : null;
     if (before?.email === after?.email) return;
-    if (after) await directory.linkChatUser("slack", slackUserId, after.email);
-    else await directory.unlinkChatUser("slack", slackUserId);
-    if (before) {
-      await engine.stores.audit.append({
-        actor: "latchkey",
-        surface: "slack",
-        action: "identity.relink",
-        outcome: "ok",
-        detail: `Slack user ${slackUserId} was ${before.email}; now ${after?.email ?? "no one in the inventory"} (${who.ok ? "email changed in Slack" : who.message})`,
-      });
-    }
+    // A link that changes hands is audited by the same transaction that moves (or drops) it.
+    const audit = before
+      ? ({
+          actor: "latchkey",
+          surface: "slack",
+          action: "identity.relink",
+          outcome: "ok",
+          detail: `Slack user ${slackUserId} was ${before.email}; now ${after?.email ?? "no one in the inventory"} (${who.ok ? "email changed in Slack" : who.message})`,
+        } as const)
+      : undefined;
+    if (after) await directory.linkChatUser("slack", slackUserId, after.email, audit);
+    else await directory.unlinkChatUser("slack", slackUserId, audit);
   }
 
   async function lookup(slackUserId: string): Promise<SlackWho> {

@@ -38,7 +38,7 @@ export interface TeamsIdentity {
 }
 
 export function createTeamsIdentity(engine: Engine, opts: TeamsIdentityOptions): TeamsIdentity {
-  const { directory, contacts, audit } = engine.stores;
+  const { directory, contacts } = engine.stores;
   const ttl = opts.ttlMs ?? IDENTITY_TTL_MS;
   const cache = createIdentityCache<TeamsWho>(ttl);
   const saved = new Map<string, string>();
@@ -75,17 +75,18 @@ export function createTeamsIdentity(engine: Engine, opts: TeamsIdentityOptions):
     const before = await directory.personByChatUser("teams", aad);
     const after = who.ok ? await directory.person(who.email) : null;
     if (before?.email === after?.email) return;
-    if (after) await directory.linkChatUser("teams", aad, after.email);
-    else await directory.unlinkChatUser("teams", aad);
-    if (before) {
-      await audit.append({
-        actor: "latchkey",
-        surface: "teams",
-        action: "identity.relink",
-        outcome: "ok",
-        detail: `Teams user ${aad} was ${before.email}; now ${after?.email ?? "no one in the inventory"} (${who.ok ? "sign-in name changed in Teams" : who.message})`,
-      });
-    }
+    // A link that changes hands is audited by the same transaction that moves (or drops) it.
+    const audit = before
+      ? ({
+          actor: "latchkey",
+          surface: "teams",
+          action: "identity.relink",
+          outcome: "ok",
+          detail: `Teams user ${aad} was ${before.email}; now ${after?.email ?? "no one in the inventory"} (${who.ok ? "sign-in name changed in Teams" : who.message})`,
+        } as const)
+      : undefined;
+    if (after) await directory.linkChatUser("teams", aad, after.email, audit);
+    else await directory.unlinkChatUser("teams", aad, audit);
   }
 
   async function lookup(ctx: TurnContext, id: string, aad: string | null): Promise<TeamsWho> {

@@ -1,6 +1,7 @@
 // Who a Slack or Teams user is: the match to a person is stored, a chat user id belongs to one
 // person at most, and it follows the account when it changes hands. On each real database.
 import { describe, expect, it } from "vitest";
+import { auditAcceptsInsertsAgain, auditRefusesInserts } from "../../support/audit-down.ts";
 import { dbTargets } from "../../support/databases.ts";
 import { deviceInput, people, useTestEngine } from "../../support/test-engine.ts";
 
@@ -86,5 +87,52 @@ describe.each(targets)("chat identities on $name", (target) => {
       name: "Alice Ng (renamed)",
     });
     expect((await directory().personByChatUser("teams", "29:bob"))?.email).toBe("bob@example.com");
+  });
+
+  it("writes a move's audit row in the same transaction: if the row cannot be written, the link stays", async () => {
+    const relink = {
+      actor: "latchkey",
+      surface: "slack",
+      action: "identity.relink",
+      outcome: "ok",
+      detail: "Slack user U001 was alice@example.com; now bob@example.com (email changed in Slack)",
+    } as const;
+    await directory().linkChatUser("slack", "U001", "alice@example.com");
+    await auditRefusesInserts(t(), target.name);
+    await expect(directory().linkChatUser("slack", "U001", "bob@example.com", relink)).rejects.toThrow(
+      /audit log unavailable/,
+    );
+    await expect(directory().unlinkChatUser("slack", "U001", relink)).rejects.toThrow(
+      /audit log unavailable/,
+    );
+    expect((await directory().personByChatUser("slack", "U001"))?.email).toBe("alice@example.com");
+
+    await auditAcceptsInsertsAgain(t(), target.name);
+    await directory().linkChatUser("slack", "U001", "bob@example.com", relink);
+    expect((await directory().personByChatUser("slack", "U001"))?.email).toBe("bob@example.com");
+    const rows = await t().engine.stores.audit.list({});
+    expect(rows.filter((r) => r.action === "identity.relink").map((r) => r.detail)).toEqual([relink.detail]);
+  });
+
+  it("writes an import's audit row in the same transaction: if the row cannot be written, nothing is imported", async () => {
+    const audit = {
+      actor: "operator",
+      surface: "cli",
+      action: "inventory.import",
+      outcome: "ok",
+      detail: "fleet.csv: 1 people, 1 devices",
+    } as const;
+    const newcomer = [{ email: "new@example.com", name: "New Person" }];
+    const phone = [deviceInput({ id: "dev-new", ownerEmail: "new@example.com" })];
+    await auditRefusesInserts(t(), target.name);
+    await expect(directory().upsertInventory(newcomer, phone, audit)).rejects.toThrow(
+      /audit log unavailable/,
+    );
+    expect(await directory().person("new@example.com")).toBeNull();
+    expect(await directory().device("dev-new")).toBeNull();
+    await auditAcceptsInsertsAgain(t(), target.name);
+    await directory().upsertInventory(newcomer, phone, audit);
+    expect((await directory().device("dev-new"))?.ownerEmail).toBe("new@example.com");
+    expect((await t().engine.stores.audit.list({})).map((r) => r.action)).toEqual(["inventory.import"]);
   });
 });
