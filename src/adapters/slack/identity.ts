@@ -3,8 +3,10 @@
 // account) but never trusted for long: after 10 minutes Slack is asked again, so a changed email
 // or a deactivated account moves or drops the link (and the change is audited). Users of another
 // workspace (Slack Connect) are not matched, whatever email their own workspace gives them.
+
 import type { webApi } from "@slack/bolt";
 import type { Engine } from "../../core/engine.ts";
+import { storeChatIdentity } from "../chat-relink.ts";
 import { createIdentityCache } from "../identity-cache.ts";
 
 export type SlackWho = { ok: true; email: string; name: string } | { ok: false; message: string };
@@ -67,24 +69,14 @@ export function createSlackIdentity(engine: Engine, client: webApi.WebClient): S
     return { ok: true, email, name };
   }
 
-  /** Stores what Slack said now; a link that changed hands is moved (or dropped) and audited. */
-  async function remember(slackUserId: string, who: SlackWho): Promise<void> {
-    const before = await directory.personByChatUser("slack", slackUserId);
-    const after = who.ok ? await directory.person(who.email) : null;
-    if (before?.email === after?.email) return;
-    // A link that changes hands is audited by the same transaction that moves (or drops) it.
-    const audit = before
-      ? ({
-          actor: "latchkey",
-          surface: "slack",
-          action: "identity.relink",
-          outcome: "ok",
-          detail: `Slack user ${slackUserId} was ${before.email}; now ${after?.email ?? "no one in the inventory"} (${who.ok ? "email changed in Slack" : who.message})`,
-        } as const)
-      : undefined;
-    if (after) await directory.linkChatUser("slack", slackUserId, after.email, audit);
-    else await directory.unlinkChatUser("slack", slackUserId, audit);
-  }
+  /** Stores what Slack said now (chat-relink.ts: a link that changed hands is moved and audited). */
+  const remember = (slackUserId: string, who: SlackWho) =>
+    storeChatIdentity(
+      directory,
+      { surface: "slack", chatUserId: slackUserId },
+      who,
+      "email changed in Slack",
+    );
 
   async function lookup(slackUserId: string): Promise<SlackWho> {
     const info = await client.users

@@ -7,9 +7,11 @@
 // Each user's way back (their 1:1 conversation reference) is stored as a chat contact; a person is
 // reached through the one account linked to them, never through whichever account last claimed
 // their address.
+
 import { type TeamsChannelAccount, TeamsInfo, type TurnContext } from "botbuilder";
 import type { Engine } from "../../core/engine.ts";
 import type { ChatContact } from "../../core/ports.ts";
+import { storeChatIdentity } from "../chat-relink.ts";
 import { createIdentityCache } from "../identity-cache.ts";
 import { ConnectorError } from "./connector-transport.ts";
 import { type PersonalRef, parseRef, personalRefOf, tenantOf } from "./conversation-ref.ts";
@@ -70,24 +72,9 @@ export function createTeamsIdentity(engine: Engine, opts: TeamsIdentityOptions):
     return { ok: true, email, name, aadObjectId: member.aadObjectId };
   }
 
-  /** Stores what Teams said now; a link that changed hands is moved (or dropped) and audited. */
-  async function relink(aad: string, who: TeamsWho): Promise<void> {
-    const before = await directory.personByChatUser("teams", aad);
-    const after = who.ok ? await directory.person(who.email) : null;
-    if (before?.email === after?.email) return;
-    // A link that changes hands is audited by the same transaction that moves (or drops) it.
-    const audit = before
-      ? ({
-          actor: "latchkey",
-          surface: "teams",
-          action: "identity.relink",
-          outcome: "ok",
-          detail: `Teams user ${aad} was ${before.email}; now ${after?.email ?? "no one in the inventory"} (${who.ok ? "sign-in name changed in Teams" : who.message})`,
-        } as const)
-      : undefined;
-    if (after) await directory.linkChatUser("teams", aad, after.email, audit);
-    else await directory.unlinkChatUser("teams", aad, audit);
-  }
+  /** Stores what Teams said now (chat-relink.ts: a link that changed hands is moved and audited). */
+  const relink = (aad: string, who: TeamsWho) =>
+    storeChatIdentity(directory, { surface: "teams", chatUserId: aad }, who, "sign-in name changed in Teams");
 
   async function lookup(ctx: TurnContext, id: string, aad: string | null): Promise<TeamsWho> {
     const member = await TeamsInfo.getMember(ctx, id).catch((err: unknown) => {
