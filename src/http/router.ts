@@ -83,7 +83,7 @@ export interface RouterOptions {
 
 export function createRouter(routes: Route[], log: Logger, options: RouterOptions = {}) {
   const { raw = [], onResponse, trustProxyHops = 0 } = options;
-  const compiled = routes.map(compile);
+  const site: Site = { routes: routes.map(compile), log, trustProxyHops };
   return (req: IncomingMessage, res: ServerResponse): void => {
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -101,8 +101,16 @@ export function createRouter(routes: Route[], log: Logger, options: RouterOption
         }),
       );
     }
-    dispatch(compiled, req, res, url, log, matched, mount, trustProxyHops);
+    dispatch(site, req, res, url, matched, mount);
   };
+}
+
+/** What every call to one router shares. */
+interface Site {
+  routes: Compiled[];
+  log: Logger;
+  /** Reverse proxies whose X-Forwarded-For entries are believed (client-address.ts). */
+  trustProxyHops: number;
 }
 
 /** What the call turned out to be: its route (metrics) and the fields of its log lines. */
@@ -112,15 +120,14 @@ interface Matched {
 }
 
 function dispatch(
-  compiled: Compiled[],
+  site: Site,
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
-  log: Logger,
   matched: Matched,
   mount: { prefix: string; listener: RawListener } | undefined,
-  trustProxyHops: number,
 ): void {
+  const { log } = site;
   if (mount) {
     // Bolt reads a body up to its own limit whatever length is declared, so a client declaring
     // megabytes it never sends would hold the connection: refused here, unread, and closed.
@@ -136,7 +143,7 @@ function dispatch(
     mount.listener(req, res);
     return;
   }
-  handle(compiled, req, url, log, matched, trustProxyHops).then(
+  handle(site, req, url, matched).then(
     (out) => send(res, out),
     (err: unknown) => {
       if (err instanceof HttpError) {
@@ -152,15 +159,8 @@ function dispatch(
   );
 }
 
-async function handle(
-  routes: Compiled[],
-  req: IncomingMessage,
-  url: URL,
-  log: Logger,
-  matched: Matched,
-  trustProxyHops: number,
-): Promise<HttpResponse> {
-  const matches = routes.filter((r) => r.pattern.test(url.pathname));
+async function handle(site: Site, req: IncomingMessage, url: URL, matched: Matched): Promise<HttpResponse> {
+  const matches = site.routes.filter((r) => r.pattern.test(url.pathname));
   if (matches.length === 0) return { status: 404, body: { error: `No such endpoint: ${url.pathname}` } };
   const route = matches.find((r) => r.method === req.method);
   if (!route) return { status: 405, body: { error: `Method ${req.method} not allowed here.` } };
@@ -177,7 +177,7 @@ async function handle(
   // A path naming a reset request (a device's report) names it on the call's lines.
   if (params.requestId?.startsWith("rq_")) matched.log.requestId = params.requestId;
   const body = req.method === "GET" ? undefined : await readJson(req);
-  log.debug({ ...matched.log, method: req.method, path: url.pathname }, "http request");
+  site.log.debug({ ...matched.log, method: req.method, path: url.pathname }, "http request");
   return route.handler({
     method: req.method ?? "GET",
     path: url.pathname,
@@ -185,7 +185,7 @@ async function handle(
     query: url.searchParams,
     headers: req.headers,
     body,
-    clientAddress: clientAddress(req, trustProxyHops),
+    clientAddress: clientAddress(req, site.trustProxyHops),
     requestId: matched.log.httpRequestId,
   });
 }

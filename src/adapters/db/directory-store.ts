@@ -70,9 +70,8 @@ export function createDirectoryStore(db: Db, reads: Reads, clock: Clock): Direct
       return { people: people.length, devices: devices.length };
     },
     async setEnrollmentCode(deviceId, codeHash, expiresAt, audit) {
-      return (
-        (await reads.atomic(enrollmentCodeWrite(deviceId, codeHash, expiresAt, audit, new Date()))) !== null
-      );
+      const write = enrollmentCodeWrite(deviceId, codeHash, expiresAt, audit, clock.now());
+      return (await reads.atomic(write)) !== null;
     },
     async completeEnrollment(deviceId, codes, now, audit) {
       return (await reads.atomic(enrollmentWrite(deviceId, codes, now, audit))) !== null;
