@@ -65,7 +65,7 @@ const cardData = fc.oneof(
       owner: fc.oneof(fc.constantFrom(...EMAILS), fc.emailAddress(), anyText, anyJson),
       deviceId: fc.oneof(fc.constantFrom(...DEVICES), anyText, anyJson),
       notifyUser: fc.oneof(fc.constantFrom("true", "false"), fc.boolean(), anyJson),
-      key: fc.oneof(fc.stringMatching(/^tk_[a-f0-9]{8,32}$/), anyText),
+      nonce: fc.oneof(fc.stringMatching(/^tk_[a-f0-9]{8,32}$/), anyText),
       seal: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{43}$/), anyText),
       requestId: fc.oneof(fc.stringMatching(/^rq_[A-Za-z0-9]{4,30}$/), anyText),
     },

@@ -109,7 +109,7 @@ describe("Teams: parity with Slack", () => {
     for (const forged of [
       { ...data, deviceId: "demo-galaxy-s7-android6-admin" },
       { ...data, seal: "" },
-      { deviceId: data.deviceId, key: data.key },
+      { deviceId: data.deviceId, nonce: data.nonce },
     ]) {
       const res = await h.teams.cardAction("29:felix", personal, "lost.start", forged);
       expect(cardText(cardOf(res.body))).toContain("no longer valid");

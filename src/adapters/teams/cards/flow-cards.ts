@@ -59,7 +59,7 @@ export function resetFormCard(owner: Person, choices: DeviceChoice[], dialog: bo
 export function resetConfirmCard(
   device: Device,
   owner: Person,
-  input: { notify: boolean; warnings: string[]; key: string; seal: string },
+  input: { notify: boolean; warnings: string[]; nonce: string; seal: string },
   dialog: boolean,
 ): Card {
   return render("resetConfirm", {
@@ -71,7 +71,7 @@ export function resetConfirmCard(
     recipients: input.notify ? `you and ${owner.name}` : "you",
     notify: input.notify,
     warnings: input.warnings.slice(0, 5),
-    key: input.key,
+    nonce: input.nonce,
     seal: input.seal,
     dialog,
   });
@@ -99,7 +99,7 @@ export function lostConfirmCard(
   action: "reset_and_lock" | "lock",
   email: string,
   alerted: boolean,
-  confirmation: { key: string; seal: string },
+  confirmation: { nonce: string; seal: string },
 ): Card {
   return render("lostConfirm", {
     deviceName: device.name,
@@ -112,7 +112,7 @@ export function lostConfirmCard(
     where: alerted
       ? "The security team is alerted. You can follow progress here."
       : "You can follow progress here.",
-    key: confirmation.key,
+    nonce: confirmation.nonce,
     seal: confirmation.seal,
   });
 }

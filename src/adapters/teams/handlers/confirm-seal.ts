@@ -9,19 +9,19 @@ import type { Engine } from "../../../core/engine.ts";
 export interface Confirmation {
   kind: "reset" | "report_lost";
   actorEmail: string;
-  key: string;
+  nonce: string;
   deviceId: string;
   owner: string;
   notify: boolean;
 }
 
 export function sealConfirmation(engine: Engine, c: Confirmation): string {
-  const shown = [c.kind, c.actorEmail, c.key, c.deviceId, c.owner, c.notify ? "notify" : "alone"];
+  const shown = [c.kind, c.actorEmail, c.nonce, c.deviceId, c.owner, c.notify ? "notify" : "alone"];
   return engine.secrets.digest("teams.confirmation", shown.join("\0"));
 }
 
 export function confirmationHolds(engine: Engine, c: Confirmation, seal: string): boolean {
-  if (!c.key || !seal) return false;
+  if (!c.nonce || !seal) return false;
   const expected = Buffer.from(sealConfirmation(engine, c));
   const given = Buffer.from(seal);
   return expected.length === given.length && timingSafeEqual(expected, given);

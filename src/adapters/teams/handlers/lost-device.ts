@@ -73,7 +73,7 @@ export async function lostStep(
   const shown: Confirmation = {
     kind: "report_lost",
     actorEmail: who.email,
-    key: field(data, "key"),
+    nonce: field(data, "nonce"),
     deviceId: device.id,
     owner: device.ownerEmail,
     notify: true,
@@ -81,9 +81,9 @@ export async function lostStep(
   if (verb === VERBS.lostConfirm) {
     const choice = await choiceFor(engine, device, "report_lost");
     if (choice.refusal || choice.action === "none") return messageCard(TITLE, `⛔ ${choice.refusal ?? ""}`);
-    const key = engine.random.id("tk");
-    const seal = sealConfirmation(engine, { ...shown, key });
-    return lostConfirmCard(device, choice.action, who.email, deps.security.id !== null, { key, seal });
+    const nonce = engine.random.id("tk");
+    const seal = sealConfirmation(engine, { ...shown, nonce });
+    return lostConfirmCard(device, choice.action, who.email, deps.security.id !== null, { nonce, seal });
   }
   if (verb !== VERBS.lostStart || !confirmationHolds(engine, shown, field(data, "seal"))) {
     return messageCard(TITLE, "That button is no longer valid. Start again.");
@@ -102,7 +102,7 @@ export async function lostStep(
       actorEmail: who.email,
       deviceId: device.id,
       surface: "teams",
-      idempotencyKey: `teams-card:${shown.key}`,
+      idempotencyKey: `teams-card:${shown.nonce}`,
       threads,
     }),
   );

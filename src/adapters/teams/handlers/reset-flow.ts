@@ -99,7 +99,7 @@ async function confirm(
   const shown: Confirmation = {
     kind: "reset",
     actorEmail,
-    key: engine.random.id("tk"),
+    nonce: engine.random.id("tk"),
     deviceId: device.id,
     owner: person.email,
     notify: field(data, "notifyUser") === "true",
@@ -111,7 +111,7 @@ async function confirm(
       {
         notify: shown.notify,
         warnings: choice.capability.warnings,
-        key: shown.key,
+        nonce: shown.nonce,
         seal: sealConfirmation(engine, shown),
       },
       dialog,
@@ -131,7 +131,7 @@ async function start(
   const shown: Confirmation = {
     kind: "reset",
     actorEmail,
-    key: field(data, "key"),
+    nonce: field(data, "nonce"),
     deviceId: field(data, "deviceId"),
     owner,
     notify: field(data, "notifyUser") === "true",
@@ -150,7 +150,7 @@ async function start(
     deviceId: shown.deviceId,
     notifyUser: shown.notify,
     surface: "teams",
-    idempotencyKey: `teams-card:${shown.key}`,
+    idempotencyKey: `teams-card:${shown.nonce}`,
     threads: [{ surface: "teams", purpose: "requester", conversation: JSON.stringify(refOf(ctx.activity)) }],
   });
   const result = await answerWithin(deps, "start reset", starting);
