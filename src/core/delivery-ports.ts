@@ -10,6 +10,11 @@ export interface PasscodeLetter {
   passcode: string;
   /** True when the recipient is the device's user (who may also be the one who asked, e.g. a lost-device report). */
   toDeviceUser: boolean;
+  /**
+   * Set when the device picked the reset up but never confirmed the lock (it failed or the
+   * request expired): it may or may not have applied this passcode. Shown with the passcode.
+   */
+  caveat: string | null;
 }
 
 /** Where a sent chat message is, so the passcode can be removed from it later. */

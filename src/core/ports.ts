@@ -180,7 +180,11 @@ export interface RequestStore {
   schedulePush(id: string, at: Date | null): Promise<void>;
   duePushes(now: Date, limit: number): Promise<ResetRequest[]>;
   dueExpiries(now: Date, limit: number): Promise<ResetRequest[]>;
-  /** Final requests still holding passcode material, finished before `finishedBefore`. */
+  /**
+   * Final requests still holding passcode material, finished before `finishedBefore`, whose
+   * passcode someone has: none of their deliveries pending or sent since then, and one sent if
+   * they had any.
+   */
   purgeable(finishedBefore: Date, limit: number): Promise<ResetRequest[]>;
   purgePasscode(id: string, event: NewEvent): Promise<boolean>;
   list(filter: RequestListFilter): Promise<ResetRequest[]>;

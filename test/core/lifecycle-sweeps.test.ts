@@ -285,7 +285,7 @@ describe.each(targets)("lifecycle and sweeps on $name", (target) => {
   });
 
   describe("device reports", () => {
-    it("ends failed with the device's reason, never echoing the passcode", async () => {
+    it("ends failed with the device's reason, never echoing the passcode, and sends the passcode it may have applied", async () => {
       const id = await start();
       const passcode = await pickUp();
       const r = await report(id, "failed", `keyguard rejected ${passcode}: too weak`);
@@ -294,7 +294,8 @@ describe.each(targets)("lifecycle and sweeps on $name", (target) => {
       expect(after?.state).toBe("failed");
       expect(after?.outcome).toContain("[redacted]");
       expect(after?.outcome).not.toContain(passcode);
-      expect(after?.hasPasscode).toBe(false);
+      expect(after?.hasPasscode).toBe(true);
+      expect(t().sender.letters.map((l) => l.passcode)).toEqual([passcode]);
       for (const e of await requests().events(id)) expect(e.detail).not.toContain(passcode);
       const audit = (await t().engine.stores.audit.list({})).find((a) => a.action === "device.failed");
       expect(audit).toMatchObject({ actor: "device:dev-001", outcome: "failed", requestId: id });

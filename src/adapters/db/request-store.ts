@@ -87,9 +87,15 @@ export function createRequestStore(clock: Clock, reads: Reads): RequestStore {
       many(
         Prisma.sql`SELECT * FROM "ResetRequest" WHERE "state" IN (${dueStates(ACTIVE_STATES.filter((s) => s !== "locked"))}) AND "expiresAt" <= ${now} LIMIT ${limit}`,
       ),
+    // A passcode is kept until someone has it: no delivery still under way, none sent within the
+    // window, and, when there were deliveries, at least one that went out (a request whose every
+    // delivery failed keeps its passcode for a resend: its device may hold it).
     purgeable: (finishedBefore, limit) =>
       many(
-        Prisma.sql`SELECT * FROM "ResetRequest" WHERE "state" IN (${dueStates(FINAL_STATES)}) AND "passcodeCipher" IS NOT NULL AND "finishedAt" <= ${finishedBefore} LIMIT ${limit}`,
+        Prisma.sql`SELECT * FROM "ResetRequest" r WHERE r."state" IN (${dueStates(FINAL_STATES)}) AND r."passcodeCipher" IS NOT NULL AND r."finishedAt" <= ${finishedBefore}
+          AND NOT EXISTS (SELECT 1 FROM "Delivery" d WHERE d."requestId" = r."id" AND (d."status" = 'pending' OR d."sentAt" > ${finishedBefore}))
+          AND (NOT EXISTS (SELECT 1 FROM "Delivery" d WHERE d."requestId" = r."id") OR EXISTS (SELECT 1 FROM "Delivery" d WHERE d."requestId" = r."id" AND d."status" = 'sent'))
+          LIMIT ${limit}`,
       ),
     async purgePasscode(id, event) {
       return (await reads.atomic(purgePasscodeWrite(id, event, clock.now()))) !== null;

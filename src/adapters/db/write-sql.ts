@@ -139,7 +139,9 @@ export function transitionWrite(id: string, t: Transition, now: Date): GuardedWr
   const sets = new Map<string, unknown>([["state", t.to]]);
   if (t.outcome !== undefined) sets.set("outcome", t.outcome);
   if (t.nextPushAt !== undefined) sets.set("nextPushAt", t.nextPushAt);
-  if (isFinal(t.to)) {
+  // A request that stays in its final state (a note, such as a device's late report) keeps the
+  // time it finished: only a move into a final state sets it.
+  if (isFinal(t.to) && !t.from.includes(t.to)) {
     sets.set("activeDeviceId", null);
     sets.set("finishedAt", now);
     sets.set("nextPushAt", null);

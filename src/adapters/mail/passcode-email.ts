@@ -8,21 +8,25 @@ export function renderPasscodeEmail(
   letter: PasscodeLetter,
   opts: { publicUrl: string },
 ): { subject: string; text: string; html: string } {
-  const { device, request, requester, recipient, passcode, toDeviceUser } = letter;
+  const { device, request, requester, recipient, passcode, toDeviceUser, caveat } = letter;
   const deviceName = oneLine(device.name) || device.id;
   const platform = PLATFORM_NAMES[device.platform] ?? device.platform;
   const askedAt = request.createdAt;
   const when = `${readable.format(askedAt)} UTC (${askedAt.toISOString()})`;
 
-  const subject = toDeviceUser
-    ? `Your device "${deviceName}" has a new passcode`
-    : `New passcode for "${deviceName}" (${platform})`;
+  const subject = caveat
+    ? `Possible new passcode for "${deviceName}" (${platform}): the device did not confirm it`
+    : toDeviceUser
+      ? `Your device "${deviceName}" has a new passcode`
+      : `New passcode for "${deviceName}" (${platform})`;
   const self = requester.email === recipient.email;
-  const intro = !toDeviceUser
-    ? "You asked Latchkey to reset the passcode of this device and lock it."
-    : self
-      ? "As you asked, Latchkey has locked your device with a new passcode."
-      : "Your IT team has reset the passcode of your device and locked it.";
+  const intro = caveat
+    ? caveat
+    : !toDeviceUser
+      ? "You asked Latchkey to reset the passcode of this device and lock it."
+      : self
+        ? "As you asked, Latchkey has locked your device with a new passcode."
+        : "Your IT team has reset the passcode of your device and locked it.";
   const facts: [string, string][] = [
     ["Device", `${deviceName} (${platform}, id ${device.id})`],
     ["Device user", device.ownerEmail],

@@ -1,8 +1,10 @@
-// Use case: send the new passcode privately (email, chat DM) once the device confirms the lock,
-// retrying with backoff, then complete the request. Each attempt is claimed in the database.
+// Use case: send the new passcode privately (email, chat DM) once the device confirms the lock (or
+// once a reset it picked up ends unconfirmed: unconfirmed-reset.ts), retrying with backoff, then
+// complete the request. Each attempt is claimed in the database.
 import { announce, at, backoff, type Engine, errorText } from "../engine.ts";
 import { type NewEvent, type PasscodeSender, PermanentDeliveryError, type SentMessage } from "../ports.ts";
 import type { Delivery, Person, ResetRequest } from "../types.ts";
+import { passcodeCaveat } from "./unconfirmed-reset.ts";
 
 export const CHANNEL_NAMES: Record<Delivery["channel"], string> = {
   email: "email",
@@ -98,7 +100,14 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
   const passcode = opened.passcode;
   const recipient = await personOrBare(engine, to);
   const requester = await personOrBare(engine, request.requestedBy);
-  const envelope = { recipient, requester, device, request, toDeviceUser: to === device.ownerEmail };
+  const envelope = {
+    recipient,
+    requester,
+    device,
+    request,
+    toDeviceUser: to === device.ownerEmail,
+    caveat: passcodeCaveat(request),
+  };
   let sent: SentMessage | undefined;
   try {
     let prepared: SentMessage | undefined = delivery.externalRef ? { ref: delivery.externalRef } : undefined;

@@ -1,9 +1,11 @@
 // Use cases of the device agent: fetch the pending command, report each step.
 import { announce, type Engine } from "../engine.ts";
 import { awaitsPickup, canMove, type DeviceStep } from "../lifecycle.ts";
-import type { NewDelivery, NewEvent, Transition } from "../ports.ts";
-import type { Device, RequestState, ResetRequest } from "../types.ts";
+import type { NewEvent, Transition } from "../ports.ts";
+import { type Device, isFinal, type RequestState, type ResetRequest } from "../types.ts";
 import { completeIfDelivered, deliverPending } from "./deliver.ts";
+import { recordLateReport } from "./late-report.ts";
+import { mayHaveApplied, plannedDeliveries, recipientsText } from "./unconfirmed-reset.ts";
 
 export interface DeviceCommand {
   requestId: string;
@@ -86,6 +88,10 @@ export async function reportDeviceStep(
   }
   const to = TARGET[report.step];
   if (alreadyThere(request.state, to)) return { ok: true, state: request.state, changed: false };
+  const reason = cleanReason(await scrub(engine, request, report.reason));
+  // The request already ended (it expired, or failed): the device's word is still evidence, and a
+  // passcode it says it applied must reach someone. Recorded, never refused into the void.
+  if (isFinal(request.state)) return recordLateReport(engine, device, request, report.step, reason);
   if (!canMove(request.kind, request.state, to)) {
     return {
       ok: false,
@@ -93,11 +99,20 @@ export async function reportDeviceStep(
       message: `The request is ${request.state}; the step "${report.step}" cannot follow it.`,
     };
   }
-  const reason = cleanReason(await scrub(engine, request, report.reason));
   const transition = transitionFor(request, device, to, reason);
-  if (to === "locked" && request.kind === "reset_and_lock") {
-    // The deliveries are queued in the same write as the lock, so a crash cannot lose them.
+  if (
+    (to === "locked" && request.kind === "reset_and_lock") ||
+    (to === "failed" && mayHaveApplied(request))
+  ) {
+    // The deliveries are queued in the same write as the lock (or the failure after pickup), so a
+    // crash cannot lose them.
     transition.deliveries = await plannedDeliveries(engine, request);
+    if (to === "failed") {
+      const sending = unconfirmedOutcome(transition);
+      transition.outcome += sending;
+      const said = transition.event.detail.replace(/([^.!?])$/, "$1.");
+      transition.event = { ...transition.event, detail: said + sending };
+    }
   }
   const moved = await requests.transition(request.id, transition);
   if (!moved) {
@@ -106,10 +121,11 @@ export async function reportDeviceStep(
       ? { ok: true, state: now.state, changed: false }
       : { ok: false, status: 409, message: "The request changed meanwhile; fetch it again." };
   }
-  const e = eventFor(device, to, reason, moved);
+  const e = transition.event;
   announce(engine, moved, e);
   if (to === "passcode_reset") await engine.stores.directory.markPasscodeSet(device.id);
   if (to === "locked") await afterLocked(engine, moved);
+  if (to === "failed" && transition.deliveries?.length) await deliverPending(engine, { requestId: moved.id });
   return { ok: true, state: moved.state, changed: true };
 }
 
@@ -149,7 +165,9 @@ function transitionFor(request: ResetRequest, device: Device, to: RequestState, 
       to,
       event,
       outcome: `Failed: the device reported "${reason}".`,
-      purgePasscode: true,
+      // Before pickup the device never had the passcode: nothing to keep. After it, it may have
+      // applied it, and the passcode goes to the requester instead (unconfirmed-reset.ts).
+      purgePasscode: !mayHaveApplied(request),
       audit: {
         actor: `device:${device.id}`,
         surface: "device" as const,
@@ -170,25 +188,6 @@ async function afterLocked(engine: Engine, request: ResetRequest): Promise<void>
   await completeIfDelivered(engine, request.id);
 }
 
-async function plannedDeliveries(engine: Engine, request: ResetRequest): Promise<NewDelivery[]> {
-  const { directory } = engine.stores;
-  const device = await directory.device(request.deviceId);
-  const recipients = new Set([request.requestedBy]);
-  if (request.notifyUser && device) recipients.add(device.ownerEmail);
-  const deliveries: NewDelivery[] = [];
-  for (const email of recipients) {
-    const person = (await directory.person(email)) ?? { email, name: email, role: "admin" as const };
-    for (const sender of engine.senders) {
-      // A chat DM goes out on the surface the request came from; email always.
-      if (sender.surface && sender.surface !== request.surface) continue;
-      if (await sender.reaches(person)) {
-        deliveries.push({ id: engine.random.id("dl"), recipientEmail: email, channel: sender.channel });
-      }
-    }
-  }
-  return deliveries;
-}
-
 /** A device's failure text is shown to admins: make sure it can never carry the passcode. */
 async function scrub(engine: Engine, request: ResetRequest, reason: string | undefined): Promise<string> {
   if (!reason) return "no reason given";
@@ -197,6 +196,13 @@ async function scrub(engine: Engine, request: ResetRequest, reason: string | und
   if (!cipher) return reason;
   const passcode = engine.secrets.open(cipher);
   return reason.split(passcode).join("[redacted]");
+}
+
+function unconfirmedOutcome(t: Transition): string {
+  const to = recipientsText(t.deliveries ?? []);
+  return to
+    ? ` The device had picked up the new passcode and may have applied it: it is sent privately to ${to}.`
+    : " The device had picked up the new passcode and may have applied it, but nobody can be sent it.";
 }
 
 function cleanReason(reason: string): string {

@@ -3,6 +3,8 @@ import { announce, at, type Engine } from "../engine.ts";
 import { awaitsApproval } from "../lifecycle.ts";
 import type { NewEvent } from "../ports.ts";
 import type { ResetRequest } from "../types.ts";
+import { deliverPending } from "./deliver.ts";
+import { mayHaveApplied, plannedDeliveries, recipientsText } from "./unconfirmed-reset.ts";
 
 export async function expireDue(engine: Engine, limit = 100): Promise<number> {
   const due = await engine.stores.requests.dueExpiries(engine.clock.now(), limit);
@@ -14,10 +16,17 @@ export async function expireDue(engine: Engine, limit = 100): Promise<number> {
 async function expireOne(engine: Engine, request: ResetRequest): Promise<boolean> {
   const picked = ["received", "passcode_reset"].includes(request.state);
   const unapproved = awaitsApproval(request.state);
+  // Picked up and not confirmed: the device may have applied the passcode, so it is sent, not erased.
+  const keep = mayHaveApplied(request);
+  const deliveries = keep ? await plannedDeliveries(engine, request) : [];
+  const sending =
+    deliveries.length > 0
+      ? ` It may have applied the new passcode: it is sent privately to ${recipientsText(deliveries)}.`
+      : "";
   const outcome = unapproved
     ? `Expired at ${at(request.expiresAt)}: no second admin approved the request in time (two-person rule). Nothing was sent to the device.`
     : picked
-      ? `Expired at ${at(request.expiresAt)}: the device picked up the command but did not report the result (last step: ${request.state}).`
+      ? `Expired at ${at(request.expiresAt)}: the device picked up the command but did not report the result (last step: ${request.state}).${sending}`
       : `Expired at ${at(request.expiresAt)}: the device never picked up the command (${request.pushAttempts} push attempt(s)). Nothing was changed on the device.`;
   const e: NewEvent = { type: "expired", actor: "latchkey", detail: outcome };
   const moved = await engine.stores.requests.transition(request.id, {
@@ -25,7 +34,8 @@ async function expireOne(engine: Engine, request: ResetRequest): Promise<boolean
     to: "expired",
     event: e,
     outcome,
-    purgePasscode: true,
+    purgePasscode: !keep,
+    deliveries,
     audit: {
       actor: "latchkey",
       surface: "system",
@@ -39,5 +49,6 @@ async function expireOne(engine: Engine, request: ResetRequest): Promise<boolean
     },
   });
   if (moved) announce(engine, moved, e);
+  if (moved && deliveries.length > 0) await deliverPending(engine, { requestId: moved.id });
   return moved !== null;
 }

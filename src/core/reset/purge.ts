@@ -1,5 +1,6 @@
-// Sweep: erase stored passcode material once a request is complete and the retention window
-// (for re-sending) has passed. Failed, expired and cancelled requests erase it at once.
+// Sweep: erase stored passcode material once the retention window after its delivery has passed.
+// Requests that ended before the device picked the command up erase it at once; a passcode the
+// device may have applied is erased only after someone received it (unconfirmed-reset.ts).
 import { announce, type Engine } from "../engine.ts";
 import type { NewEvent } from "../ports.ts";
 

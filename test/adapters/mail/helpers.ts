@@ -62,6 +62,7 @@ export function sampleLetter(over: Partial<PasscodeLetter> = {}): PasscodeLetter
     },
     passcode: "58203917",
     toDeviceUser: false,
+    caveat: null,
     ...over,
   };
 }

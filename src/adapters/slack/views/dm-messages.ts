@@ -10,11 +10,13 @@ import type { SlackMessage } from "./status-message.ts";
 export function passcodeDm(letter: PasscodeLetter, removeAfterMs: number): SlackMessage {
   const { device, request, passcode, requester } = letter;
   const self = requester.email === letter.recipient.email;
-  const intro = !letter.toDeviceUser
-    ? `The passcode of *${esc(device.name)}* (${esc(platformLabel(device))}, owner ${esc(device.ownerEmail)}) was reset and the device is locked.`
-    : self
-      ? `As you asked, your *${esc(device.name)}* is locked with a new passcode.`
-      : `${esc(requester.name)} (IT) reset the passcode of your *${esc(device.name)}* and locked it.`;
+  const intro = letter.caveat
+    ? `*${esc(device.name)}* (${esc(platformLabel(device))}, owner ${esc(device.ownerEmail)}): ${esc(letter.caveat)}`
+    : !letter.toDeviceUser
+      ? `The passcode of *${esc(device.name)}* (${esc(platformLabel(device))}, owner ${esc(device.ownerEmail)}) was reset and the device is locked.`
+      : self
+        ? `As you asked, your *${esc(device.name)}* is locked with a new passcode.`
+        : `${esc(requester.name)} (IT) reset the passcode of your *${esc(device.name)}* and locked it.`;
   return {
     text: `Latchkey: the new passcode for ${device.name} is ready. Open this message to see it.`,
     blocks: [

@@ -13,11 +13,13 @@ import { attachment, messageCard, render } from "./render.ts";
 export function passcodeActivity(letter: PasscodeLetter, removeAfterMs: number) {
   const { device, request, passcode, requester } = letter;
   const self = requester.email === letter.recipient.email;
-  const intro = !letter.toDeviceUser
-    ? `The passcode of **${device.name}** (${platformLabel(device)}, owner ${device.ownerEmail}) was reset and the device is locked.`
-    : self
-      ? `As you asked, your **${device.name}** is locked with a new passcode.`
-      : `${requester.name} (IT) reset the passcode of your **${device.name}** and locked it.`;
+  const intro = letter.caveat
+    ? `**${device.name}** (${platformLabel(device)}, owner ${device.ownerEmail}): ${letter.caveat}`
+    : !letter.toDeviceUser
+      ? `The passcode of **${device.name}** (${platformLabel(device)}, owner ${device.ownerEmail}) was reset and the device is locked.`
+      : self
+        ? `As you asked, your **${device.name}** is locked with a new passcode.`
+        : `${requester.name} (IT) reset the passcode of your **${device.name}** and locked it.`;
   const notice = `Latchkey: the new passcode for ${device.name} is ready. Open this chat to see it.`;
   return {
     summary: notice,
