@@ -212,6 +212,11 @@ export interface DeliveryStore {
   ): Promise<void>;
   /** A failed attempt: the error, its timeline event, and when the next attempt is due. */
   retryLater(id: string, error: string, event: NewEvent, nextAttemptAt?: Date): Promise<void>;
+  /**
+   * A failed delivery made due again (an admin asked to resend the passcode), with its timeline
+   * event and audit row, in one transaction; false when it was not failed.
+   */
+  requeueFailed(id: string, event: NewEvent, audit: AuditInput): Promise<boolean>;
   /** Remembers where a prepared chat message is, before the passcode goes into it. */
   setExternalRef(id: string, ref: string): Promise<void>;
   forRequest(requestId: string): Promise<Delivery[]>;

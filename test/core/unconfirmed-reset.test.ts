@@ -7,6 +7,7 @@ import { deliverPending } from "../../src/core/reset/deliver.ts";
 import { fetchPendingCommand, reportDeviceStep } from "../../src/core/reset/device-commands.ts";
 import { expireDue } from "../../src/core/reset/expire.ts";
 import { purgeDelivered } from "../../src/core/reset/purge.ts";
+import { resendPasscode } from "../../src/core/reset/resend-passcode.ts";
 import { startReset } from "../../src/core/reset/start-reset.ts";
 import type { Device } from "../../src/core/types.ts";
 import { dbTargets } from "../support/databases.ts";
@@ -174,5 +175,64 @@ describe.each(targets)("a reset the device did not confirm, on $name", (target) 
     expect(note?.detail).toContain("it set the new passcode. Its passcode had already been erased");
     expect(t().logs.join("")).toContain("a device applied a passcode that was already erased");
     expect(t().sender.letters).toEqual([]);
+  });
+});
+
+describe.each(targets)("sending a kept passcode again, on $name", (target) => {
+  const t = useTestEngine(target, {
+    settings: { deliveryMaxAttempts: 1 },
+    seed: ({ engine }) => engine.stores.directory.upsertInventory(people, [deviceInput()]),
+  });
+
+  it("sends a passcode nobody received when an admin asks, then erases it after the retention window", async () => {
+    const started = await startReset(t().engine, {
+      actorEmail: "ada@example.com",
+      deviceId: "dev-001",
+      notifyUser: false,
+      surface: "cli",
+    });
+    if (started.status !== "started") throw new Error(started.status);
+    const id = started.request.id;
+    const d = await t().engine.stores.directory.device("dev-001");
+    if (!d) throw new Error("no device");
+    const command = await fetchPendingCommand(t().engine, d);
+    t().sender.failures = [new Error("mail server down")];
+    await reportDeviceStep(t().engine, d, id, { step: "failed", reason: "keyguard error" });
+    expect(t().sender.letters).toEqual([]);
+
+    expect(
+      await resendPasscode(t().engine, { actorEmail: "alice@example.com", requestId: id, surface: "cli" }),
+    ).toEqual({
+      status: "refused",
+      message: expect.stringContaining("Only IT admins"),
+    });
+    const again = await resendPasscode(t().engine, {
+      actorEmail: "ada@example.com",
+      requestId: id,
+      surface: "cli",
+    });
+    expect(again).toEqual({ status: "sent", sent: ["ada@example.com (email)"], retrying: [], failed: [] });
+    expect(t().sender.letters.map((l) => l.passcode)).toEqual([command?.passcode]);
+    const audit = (await t().engine.stores.audit.list({})).filter((a) => a.action === "passcode.resend");
+    expect(audit).toEqual([
+      expect.objectContaining({
+        actor: "ada@example.com",
+        requestId: id,
+        detail: "email to ada@example.com",
+      }),
+    ]);
+    expect((await t().engine.stores.requests.events(id)).map((e) => e.detail)).toContain(
+      "ada@example.com asked to send the passcode again by email to ada@example.com.",
+    );
+    // Nothing failed any more: a second ask sends nothing.
+    expect(
+      (await resendPasscode(t().engine, { actorEmail: "ada@example.com", requestId: id, surface: "cli" }))
+        .status,
+    ).toBe("nothing_to_send");
+    t().clock.advance(t().engine.settings.passcodeRetentionMs);
+    expect(await purgeDelivered(t().engine)).toBe(1);
+    expect(
+      await resendPasscode(t().engine, { actorEmail: "ada@example.com", requestId: id, surface: "cli" }),
+    ).toMatchObject({ status: "nothing_to_send", message: expect.stringContaining("already erased") });
   });
 });

@@ -48,6 +48,18 @@ export function createDeliveryStore(clock: Clock, reads: Reads): DeliveryStore {
       if (nextAttemptAt) sets.push(["nextAttemptAt", nextAttemptAt]);
       return record(id, deliveryWrite(id, sets, clock.now(), { event }));
     },
+    async requeueFailed(id, event, audit) {
+      const now = clock.now();
+      const sets: [string, unknown][] = [
+        ["status", "pending"],
+        ["attempts", 0],
+        ["nextAttemptAt", now],
+        ["lastError", null],
+        ["externalRef", null],
+      ];
+      const where = Prisma.sql`"status" = 'failed'`;
+      return (await reads.atomic(deliveryWrite(id, sets, now, { event, audit, where }))) !== null;
+    },
     async setExternalRef(id, ref) {
       await reads.run(Prisma.sql`UPDATE "Delivery" SET "externalRef" = ${ref} WHERE "id" = ${id}`);
     },
