@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark of issue 6, results in bench/results.md (and the README's
 // summary). `npm run bench:ci` (`--ci`): the same, short, to prove they still run; it writes its
 // tables to a temporary file and fails only when a benchmark cannot run, never on the numbers.
-// `--only=ack,teams,e2e,fleet` runs some sections and keeps the others' last results in
+// `--only=ack,teams,e2e,fleet,hostile` runs some sections and keeps the others' last results in
 // results.md (each section sits between markers); `--skip=startup,profile` leaves parts of the
 // Slack section out; `--profiles-dir=DIR` keeps the CPU profiles (open them in Chrome DevTools).
 // To see why something failed: BENCH_LOG_LEVEL=warn sets the end-to-end server's log level and
@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { type AckBenchmark, runAckBenchmark } from "./ack.ts";
 import { e2eTables, runE2eBenchmark } from "./e2e.ts";
 import { fleetTables, runFleetBenchmark } from "./fleet.ts";
+import { hostileTable, runHostileBenchmark } from "./hostile-input.ts";
 import { startFakeSlackProcess } from "./lib/fake-slack.ts";
 import { ackTables, machineLine, memoryTable, profileTables, startupTable } from "./lib/report.ts";
 import { type ProfileResult, runProfiles } from "./profile.ts";
@@ -20,7 +21,7 @@ import { CI, FULL } from "./settings.ts";
 import { runStartupBenchmark, type StartupVariant } from "./startup.ts";
 import { runTeamsBenchmark, teamsTables } from "./teams-ack.ts";
 
-const SECTIONS = ["ack", "teams", "e2e", "fleet", "footprint"] as const;
+const SECTIONS = ["ack", "teams", "e2e", "fleet", "footprint", "hostile"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -71,6 +72,10 @@ if (only.has("e2e")) {
 if (only.has("fleet")) {
   const fleet = await runFleetBenchmark(s, log);
   fresh.set("fleet", ["## 4. Fleet scale", "", fleetTables(fleet, s)].join("\n"));
+}
+if (only.has("hostile")) {
+  const rows = await runHostileBenchmark(s, log);
+  fresh.set("hostile", ["## 6. Hostile input", "", hostileTable(rows, s)].join("\n"));
 }
 
 function ackSection(ack: AckBenchmark, profiles: ProfileResult[]): string {

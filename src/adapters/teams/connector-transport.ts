@@ -119,7 +119,7 @@ export function pacingKey(method: string, url: string): string | null {
   if (method !== "POST" && method !== "PUT") return null;
   const m = /\/v3\/conversations\/([^/]+)\/activities/.exec(new URL(url).pathname);
   if (!m?.[1]) return null;
-  return decodeURIComponent(m[1]).replace(/;messageid=.*$/, "");
+  return decodeURIComponent(m[1]).replace(/;messageid=[\s\S]*$/, "");
 }
 
 /** A new message: repeating it after an unclear failure could post it twice. */

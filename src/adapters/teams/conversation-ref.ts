@@ -36,7 +36,7 @@ export function refOf(activity: ActivityLike): ConversationRef {
     tenantId: tenantOf(activity),
     // A message in a channel thread arrives as `<channel>;messageid=<root>`: a new status card
     // goes to the channel itself, with its own thread.
-    conversationId: conversationId.replace(/;messageid=.*$/, ""),
+    conversationId: conversationId.replace(/;messageid=[\s\S]*$/, ""),
     // Never assumed personal: a missing type would let a shared conversation pass for a 1:1.
     conversationType: activity.conversation?.conversationType ?? "unknown",
     bot: {

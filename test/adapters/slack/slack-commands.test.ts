@@ -126,6 +126,10 @@ describe("Slack /reset-passcode: help, typos, status, Details, who may use it", 
       ["<#C0ITOPS|it-ops>", /channel or a group, not a person/],
       ["<!here>", /channel or a group, not a person/],
       ["$%^&", /could not read "\$%\^&" as a person/],
+      // Long input is refused for its length and never quoted back whole.
+      [`${"a".repeat(300)}@example.com`, /^That address is longer than 254 characters/],
+      [`$${"%".repeat(200)}`, /could not read "\$%{79}…" as a person/],
+      ["x ".repeat(501), /^That is too long for a command \(1002 characters; at most 1000\)/],
     ];
     for (const [t, expected] of cases) {
       const res = await h.slack.command({ userId: "UADA", text: t, channelId: CHANNEL });

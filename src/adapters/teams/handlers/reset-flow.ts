@@ -5,6 +5,7 @@
 // The confirmation is sealed (confirm-seal.ts) and its nonce keys the start, so Teams' retried
 // submits and double clicks start one reset, and a crafted submit cannot change what was shown.
 import type { TurnContext } from "botbuilder";
+import { emailProblem, MAX_EMAIL_LENGTH } from "../../../core/addresses.ts";
 import { authorize } from "../../../core/authorization.ts";
 import { choiceFor, deviceChoices } from "../../../core/reset/device-choices.ts";
 import { startReset } from "../../../core/reset/start-reset.ts";
@@ -18,7 +19,6 @@ import { answerWithin, field, type TeamsDeps } from "./deps.ts";
 export type StepResult = { kind: "card"; card: Card } | { kind: "done"; card: Card; closeWith?: string };
 
 const TITLE = "Reset passcode";
-const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 const card = (c: Card): StepResult => ({ kind: "card", card: c });
 /** The dialog closes and says why (in chat, the card says it). */
 const stop = (message: string): StepResult => ({
@@ -50,10 +50,18 @@ async function form(
   owner: string,
   dialog: boolean,
 ): Promise<StepResult> {
-  if (!EMAIL.test(owner)) {
-    const problem = owner ? `"${owner}" is not an email address.` : "";
+  // Read in linear time and refused when too long (core/addresses.ts): any tenant member can submit
+  // anything here, before anything is authorized. Too long is not quoted back, nor put in the form.
+  const invalid = emailProblem(owner);
+  if (invalid) {
+    const tooLong = invalid === "too_long";
+    const problem = tooLong
+      ? `That is longer than ${MAX_EMAIL_LENGTH} characters, so it is not an email address.`
+      : owner
+        ? `"${owner}" is not an email address.`
+        : "";
     // The person form is a dialog's (Action.Submit); in chat the command itself names the person.
-    if (dialog) return card(personFormCard(owner, problem));
+    if (dialog) return card(personFormCard(tooLong ? "" : owner, problem));
     return card(messageCard(TITLE, problem, "Say whose device: **reset passcode alice@example.com**"));
   }
   // Authorized (and a refusal audited) before the person is looked up.
