@@ -1,4 +1,6 @@
-// Plain-text rendering for the terminal.
+// Plain-text rendering for the terminal. Times are in UTC, like the timeline details the CLI prints
+// beside them (stored text, "08 Dec 2026 04:23 UTC"): one zone on every line, nothing to convert.
+import { utcTime } from "../core/time-text.ts";
 import type { TimelineEvent } from "../core/types.ts";
 
 export function table(rows: string[][]): string {
@@ -14,8 +16,9 @@ export function table(rows: string[][]): string {
     .join("\n");
 }
 
-export function eventLine(e: TimelineEvent): string {
-  const time = e.at.toISOString().slice(11, 19);
+/** "08 Dec 04:23:59 UTC  locked  …"; the year too when it is not `now`'s (or there is no `now`). */
+export function eventLine(e: TimelineEvent, now?: Date): string {
+  const time = utcTime(e.at, now, { seconds: true });
   return `${time}  ${e.type.padEnd(18)} ${e.detail}${e.actor.startsWith("device:") || e.actor === "latchkey" ? "" : `  (${e.actor})`}`;
 }
 

@@ -2,6 +2,7 @@
 // Pure: no I/O. Rules follow docs/domain.md "Capability rules". Reasons are plain sentences for an
 // IT admin, always naming what to do instead; platform API names stay in these comments only.
 import { passcodeRulesFor } from "./passcode.ts";
+import { relativeTime, timeText } from "./time-text.ts";
 import type { Device, RequestState } from "./types.ts";
 
 export interface CapabilityContext {
@@ -183,19 +184,6 @@ function crossCutting(device: Device, ctx: CapabilityContext): string | null {
   return null;
 }
 
-function since(ms: number): string {
-  const units: [number, string][] = [
-    [86_400_000, "day"],
-    [3_600_000, "hour"],
-    [60_000, "minute"],
-  ];
-  for (const [size, name] of units) {
-    const n = Math.floor(ms / size);
-    if (n >= 1) return `${n} ${name}${n === 1 ? "" : "s"}`;
-  }
-  return "moments";
-}
-
 function warningsFor(device: Device, ctx: CapabilityContext, v: Verdicts): string[] {
   if (!v.reset.allowed && !v.lock.allowed) return [];
   const out: string[] = [];
@@ -211,20 +199,23 @@ function warningsFor(device: Device, ctx: CapabilityContext, v: Verdicts): strin
         "reset nothing stops the user removing the passcode. Enforce a passcode policy on this device.",
     );
   }
-  const expiry = ctx.expiresAt.toISOString();
+  // Shown at once in a form, and also kept in the "checked" event, where it reads next to that
+  // event's time: each relative phrase carries its absolute UTC time too, except "Last seen …
+  // ago", which stays short enough for a one-line device description.
+  const expiry = timeText(ctx.expiresAt, ctx.now);
   if (device.lastSeenAt === null) {
-    out.push(`Never seen: the command will run at its next check-in; the request expires at ${expiry}.`);
+    out.push(`Never seen: the command will run at its next check-in; the request expires ${expiry}.`);
   } else {
     const age = ctx.now.getTime() - device.lastSeenAt.getTime();
     if (age > ctx.staleAfterMs) {
       out.push(
-        `Last seen ${since(age)} ago: the command will run at its next check-in; the request expires at ${expiry}.`,
+        `Last seen ${relativeTime(device.lastSeenAt, ctx.now)}: the command will run at its next check-in; the request expires ${expiry}.`,
       );
     }
   }
   if (device.pushUnreachableAt !== null) {
     out.push(
-      `The push service rejected this device's registration (${device.pushUnreachableAt.toISOString()}): ` +
+      `The push service rejected this device's registration ${timeText(device.pushUnreachableAt, ctx.now)}: ` +
         "the command waits for the device's next check-in.",
     );
   }

@@ -11,6 +11,7 @@ import type {
   TimelineObserver,
 } from "./ports.ts";
 import type { SecretBox } from "./secrets.ts";
+import { stampText } from "./time-text.ts";
 import type { ResetRequest } from "./types.ts";
 
 export interface EngineSettings {
@@ -112,6 +113,7 @@ export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** A moment in stored timeline text: "08 Dec 2026 04:23 UTC" (read later, so never relative). */
 export function at(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+  return stampText(date);
 }

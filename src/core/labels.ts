@@ -1,6 +1,7 @@
 // The words every surface uses for the same things (email, Slack, Teams, CLI): platform names and
-// timeline event titles. Rendering (emoji, markup) stays with each adapter.
-import type { Device, Platform } from "./types.ts";
+// timeline event titles, what Details calls a request's deadline. Rendering (emoji, markup) stays
+// with each adapter.
+import { type Device, isFinal, type Platform, type ResetRequest } from "./types.ts";
 
 export const PLATFORM_NAMES: Record<Platform, string> = {
   android: "Android",
@@ -46,4 +47,13 @@ export const EVENT_TITLES: Record<string, string> = {
 
 export function eventTitle(type: string): string {
   return EVENT_TITLES[type] ?? type.replace(/_/g, " ");
+}
+
+/** The moment Details shows for a request: when it will expire while open, when it ended after. */
+export function requestDeadline(request: Pick<ResetRequest, "state" | "expiresAt" | "finishedAt">): {
+  label: "Expires" | "Ended";
+  at: Date;
+} {
+  if (!isFinal(request.state)) return { label: "Expires", at: request.expiresAt };
+  return { label: "Ended", at: request.finishedAt ?? request.expiresAt };
 }

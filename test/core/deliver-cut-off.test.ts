@@ -70,7 +70,7 @@ describe.each(targets)("a delivery attempt cut off mid-way, on $name", (target) 
     expect(failed?.detail).toContain("failed (attempt 1)");
     expect(failed?.detail).not.toContain("cut off");
     expect(cutOff?.detail).toMatch(
-      /^Attempt 2 to send the passcode by email to ada@example\.com \(started 2026-11-27T10:00:05Z\) was cut off before its outcome was recorded: the process sending it stopped, and it may have gone out\. Sending it again\.$/,
+      /^Attempt 2 to send the passcode by email to ada@example\.com \(started 27 Nov 2026 10:00 UTC\) was cut off before its outcome was recorded: the process sending it stopped, and it may have gone out\. Sending it again\.$/,
     );
     for (const e of events) expect(e.detail).not.toContain(passcode);
   });

@@ -76,8 +76,8 @@ describe.each(targets)("redacting chat DMs on $name", (target) => {
     const events = await engine.stores.requests.events(id);
     const redacted = events.filter((e) => e.type === "redacted");
     expect(redacted.map((e) => e.detail).sort()).toEqual([
-      "The passcode was removed from the Slack direct message to ada@example.com (sent 2026-11-27T10:00:00Z).",
-      "The passcode was removed from the Slack direct message to alice@example.com (sent 2026-11-27T10:00:00Z).",
+      "The passcode was removed from the Slack direct message to ada@example.com (sent 27 Nov 2026 10:00 UTC).",
+      "The passcode was removed from the Slack direct message to alice@example.com (sent 27 Nov 2026 10:00 UTC).",
     ]);
     expect(await redactAudits()).toEqual(
       expect.arrayContaining([

@@ -1,6 +1,7 @@
 // Block Kit text helpers: Slack's length limits and mrkdwn escaping in one place, so every
 // view stays within what Slack accepts (a too-long field makes the whole call fail).
 import { platformLabel } from "../../core/labels.ts";
+import { relativeTime, utcTime } from "../../core/time-text.ts";
 import type { Device, RequestState } from "../../core/types.ts";
 
 export { platformLabel };
@@ -61,8 +62,16 @@ export const STATE_EMOJI: Record<RequestState, string> = {
   rejected: ":no_entry_sign:",
 };
 
-/** A date Slack shows in each reader's own time zone, with a plain fallback. */
-export function slackDate(date: Date): string {
-  const iso = date.toISOString().replace(/\.\d{3}Z$/, "Z");
-  return `<!date^${Math.floor(date.getTime() / 1000)}^{date_short_pretty} {time}|${iso}>`;
+/**
+ * A moment Slack shows in each reader's own time zone and clock ("Today 5:23 AM"), falling back to
+ * "08 Dec 2026 04:23 UTC" where a client cannot. Client-rendered, so it never goes stale in a
+ * message that stays up for days (the status message).
+ */
+export function slackDate(date: Date, now?: Date): string {
+  return `<!date^${Math.floor(date.getTime() / 1000)}^{date_short_pretty} {time}|${utcTime(date, now)}>`;
+}
+
+/** "in 24 hours (Tomorrow 5:23 AM)": for a view read at `now` (a modal, the Home tab). */
+export function slackWhen(date: Date, now: Date): string {
+  return `${relativeTime(date, now)} (${slackDate(date, now)})`;
 }

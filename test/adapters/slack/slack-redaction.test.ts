@@ -108,7 +108,7 @@ describe("Slack: passcodes are removed from DMs after DM_REDACT_AFTER", () => {
       expect(sentAt).toBeInstanceOf(Date);
       const text = json(dm.blocks);
       expect(text).toContain(`<!date^${Math.floor(sentAt.getTime() / 1000)}^`);
-      expect(text).toContain(sentAt.toISOString().replace(/\.\d{3}Z$/, "Z"));
+      expect(text).toMatch(/\|\d\d [A-Z][a-z]{2}( \d{4})? \d\d:\d\d UTC>/);
       expect(text).toContain("Felix's Pixel XL");
     }
     // Every other DM message (status, milestones) was not touched by the redaction.

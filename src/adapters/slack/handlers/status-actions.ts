@@ -87,7 +87,7 @@ export function registerStatusActions(app: SlackRoutes, deps: SlackDeps): void {
           : { status: "not_allowed" as const, message: who.message };
         const view =
           d.status === "ok"
-            ? detailsView(d.request, d.device, d.events, d.deliveries)
+            ? detailsView(d.request, d.device, d.events, d.deliveries, deps.engine.clock.now())
             : messageView("Request details", `:no_entry: ${esc(d.message)}`);
         if (!c.triggerId) throw new Error("block action without a trigger id");
         await deps.client.views.open({ trigger_id: c.triggerId, view: view as never });

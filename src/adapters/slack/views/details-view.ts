@@ -1,9 +1,20 @@
 // "Details": the whole timeline of one request, with who got the passcode and how (never the
 // passcode itself), in a modal only the person who clicked sees.
+import { requestDeadline } from "../../../core/labels.ts";
 import { STATE_LABELS } from "../../../core/lifecycle.ts";
 import type { Delivery, Device, ResetRequest, TimelineEvent } from "../../../core/types.ts";
 import { VIEWS } from "../ids.ts";
-import { type Block, context, deviceLabel, divider, esc, STATE_EMOJI, section, slackDate } from "../text.ts";
+import {
+  type Block,
+  context,
+  deviceLabel,
+  divider,
+  esc,
+  STATE_EMOJI,
+  section,
+  slackDate,
+  slackWhen,
+} from "../text.ts";
 import { type Modal, modal } from "./modal.ts";
 import { eventLine } from "./status-message.ts";
 
@@ -14,14 +25,18 @@ export function detailsView(
   device: Device | null,
   events: TimelineEvent[],
   deliveries: Delivery[],
+  /** When the view is built: "expires in 23 hours" (without it, the time alone). */
+  now?: Date,
 ): Modal {
+  const deadline = requestDeadline(request);
+  const when = now ? slackWhen(deadline.at, now) : slackDate(deadline.at);
   const blocks: Block[] = [
     section(
       `*${esc(device ? deviceLabel(device) : request.deviceId)}* · owner ${esc(device?.ownerEmail ?? "unknown")}\n` +
         `${STATE_EMOJI[request.state]} *${STATE_LABELS[request.state]}*${request.outcome ? ` · ${esc(request.outcome)}` : ""}`,
     ),
     context(
-      `Request \`${request.id}\` · ${request.kind === "lock" ? "lock only" : "reset and lock"} · requested by ${esc(request.requestedBy)} from ${request.surface} · expires ${slackDate(request.expiresAt)}`,
+      `Request \`${request.id}\` · ${request.kind === "lock" ? "lock only" : "reset and lock"} · requested by ${esc(request.requestedBy)} from ${request.surface} · ${deadline.label.toLowerCase()} ${when}`,
     ),
   ];
   if (deliveries.length > 0) {

@@ -15,6 +15,7 @@ import {
   plain,
   STATE_EMOJI,
   section,
+  slackDate,
 } from "../text.ts";
 
 export interface HomeView {
@@ -64,7 +65,7 @@ export function homeView(
     for (const r of recent.slice(0, 10)) {
       blocks.push(
         section(
-          `${STATE_EMOJI[r.request.state]} \`${r.request.id}\` · *${esc(r.device?.name ?? r.request.deviceId)}* · ${STATE_LABELS[r.request.state]}`,
+          `${STATE_EMOJI[r.request.state]} \`${r.request.id}\` · *${esc(r.device?.name ?? r.request.deviceId)}* · ${STATE_LABELS[r.request.state]} · ${slackDate(r.request.createdAt)}`,
         ),
       );
     }

@@ -8,6 +8,7 @@ import { duration } from "../../../core/duration.ts";
 import { platformLabel } from "../../../core/labels.ts";
 import type { PasscodeLetter } from "../../../core/ports.ts";
 import type { Device } from "../../../core/types.ts";
+import { cardDate } from "./card-time.ts";
 import { attachment, messageCard, render } from "./render.ts";
 
 export function passcodeActivity(letter: PasscodeLetter, removeAfterMs: number) {
@@ -46,7 +47,7 @@ export function preparingActivity(device: Device) {
 
 export function redactedActivity(device: Device | null, sentAt: Date) {
   const name = device ? `${device.name} (${platformLabel(device)})` : "a device";
-  const when = sentAt.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const when = cardDate(sentAt);
   const text = `Latchkey: a passcode for ${name} was sent here; it has been removed.`;
   return {
     summary: text,

@@ -8,6 +8,7 @@ import { eventTitle } from "../../../core/labels.ts";
 import { awaitsApproval, STATE_LABELS } from "../../../core/lifecycle.ts";
 import type { ThreadView } from "../../../core/ports.ts";
 import { isFinal, type RequestState, type TimelineEvent } from "../../../core/types.ts";
+import { cardDate } from "./card-time.ts";
 import { type Card, deviceLabel, render } from "./render.ts";
 
 export const STATE_ICONS: Record<RequestState, string> = {
@@ -62,7 +63,7 @@ export function statusCard(view: StatusView, audience: StatusAudience): Card {
     requester: requester ? `${requester.name} (${requester.email})` : request.requestedBy,
     outcome: request.outcome && isFinal(request.state) ? request.outcome : "",
     requestId: request.id,
-    started: request.createdAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    started: cardDate(request.createdAt),
     cancellable: audience.cancel && view.cancellable,
     approvable: (audience.approve ?? true) && awaitsApproval(request.state),
     userIds: audience.userIds.slice(0, 60),
