@@ -1,6 +1,6 @@
 // Device agent identity: a one-time enrollment code (issued by an operator) is exchanged for a
 // device secret. Both are stored only as SHA-256 digests; the secret is shown once.
-import { type Engine, errorText } from "./engine.ts";
+import { at, type Engine, errorText } from "./engine.ts";
 import { sha256 } from "./secrets.ts";
 import type { Device } from "./types.ts";
 
@@ -17,33 +17,49 @@ export async function issueEnrollmentCode(
     action: "device.enrollment_code",
     outcome: "ok",
     deviceId,
-    detail: `enrollment code issued, valid until ${expiresAt.toISOString()}`,
+    detail: `enrollment code issued, valid until ${at(expiresAt)}`,
   });
   if (!stored) return { ok: false, message: `No device with id "${deviceId}" is in the inventory.` };
   return { ok: true, code, expiresAt };
 }
 
+/**
+ * `auditRefusal: false`: the caller audits refusals itself (the device API counts them per client
+ * address and window, since anyone may send them and the audit log is never pruned).
+ */
 export async function enrollDevice(
   engine: Engine,
   input: { deviceId: string; code: string; pushToken?: string | null },
+  opts: { auditRefusal?: boolean } = {},
 ): Promise<{ ok: true; deviceSecret: string } | { ok: false; message: string }> {
   const { directory, audit } = engine.stores;
   const secret = engine.random.secret(32);
-  const entry = { actor: `device:${input.deviceId}`, surface: "device", action: "device.enroll" } as const;
+  const entry = { surface: "device", action: "device.enroll" } as const;
   // The enrollment and its audit row are one write: a device never holds a secret the log misses.
   const ok = await directory.completeEnrollment(
     input.deviceId,
     { codeHash: sha256(input.code), secretHash: sha256(secret) },
     engine.clock.now(),
-    { ...entry, outcome: "ok", deviceId: input.deviceId, detail: "device agent enrolled" },
+    {
+      ...entry,
+      actor: `device:${input.deviceId}`,
+      outcome: "ok",
+      deviceId: input.deviceId,
+      detail: "device agent enrolled",
+    },
   );
   if (!ok) {
-    await audit.append({
-      ...entry,
-      outcome: "refused",
-      deviceId: input.deviceId,
-      detail: "invalid or expired enrollment code",
-    });
+    if (opts.auditRefusal !== false) {
+      // The id may name no device: it is whatever the caller sent, so it is stored cut short.
+      const named = boundedId(input.deviceId);
+      await audit.append({
+        ...entry,
+        actor: `device:${named}`,
+        outcome: "refused",
+        deviceId: named,
+        detail: "invalid or expired enrollment code",
+      });
+    }
     return { ok: false, message: "Unknown device or invalid/expired enrollment code." };
   }
   if (input.pushToken) await registerPushToken(engine, input.deviceId, input.pushToken);
@@ -67,4 +83,10 @@ export async function registerPushToken(engine: Engine, deviceId: string, token:
   await engine.stores.directory.setPushToken(deviceId, token);
   const active = await engine.stores.requests.activeForDevice(deviceId);
   if (active) await engine.stores.requests.schedulePush(active.id, engine.clock.now());
+}
+
+function boundedId(id: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is removed.
+  const flat = id.replace(/[\u0000-\u001f\u007f-\u009f]/g, "");
+  return flat.length > 64 ? `${flat.slice(0, 63)}…` : flat;
 }

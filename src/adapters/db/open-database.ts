@@ -2,11 +2,12 @@
 // (node-postgres), each through its Prisma driver adapter, and applies pending migrations.
 // Both generated clients expose the same model API (the SQLite schema is generated from the
 // PostgreSQL one), so the stores are written once against the PostgreSQL client's types.
-import { mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as PgClient } from "../../generated/postgresql/client.ts";
 import { PrismaClient as SqliteClient } from "../../generated/sqlite/client.ts";
+import { privateDir, privateFile, tightenIfPresent } from "../private-files.ts";
 import { postgresReads, type Reads, SqliteAdapterWithConnection, sqliteReads } from "./direct-reads.ts";
 import { applyMigrations, type MigrationReport } from "./migrate.ts";
 
@@ -39,7 +40,14 @@ export async function openDatabase(url: string): Promise<Database> {
 
 async function openSqlite(url: string): Promise<Database> {
   const file = resolve(url.slice("file:".length).split("?")[0] ?? "");
-  mkdirSync(dirname(file), { recursive: true });
+  // A folder made here is the database's own: owner only. One the operator named keeps its mode
+  // (it may be shared); the database's files in it are owner only either way. SQLite gives the
+  // -wal and -shm files the database file's mode, so it is created with that mode before SQLite
+  // opens it, and files an older version left are tightened.
+  if (!existsSync(dirname(file))) privateDir(dirname(file));
+  privateFile(file);
+  const companions = [`${file}-wal`, `${file}-shm`, `${file}-journal`];
+  for (const f of companions) tightenIfPresent(f);
   const adapter = new SqliteAdapterWithConnection({ url: `file:${file}` });
   const db = new SqliteClient({ adapter, transactionOptions: TRANSACTIONS }) as unknown as Db;
   // WAL lets the CLI read and write while the server runs; the busy timeout makes writers queue.
@@ -47,6 +55,7 @@ async function openSqlite(url: string): Promise<Database> {
   await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
   await db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
   const migrations = await applyMigrations(db, "sqlite");
+  for (const f of companions) tightenIfPresent(f); // made with the database file's mode; to be sure
   const reads = sqliteReads(() => {
     if (!adapter.connection) throw new Error("the SQLite connection is not open");
     return adapter.connection;

@@ -1,6 +1,6 @@
 // The HTTP API the device agent calls: enroll, register its push token, fetch its pending
 // command, report each step. Every call but enroll carries the device's own secret; every call
-// is rate-limited (device-throttle.ts).
+// is rate-limited (device-throttle.ts), and refusals are audited per address and window.
 import { z } from "zod";
 import { DEFAULT_DEVICE_API_RATE, type DeviceApiRate } from "../../config.ts";
 import type { Engine } from "../../core/engine.ts";
@@ -25,22 +25,35 @@ export function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   throw new HttpError(400, `Invalid request: ${detail}`);
 }
 
+export interface DeviceApi {
+  routes: Route[];
+  /** Writes the refusals still counted in memory to the audit log: call it at shutdown. */
+  flush(): Promise<void>;
+}
+
 export function deviceRoutes(engine: Engine, opts: { rate?: DeviceApiRate } = {}): Route[] {
+  return createDeviceApi(engine, opts).routes;
+}
+
+export function createDeviceApi(engine: Engine, opts: { rate?: DeviceApiRate } = {}): DeviceApi {
   const gate = createDeviceGate(engine, opts.rate ?? DEFAULT_DEVICE_API_RATE);
   const authenticate = (secret: string) => authenticateDevice(engine, secret);
-  return [
+  const routes: Route[] = [
     {
       method: "POST",
       path: "/device/v1/enroll",
       handler: (req) =>
         gate.unauthenticated(req, async (): Promise<HttpResponse> => {
           const body = parse(enrollBody, req.body);
-          const result = await enrollDevice(engine, {
-            deviceId: body.deviceId,
-            code: body.enrollmentCode,
-            pushToken: body.pushToken ?? null,
-          });
-          if (!result.ok) return { status: 403, body: { error: result.message } };
+          const result = await enrollDevice(
+            engine,
+            { deviceId: body.deviceId, code: body.enrollmentCode, pushToken: body.pushToken ?? null },
+            { auditRefusal: false }, // the gate audits refusals per address and window instead
+          );
+          if (!result.ok) {
+            await gate.refused(req, "enroll", body.deviceId);
+            return { status: 403, body: { error: result.message } };
+          }
           gate.admit(result.deviceSecret, body.deviceId);
           return { status: 201, body: { deviceSecret: result.deviceSecret } };
         }),
@@ -76,4 +89,5 @@ export function deviceRoutes(engine: Engine, opts: { rate?: DeviceApiRate } = {}
         }),
     },
   ];
+  return { routes, flush: () => gate.flush() };
 }

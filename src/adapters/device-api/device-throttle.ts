@@ -4,7 +4,8 @@
 // answered 429. An enrollment holds one while it runs and gives it back if it succeeds
 // (failure-allowance.ts: enrollments that succeed never spend it, however many run at once). A
 // valid secret is always accepted at once, so a device behind the same address as a noisy
-// neighbour (a proxy, a NAT) is never locked out.
+// neighbour (a proxy, a NAT) is never locked out. Refusals are audited per address and window,
+// not per call (refusal-audit.ts).
 import type { DeviceApiRate } from "../../config.ts";
 import { type Engine, errorText } from "../../core/engine.ts";
 import { sha256 } from "../../core/secrets.ts";
@@ -12,6 +13,7 @@ import type { Device } from "../../core/types.ts";
 import { createFailureAllowance } from "../../http/failure-allowance.ts";
 import { clientKey, createRateLimiter, type RateDecision, type RateLimit } from "../../http/rate-limit.ts";
 import { HttpError, type HttpRequest, type HttpResponse } from "../../http/router.ts";
+import { createRefusalAudit, type RefusalKind } from "./refusal-audit.ts";
 
 export type Refused = Extract<RateDecision, { ok: false }>;
 
@@ -26,6 +28,10 @@ export interface DeviceGate {
   unauthenticated(req: HttpRequest, handler: () => Promise<HttpResponse>): Promise<HttpResponse>;
   /** A device was just given this secret: it counts as seen (and spent one call enrolling). */
   admit(secret: string, deviceId: string): void;
+  /** A call was refused for what it sent (an enrollment with a wrong code or unknown device id). */
+  refused(req: HttpRequest, kind: RefusalKind, deviceId?: string): Promise<void>;
+  /** Writes the audit rows still counted in memory (at shutdown). */
+  flush(): Promise<void>;
 }
 
 const UNAUTHORIZED: HttpResponse = { status: 401, body: { error: "Missing or invalid device secret." } };
@@ -36,6 +42,7 @@ export function createDeviceGate(engine: Engine, rate: DeviceApiRate): DeviceGat
   // their number is bounded by the fleet, not by what callers send.
   const devices = createRateLimiter(rate.device, { idleMs: 86_400_000, maxKeys: 50_000 });
   const clients = createFailureAllowance(rate.unauthenticated);
+  const refusals = createRefusalAudit(engine);
 
   async function refuse(req: HttpRequest, scope: "device" | "client", who: string, d: Refused) {
     const limit = scope === "device" ? rate.device : rate.unauthenticated;
@@ -73,6 +80,7 @@ export function createDeviceGate(engine: Engine, rate: DeviceApiRate): DeviceGat
         if (device) return handler(device);
         devices.forget(key); // re-enrolled or removed since: from now on a stranger
         clients.fail(client);
+        await refusals.refused(client, "secret");
         return UNAUTHORIZED;
       }
       // The secret is checked first, even for an address over its failure limit: behind a proxy
@@ -82,7 +90,9 @@ export function createDeviceGate(engine: Engine, rate: DeviceApiRate): DeviceGat
       const device = secret ? await authenticate(secret) : null;
       if (!device) {
         const d = clients.fail(client);
-        return d.ok ? UNAUTHORIZED : refuse(req, "client", client, d);
+        if (!d.ok) return refuse(req, "client", client, d);
+        await refusals.refused(client, "secret");
+        return UNAUTHORIZED;
       }
       if (key) devices.take(key, device.id);
       return handler(device);
@@ -109,6 +119,12 @@ export function createDeviceGate(engine: Engine, rate: DeviceApiRate): DeviceGat
     admit(secret, deviceId) {
       devices.take(sha256(secret), deviceId);
     },
+
+    refused(req, kind, deviceId) {
+      return refusals.refused(clientKey(req.clientAddress), kind, deviceId);
+    },
+
+    flush: () => refusals.flush(),
   };
 }
 

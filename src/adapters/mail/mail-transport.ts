@@ -1,9 +1,12 @@
 // Sends mail over SMTP when SMTP_URL is set; otherwise drops each message as an .eml file in an
-// outbox directory, so a fresh install works without a mail server.
-import { mkdir, writeFile } from "node:fs/promises";
+// outbox directory, so a fresh install works without a mail server. The mail carries passcodes:
+// over smtp:// to a host that is not this machine, STARTTLS is required (smtp-tls.ts).
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import nodemailer from "nodemailer";
 import { PermanentDeliveryError } from "../../core/ports.ts";
+import { PRIVATE_DIR, PRIVATE_FILE } from "../private-files.ts";
+import { type SmtpTls, smtpTlsPolicy } from "./smtp-tls.ts";
 
 export interface OutgoingMail {
   to: string;
@@ -30,8 +33,15 @@ export function createMailTransport(opts: {
 
 function smtpTransport(url: string, from: string): MailTransport {
   // Defaults wait minutes on a dead server; a delivery worker retries sooner than that.
+  const tls = smtpTlsPolicy(url);
   const mailer = nodemailer.createTransport(
-    { url, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 },
+    {
+      url,
+      connectionTimeout: 15_000,
+      greetingTimeout: 15_000,
+      socketTimeout: 30_000,
+      ...(tls === "starttls-required" ? { requireTLS: true } : {}),
+    },
     { from },
   );
   return {
@@ -41,7 +51,7 @@ function smtpTransport(url: string, from: string): MailTransport {
         const info = await mailer.sendMail(withMessageId(msg, from));
         return { messageId: info.messageId };
       } catch (err) {
-        throw smtpError(err, msg.to);
+        throw smtpError(err, msg.to, tls);
       }
     },
     close: () => mailer.close(),
@@ -61,9 +71,11 @@ function outboxTransport(dir: string, from: string): MailTransport {
       const id = info.messageId.replace(/^<|>$/g, "").replace(/[^A-Za-z0-9._@-]/g, "_");
       const file = path.join(dir, `${stamp}-${id}.eml`);
       try {
-        await mkdir(dir, { recursive: true, mode: 0o700 });
-        // 0600: the file holds a passcode.
-        await writeFile(file, info.message as Buffer, { mode: 0o600, flag: "wx" });
+        // Owner only, the folder (also one an older version made) and each file: they hold
+        // passcodes in clear. Every time: an operator may have removed the folder meanwhile.
+        await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
+        await chmod(dir, PRIVATE_DIR);
+        await writeFile(file, info.message as Buffer, { mode: PRIVATE_FILE, flag: "wx" });
       } catch (err) {
         throw withCode(
           `Could not write the mail to the outbox ${dir} (${codeOf(err) ?? "error"})`,
@@ -82,7 +94,7 @@ function withMessageId(
 ): Omit<OutgoingMail, "messageKey"> & { messageId?: string } {
   const { messageKey, ...mail } = msg;
   if (!messageKey) return mail;
-  const domain = /@([^\s>]+)>?\s*$/.exec(from)?.[1] ?? "latchkey.invalid";
+  const domain = /@([^\s@>]+)>?\s*$/.exec(from)?.[1] ?? "latchkey.invalid";
   return { ...mail, messageId: `<latchkey.${messageKey}@${domain}>` };
 }
 
@@ -90,11 +102,12 @@ interface NodemailerError {
   code?: string;
   originalCode?: string;
   responseCode?: number;
+  command?: string;
   rejected?: string[];
 }
 
 /** One short sentence per failure; the raw error may quote the server, never our body, but we keep neither. */
-function smtpError(err: unknown, to: string): Error {
+function smtpError(err: unknown, to: string, tls: SmtpTls): Error {
   const e = (typeof err === "object" && err !== null ? err : {}) as NodemailerError;
   const code = e.code ?? "error";
   const reply = e.responseCode ? ` ${e.responseCode}` : "";
@@ -118,6 +131,12 @@ function smtpError(err: unknown, to: string): Error {
       return withCode("SMTP server did not answer in time (ETIMEDOUT)", code);
     case "ETLS":
     case "EREQUIRETLS":
+      if (tls === "starttls-required" && e.command === "STARTTLS") {
+        return withCode(
+          `The SMTP server does not offer STARTTLS, which SMTP_URL requires (smtp:// to a host that is not this machine): use smtps://, enable STARTTLS on the server, or add ?ignoreTLS=true to SMTP_URL to send passcodes in plain text (${code})`,
+          code,
+        );
+      }
       return withCode(`TLS with the SMTP server failed (${code})`, code);
     case "ECONNECTION":
     case "ESOCKET":
