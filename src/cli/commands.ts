@@ -8,6 +8,7 @@ import { approveReset, rejectReset } from "../core/reset/approve-reset.ts";
 import { cancelReset } from "../core/reset/cancel-reset.ts";
 import { assessDevice } from "../core/reset/device-choices.ts";
 import { reportLostDevice, type StartResult, startReset } from "../core/reset/start-reset.ts";
+import { timeText } from "../core/time-text.ts";
 import { isFinal, type ResetRequest } from "../core/types.ts";
 import { formatFromFileName, parseInventory } from "../inventory/parse-inventory.ts";
 import { csvCell, eventLine, table } from "./format.ts";
@@ -134,7 +135,7 @@ export async function follow(
   let current = request;
   for (;;) {
     for (const e of await engine.stores.requests.events(current.id, last)) {
-      io.out(eventLine(e));
+      io.out(eventLine(e, engine.clock.now()));
       last = e.id;
     }
     if (isFinal(current.state)) return current;
@@ -208,7 +209,7 @@ export async function listRequests(engine: Engine, io: Io, flags: Flags): Promis
         r.kind,
         r.state,
         r.requestedBy,
-        r.createdAt.toISOString(),
+        timeText(r.createdAt, engine.clock.now()),
         r.outcome ?? "",
       ]),
     ]),
@@ -226,7 +227,7 @@ export async function timeline(engine: Engine, io: Io, id: string | undefined): 
   io.out(
     `${request.id}  ${request.kind} of ${request.deviceId}, requested by ${request.requestedBy}: ${request.state}`,
   );
-  for (const e of await engine.stores.requests.events(id)) io.out(eventLine(e));
+  for (const e of await engine.stores.requests.events(id)) io.out(eventLine(e, engine.clock.now()));
   return 0;
 }
 
@@ -267,6 +268,8 @@ export async function enrollmentCode(engine: Engine, io: Io, id: string | undefi
     io.err(r.message);
     return 1;
   }
-  io.out(`Enrollment code for ${id} (valid until ${r.expiresAt.toISOString()}, shown once):\n${r.code}`);
+  io.out(
+    `Enrollment code for ${id} (expires ${timeText(r.expiresAt, engine.clock.now())}, shown once):\n${r.code}`,
+  );
   return 0;
 }

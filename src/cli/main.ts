@@ -4,6 +4,7 @@ import { createLogger } from "../adapters/log/logger.ts";
 import { composeCore } from "../compose.ts";
 import { ConfigError, loadConfig } from "../config.ts";
 import * as cmd from "./commands.ts";
+import { resend } from "./resend.ts";
 
 const HELP = `Latchkey operator CLI
 
@@ -20,6 +21,11 @@ const HELP = `Latchkey operator CLI
   latchkey timeline <requestId>                 every event of one request
   latchkey audit [--since DATE] [--format csv|json]
   latchkey enroll-code <deviceId>               one-time code for a device agent to enroll
+  latchkey resend <requestId> --as <adminEmail> send a passcode again whose every delivery failed
+
+The CLI is an operator console: whoever runs it has the database, and --as is taken on their word
+(it is not checked). Audit rows of CLI actions have surface "cli"; approvals, rejections and
+cancellations also say they were taken at the operator console on the word of --as.
 `;
 
 export async function runCli(
@@ -81,6 +87,8 @@ export async function runCli(
         return await cmd.audit(e, io, flags);
       case "enroll-code":
         return await cmd.enrollmentCode(e, io, arg);
+      case "resend":
+        return await resend(e, io, arg, values.as);
       default:
         throw new cmd.UsageError(`Unknown command "${command}".\n\n${HELP}`);
     }

@@ -18,7 +18,8 @@ export interface FakeTeamsUser {
   aadObjectId: string;
   name: string;
   email?: string;
-  userPrincipalName?: string;
+  /** The sign-in name; by default the email (or one made from the AAD id); null: Teams gives none. */
+  userPrincipalName?: string | null;
   tenantId?: string;
   /** "user" (default), "guest" or "anonymous". */
   userRole?: string;
@@ -132,7 +133,9 @@ export async function startFakeConnector(opts: { users: FakeTeamsUser[] }): Prom
           aadObjectId: u.aadObjectId,
           objectId: u.aadObjectId,
           ...(u.email ? { email: u.email } : {}),
-          userPrincipalName: u.userPrincipalName ?? u.email ?? `${u.aadObjectId}@upn.example`,
+          ...(u.userPrincipalName === null
+            ? {}
+            : { userPrincipalName: u.userPrincipalName ?? u.email ?? `${u.aadObjectId}@upn.example` }),
           tenantId: u.tenantId ?? "tenant-1",
           userRole: u.userRole ?? "user",
         },

@@ -17,6 +17,10 @@ export interface FakeSlackUser {
   isBot?: boolean;
   deleted?: boolean;
   tz?: string;
+  /** Slack's is_email_confirmed; true unless a test says otherwise. */
+  emailConfirmed?: boolean;
+  /** A multi-channel guest (is_restricted) or a single-channel guest (is_ultra_restricted). */
+  guest?: "multi-channel" | "single-channel";
 }
 
 export interface FakeSlackCall {
@@ -187,6 +191,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       tz: u.tz ?? "Etc/UTC",
       is_bot: u.isBot ?? false,
       is_app_user: false,
+      is_restricted: u.guest !== undefined,
+      is_ultra_restricted: u.guest === "single-channel",
+      ...(u.email ? { is_email_confirmed: u.emailConfirmed ?? true } : {}),
       profile: { real_name: realName, display_name: u.name, ...(u.email ? { email: u.email } : {}) },
     };
   }

@@ -16,7 +16,7 @@ export const TEAMS_USERS: FakeTeamsUser[] = [
   { id: "29:felix", aadObjectId: "aad-felix", name: "Felix Field", email: "felix.field@example.com" },
   { id: "29:omar", aadObjectId: "aad-omar", name: "Omar Ops", email: "omar.ops@example.com" },
   { id: "29:leo", aadObjectId: "aad-leo", name: "Leo Legal", email: "leo.legal@example.com" },
-  // UPN only (no mail attribute): Latchkey falls back to the user principal name.
+  // UPN only (no mail attribute): the UPN is all Latchkey reads.
   {
     id: "29:mia",
     aadObjectId: "aad-mia",

@@ -2,9 +2,13 @@
 // (users.info, scope users:read.email). The match is stored on the person (so a DM can find the
 // account) but never trusted for long: after 10 minutes Slack is asked again, so a changed email
 // or a deactivated account moves or drops the link (and the change is audited). Users of another
-// workspace (Slack Connect) are not matched, whatever email their own workspace gives them.
+// workspace (Slack Connect) are not matched, whatever email their own workspace gives them; while
+// Slack cannot say which workspace Latchkey is in (auth.test fails), nobody is. An address Slack has
+// not confirmed matches no one (the match decides whose passcode a DM carries), and a guest account
+// (single- or multi-channel) never acts as an IT admin.
 
 import type { webApi } from "@slack/bolt";
+import { resolveActor } from "../../core/authorization.ts";
 import type { Engine } from "../../core/engine.ts";
 import { storeChatIdentity } from "../chat-relink.ts";
 import { createIdentityCache } from "../identity-cache.ts";
@@ -27,25 +31,57 @@ interface SlackUser {
   deleted?: boolean;
   is_bot?: boolean;
   is_stranger?: boolean;
+  is_restricted?: boolean;
+  is_ultra_restricted?: boolean;
+  is_email_confirmed?: boolean;
   team_id?: string;
   profile?: { email?: string };
+}
+
+/** Slack did not say which workspace Latchkey is in: no one can be told apart from a stranger. */
+class WorkspaceUnknown extends Error {
+  constructor() {
+    super(
+      "Latchkey cannot check with Slack which workspace it belongs to right now, so it cannot tell who you are. Try again in a minute.",
+    );
+  }
 }
 
 export function createSlackIdentity(engine: Engine, client: webApi.WebClient): SlackIdentity {
   const cache = createIdentityCache<SlackWho>(TTL_MS);
   const misses = new Map<string, number>();
   const { directory } = engine.stores;
-  let ownTeam: Promise<string | null> | null = null;
-  const team = () => {
-    ownTeam ??= client.auth.test().then(
-      (r) => r.team_id ?? null,
+  let ownTeam: Promise<string> | null = null;
+  /** This workspace's id; throws WorkspaceUnknown (and asks again next time) while auth.test fails. */
+  const team = (): Promise<string> => {
+    if (ownTeam) return ownTeam;
+    const asked = client.auth.test().then(
+      (r) => {
+        if (!r.team_id) throw new WorkspaceUnknown();
+        return r.team_id;
+      },
       () => {
-        ownTeam = null;
-        return null;
+        throw new WorkspaceUnknown();
       },
     );
-    return ownTeam;
+    ownTeam = asked;
+    asked.catch(() => {
+      if (ownTeam === asked) ownTeam = null;
+    });
+    return asked;
   };
+
+  /** A refusal worth a trace: an account that gives a known address it may not act for. */
+  async function refuse(slackUserId: string, message: string): Promise<SlackWho> {
+    await engine.stores.audit.append({
+      actor: `slack:${slackUserId}`,
+      surface: "slack",
+      action: "identity.refused",
+      outcome: "refused",
+      detail: message,
+    });
+    return { ok: false, message };
+  }
 
   async function check(slackUserId: string, user: SlackUser | null): Promise<SlackWho> {
     if (!user) return { ok: false, message: "That Slack user could not be found." };
@@ -53,7 +89,7 @@ export function createSlackIdentity(engine: Engine, client: webApi.WebClient): S
     if (user.deleted) return { ok: false, message: `${name}'s Slack account is deactivated.` };
     if (user.is_bot) return { ok: false, message: `${name} is a bot, not a person.` };
     const home = await team();
-    if (user.is_stranger || (home && user.team_id && user.team_id !== home)) {
+    if (user.is_stranger || (user.team_id && user.team_id !== home)) {
       return {
         ok: false,
         message: `${name} belongs to another Slack workspace; Latchkey only acts for people of this one.`,
@@ -65,6 +101,21 @@ export function createSlackIdentity(engine: Engine, client: webApi.WebClient): S
         ok: false,
         message: `Slack does not share an email address for ${name} (a guest, or the app lacks the users:read.email scope), so Latchkey cannot tell who they are in the inventory.`,
       };
+    }
+    if (user.is_email_confirmed !== true) {
+      return refuse(
+        slackUserId,
+        `Slack has not confirmed the email address of ${name}'s account (${email}), so Latchkey cannot tell who they are. Confirm it in Slack; Latchkey checks again within 10 minutes.`,
+      );
+    }
+    if (
+      (user.is_restricted || user.is_ultra_restricted) &&
+      (await resolveActor(engine, email))?.role === "admin"
+    ) {
+      return refuse(
+        slackUserId,
+        `${name} uses a guest account in this Slack workspace; Latchkey never takes an IT admin's actions from a guest account. Use your full member account.`,
+      );
     }
     return { ok: true, email, name };
   }
@@ -92,7 +143,13 @@ export function createSlackIdentity(engine: Engine, client: webApi.WebClient): S
   }
 
   function resolve(slackUserId: string): Promise<SlackWho> {
-    return cache.get(slackUserId, () => lookup(slackUserId));
+    // Not remembered: the next call asks Slack again.
+    return cache
+      .get(slackUserId, () => lookup(slackUserId))
+      .catch((err: unknown) => {
+        if (err instanceof WorkspaceUnknown) return { ok: false, message: err.message };
+        throw err;
+      });
   }
 
   return {

@@ -1,6 +1,7 @@
 // Who a Teams user is, in Latchkey's terms: the person whose user principal name Teams gives for
-// their AAD object id (TeamsInfo.getMember). The UPN wins over `email`: the mail attribute can be
-// set by the user's own tenant, the UPN is the sign-in name. Guests, anonymous users and members of
+// their AAD object id (TeamsInfo.getMember). Only the UPN counts, never `email`: the mail attribute
+// can be set by the user's own tenant (or the user), the UPN is the sign-in name; a member whose UPN
+// Teams does not give is not matched. Guests, anonymous users and members of
 // another tenant are not matched, whatever address they show. The match is stored on the person
 // (so a passcode can find their 1:1) but never trusted for long: after 10 minutes Teams is asked
 // again, and a link that changed hands is moved or dropped, with an audit row (as in Slack).
@@ -13,6 +14,7 @@ import type { Engine } from "../../core/engine.ts";
 import type { ChatContact } from "../../core/ports.ts";
 import { storeChatIdentity } from "../chat-relink.ts";
 import { createIdentityCache } from "../identity-cache.ts";
+import { escapeMarkdown } from "./cards/markdown.ts";
 import { ConnectorError } from "./connector-transport.ts";
 import { type PersonalRef, parseRef, personalRefOf, tenantOf } from "./conversation-ref.ts";
 
@@ -47,7 +49,8 @@ export function createTeamsIdentity(engine: Engine, opts: TeamsIdentityOptions):
 
   function check(ctx: TurnContext, member: TeamsChannelAccount | null): TeamsWho {
     if (!member) return { ok: false, message: "That Teams user could not be found in this conversation." };
-    const name = member.name || "this user";
+    // A display name is whatever the account's own tenant says: Markdown in a Teams message.
+    const name = member.name ? escapeMarkdown(member.name) : "this user";
     const role = member.userRole;
     if ((role !== undefined || !opts.local) && role !== "user") {
       return {
@@ -62,14 +65,14 @@ export function createTeamsIdentity(engine: Engine, opts: TeamsIdentityOptions):
         message: `${name} belongs to another Microsoft 365 organization; Latchkey only acts for people of this one.`,
       };
     }
-    const email = (member.userPrincipalName || member.email || "").trim().toLowerCase();
+    const email = (member.userPrincipalName ?? "").trim().toLowerCase();
     if (!member.aadObjectId || !email.includes("@")) {
       return {
         ok: false,
         message: `Teams does not give a sign-in name for ${name}, so Latchkey cannot tell who they are in the inventory.`,
       };
     }
-    return { ok: true, email, name, aadObjectId: member.aadObjectId };
+    return { ok: true, email, name: member.name || "this user", aadObjectId: member.aadObjectId };
   }
 
   /** Stores what Teams said now (chat-relink.ts: a link that changed hands is moved and audited). */

@@ -5,6 +5,7 @@
 import type { Engine } from "../../core/engine.ts";
 import type { ChatTimeline } from "../../core/ports.ts";
 import type { ResetRequest } from "../../core/types.ts";
+import { escapeMarkdown } from "./cards/markdown.ts";
 import { attachment } from "./cards/render.ts";
 import { milestoneTexts, type StatusView, statusCard, statusSummary } from "./cards/status-card.ts";
 import { ConnectorError } from "./connector-transport.ts";
@@ -71,7 +72,9 @@ export function createTeamsTimeline(engine: Engine, proactive: Proactive): ChatT
     async postMilestones(view, events) {
       const ref = parseRef<ConversationRef>(view.thread.conversation);
       const target = threadConversationId(ref, view.thread.messageId);
-      for (const text of milestoneTexts(events)) {
+      // Milestones are Markdown messages; an event's detail may carry a reason from outside.
+      const escaped = events.map((e) => ({ ...e, detail: escapeMarkdown(e.detail) }));
+      for (const text of milestoneTexts(escaped)) {
         await proactive.post(ref, { text, textFormat: "markdown" }, target);
       }
     },

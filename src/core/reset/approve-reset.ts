@@ -5,6 +5,7 @@
 // when and from which surface.
 import { resolveActor } from "../authorization.ts";
 import { announce, at, type Engine } from "../engine.ts";
+import { reasonSuffix } from "../free-text.ts";
 import { awaitsApproval, STATE_LABELS } from "../lifecycle.ts";
 import type { AuditInput, NewEvent, Transition } from "../ports.ts";
 import { isFinal, type Person, type ResetRequest, type Surface } from "../types.ts";
@@ -29,6 +30,16 @@ export type ApprovalResult =
     };
 
 type Verb = "approve" | "reject";
+
+/**
+ * The CLI does not authenticate whoever runs it: it is an operator console with database access,
+ * and `--as` names the actor on the operator's word. Its audit rows say so.
+ */
+export function consoleNote(surface: Surface): string {
+  return surface === "cli"
+    ? " (taken at the operator console on the word of --as: the CLI does not authenticate who runs it)"
+    : "";
+}
 
 const ON: Record<Surface, string> = {
   slack: "in Slack",
@@ -58,7 +69,7 @@ export async function approveReset(engine: Engine, input: ApprovalInput): Promis
     outcome: "ok",
     deviceId: request.deviceId,
     requestId: request.id,
-    detail: `approved the ${request.kind} request of ${request.requestedBy}`,
+    detail: `approved the ${request.kind} request of ${request.requestedBy}${consoleNote(input.surface)}`,
   };
   const capability = device ? assessDevice(engine, device, null) : null;
   const refusal =
@@ -107,7 +118,7 @@ export async function rejectReset(engine: Engine, input: ApprovalInput): Promise
   const gate = await admit(engine, input, "reject");
   if ("status" in gate) return gate;
   const { request, actor } = gate;
-  const why = input.reason?.trim() ? ` Reason: ${input.reason.trim().slice(0, 200)}` : "";
+  const why = reasonSuffix(input.reason);
   const e: NewEvent = {
     type: "rejected",
     actor: actor.email,
@@ -126,7 +137,7 @@ export async function rejectReset(engine: Engine, input: ApprovalInput): Promise
       outcome: "ok",
       deviceId: request.deviceId,
       requestId: request.id,
-      detail: `rejected the ${request.kind} request of ${request.requestedBy}${why}`,
+      detail: `rejected the ${request.kind} request of ${request.requestedBy}${why}${consoleNote(input.surface)}`,
     },
   });
   if (!moved) return rejectReset(engine, input);
@@ -154,7 +165,7 @@ async function admit(
       outcome: "refused",
       deviceId: request?.deviceId ?? null,
       requestId: request?.id ?? (requestId.slice(0, 64) || null),
-      detail: message,
+      detail: `${message}${consoleNote(input.surface)}`,
     });
     return { status, message, ...(request ? { request } : {}) };
   };

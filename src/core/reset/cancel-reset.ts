@@ -1,9 +1,11 @@
 // Use case: an admin (or whoever started it) cancels a request the device has not picked up.
 import { authorize } from "../authorization.ts";
 import { announce, type Engine } from "../engine.ts";
+import { reasonSuffix } from "../free-text.ts";
 import { CANCELLABLE, STATE_LABELS } from "../lifecycle.ts";
 import type { NewEvent } from "../ports.ts";
 import type { ResetRequest, Surface } from "../types.ts";
+import { consoleNote } from "./approve-reset.ts";
 
 export type CancelResult =
   | { status: "cancelled"; request: ResetRequest }
@@ -37,7 +39,7 @@ export async function cancelReset(
           : `The request has already ended (${STATE_LABELS[request.state].toLowerCase()}).`,
     };
   }
-  const why = input.reason?.trim() ? ` Reason: ${input.reason.trim().slice(0, 200)}` : "";
+  const why = reasonSuffix(input.reason);
   const e: NewEvent = { type: "cancelled", actor: actorEmail, detail: `Cancelled by ${actorEmail}.${why}` };
   const moved = await requests.transition(request.id, {
     from: CANCELLABLE,
@@ -52,7 +54,7 @@ export async function cancelReset(
       outcome: "ok",
       deviceId: request.deviceId,
       requestId: request.id,
-      detail: `cancelled in state ${request.state}${why}`,
+      detail: `cancelled in state ${request.state}${why}${consoleNote(input.surface)}`,
     },
   });
   if (!moved) return cancelReset(engine, input);

@@ -1,5 +1,6 @@
 // Use cases of the device agent: fetch the pending command, report each step.
 import { announce, type Engine } from "../engine.ts";
+import { cleanFreeText } from "../free-text.ts";
 import { awaitsPickup, canMove, type DeviceStep } from "../lifecycle.ts";
 import type { NewEvent, Transition } from "../ports.ts";
 import { type Device, isFinal, type RequestState, type ResetRequest } from "../types.ts";
@@ -206,7 +207,5 @@ function unconfirmedOutcome(t: Transition): string {
 }
 
 function cleanReason(reason: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is removed.
-  const flat = reason.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
-  return flat.length > 300 ? `${flat.slice(0, 297)}...` : flat || "no reason given";
+  return cleanFreeText(reason, 300) || "no reason given";
 }

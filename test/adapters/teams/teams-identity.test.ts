@@ -44,6 +44,22 @@ describe("Teams: identity", () => {
     expect(await stores().directory.chatUserOf("teams", "ada.admin@example.com")).toBeNull();
   });
 
+  it("only the sign-in name counts: a member whose UPN Teams does not give is not matched by the mail attribute", async () => {
+    // Nora's mail attribute says Felix's address (user-editable); Teams gives no UPN for her.
+    h.fake.users.push({
+      id: "29:nora",
+      aadObjectId: "aad-nora",
+      name: "Nora NoUpn",
+      email: "felix.field@example.com",
+      userPrincipalName: null,
+    });
+    const answer = await ask("29:nora", "my devices");
+    expect(answer).toContain("Teams does not give a sign-in name for Nora NoUpn");
+    expect(answer).not.toContain("Report lost");
+    expect(await stores().directory.chatUserOf("teams", "felix.field@example.com")).toBeNull();
+    expect((await stores().contacts.get("teams", "aad-nora"))?.email).toBeNull();
+  });
+
   it("a guest and a member of another organization are refused, whatever sign-in name they have", async () => {
     expect(await ask("29:gus", "I lost my device")).toContain("a guest");
     expect(await ask("29:tess", "my devices")).toContain("another Microsoft 365 organization");
@@ -127,7 +143,8 @@ describe("Teams: one contact per person", () => {
       }),
     });
     const data = ((confirm.actions ?? []) as Action[])[0]?.data ?? {};
-    expect((await h.teams.submitAction("29:ada", channel, data)).body).toEqual({});
+    // The dialog ends (how it says so is the message extension's business): the reset has started.
+    expect((await h.teams.submitAction("29:ada", channel, data)).status).toBe(200);
     const adaChat = h.teams.conversationId("29:ada", personal);
     await h.fake.waitForMessage(adaChat, (m) => cardText(m.activity).includes("New passcode"), 10_000);
     expect(h.fake.messages("a:1on1-stale")).toEqual([]);

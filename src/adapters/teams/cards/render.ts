@@ -1,9 +1,11 @@
 // Cards are adaptivecards-templating templates (the JSON files next to this) bound to plain data
 // built from core results. Expanded values are never re-evaluated, so a name such as "${x}" in
-// the inventory is shown as written.
+// the inventory is shown as written. Text that comes from outside Latchkey is escaped here, at
+// binding, so no card builder can forget it (markdown.ts says why).
 import { Template } from "adaptivecards-templating";
 import { platformLabel } from "../../../core/labels.ts";
 import type { Device } from "../../../core/types.ts";
+import { escapeMarkdown } from "./markdown.ts";
 import details from "./templates/details.json" with { type: "json" };
 import lostConfirm from "./templates/lost-confirm.json" with { type: "json" };
 import lostForm from "./templates/lost-form.json" with { type: "json" };
@@ -39,13 +41,30 @@ export const ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive";
  */
 const parsed = new Map<TemplateName, Template>();
 
+/**
+ * The data fields, at any depth, whose text can come from outside: a request's outcome and a
+ * timeline event's detail (they carry device failure reasons and cancel or reject reasons), and a
+ * refusal's reason. Each is shown only in TextBlocks, where Teams reads Markdown.
+ */
+const FREE_TEXT_FIELDS = new Set(["outcome", "detail", "reason"]);
+
+function escapeFreeText(value: unknown, key: string | null): unknown {
+  if (typeof value === "string")
+    return key !== null && FREE_TEXT_FIELDS.has(key) ? escapeMarkdown(value) : value;
+  if (Array.isArray(value)) return value.map((v) => escapeFreeText(v, null));
+  if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeFreeText(v, k)]));
+  }
+  return value;
+}
+
 export function render(name: TemplateName, data: Record<string, unknown>): Card {
   let template = parsed.get(name);
   if (!template) {
     template = new Template(TEMPLATES[name]);
     parsed.set(name, template);
   }
-  return template.expand({ $root: data }) as Card;
+  return template.expand({ $root: escapeFreeText(data, null) }) as Card;
 }
 
 export function attachment(card: Card) {
@@ -64,9 +83,4 @@ export function cut(text: string, max: number): string {
 /** "Galaxy S7 · Android 6.0". */
 export function deviceLabel(device: Pick<Device, "name" | "platform" | "osVersion">): string {
   return `${device.name} · ${platformLabel(device)}`;
-}
-
-/** A time as cards show it: "2025-01-31 14:05Z" (Teams cards have no local time formatting here). */
-export function cardTime(date: Date): string {
-  return `${date.toISOString().slice(0, 16).replace("T", " ")}Z`;
 }

@@ -2,13 +2,16 @@
 // `my devices`, `help`, and "I lost my device". In a channel or group chat (or anything Teams does
 // not call a 1:1) the bot only points to the message extension and the personal chat: status
 // lists and lost-device reports are not for an audience.
+
 import type { TurnContext } from "botbuilder";
 import { resolveActor } from "../../../core/authorization.ts";
 import { eventTitle } from "../../../core/labels.ts";
 import { STATE_LABELS } from "../../../core/lifecycle.ts";
 import { cancelReset } from "../../../core/reset/cancel-reset.ts";
 import { recentRequests, requestDetails } from "../../../core/reset/request-status.ts";
-import { type Card, cardTime, messageCard } from "../cards/render.ts";
+import { cardDate } from "../cards/card-time.ts";
+import { escapeMarkdown } from "../cards/markdown.ts";
+import { type Card, messageCard } from "../cards/render.ts";
 import { STATE_ICONS } from "../cards/status-card.ts";
 import { isPersonal } from "../conversation-ref.ts";
 import { VERBS } from "../ids.ts";
@@ -129,7 +132,9 @@ async function statusOrCancel(
     if (d.status !== "ok") return messageCard("Request", `⛔ ${d.message}`);
     const head = `${STATE_ICONS[d.request.state]} **${d.device?.name ?? d.request.deviceId}** · ${STATE_LABELS[d.request.state]}`;
     const shown = d.events.slice(-10);
-    const lines = shown.map((e) => `${cardTime(e.at)} · **${eventTitle(e.type)}** · ${e.detail}`);
+    const lines = shown.map(
+      (e) => `${cardDate(e.at)} · **${eventTitle(e.type)}** · ${escapeMarkdown(e.detail)}`,
+    );
     const earlier =
       shown.length < d.events.length
         ? `${d.events.length - shown.length} earlier events: press **Details** on the status card.`

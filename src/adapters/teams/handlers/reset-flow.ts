@@ -181,5 +181,6 @@ async function start(
       TITLE,
       `Request ${result.request.id} is under way. Its status card ${where}; the new passcode comes to you privately.`,
     ),
+    closeWith: `Request ${result.request.id} is under way: its status card ${where}; the new passcode comes to you privately.`,
   };
 }
