@@ -65,7 +65,9 @@ describe("Teams fails on the passcode 1:1", () => {
       ).body,
     );
     const data = ((confirm.actions ?? []) as Action[])[0]?.data ?? {};
-    expect((await h.teams.submitAction("29:ada", where, data)).body).toEqual({});
+    expect((await h.teams.submitAction("29:ada", where, data)).body).toMatchObject({
+      task: { type: "message" },
+    });
 
     const { engine } = h.running.core;
     const [request] = await engine.stores.requests.list({

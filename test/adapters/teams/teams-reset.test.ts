@@ -62,7 +62,7 @@ describe("Teams: reset from the message extension", () => {
 
     const done = await h.teams.submitAction("29:ada", where, start?.data ?? {});
     expect(done.status).toBe(200);
-    expect(done.body).toEqual({});
+    expect(done.body).toMatchObject({ task: { type: "message" } });
 
     const root = await h.fake.waitForMessage(CHANNEL, (m) => cardText(m.activity).includes("Passcode reset"));
     expect(root.replyToId).toBeNull();
@@ -145,7 +145,7 @@ describe("Teams: reset from the message extension", () => {
     const answers = await Promise.all([1, 2, 3].map(() => h.teams.submitAction("29:ada", where, data)));
     for (const a of answers) expect(a.status).toBe(200);
     const again = await h.teams.submitAction("29:ada", where, data);
-    expect(again.body).toEqual({});
+    expect(again.body).toMatchObject({ task: { type: "message" } });
     const requests = await h.running.core.engine.stores.requests.list({
       limit: 10,
       deviceId: "demo-lumia-950-win10-mobile",

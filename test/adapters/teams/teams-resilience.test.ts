@@ -32,7 +32,7 @@ async function resetThroughDialog(h: TeamsHarness, owner: string, deviceId: stri
   );
   const data = ((confirm.actions ?? []) as Action[])[0]?.data ?? {};
   const done = await h.teams.submitAction("29:ada", where, data);
-  expect(done.body).toEqual({});
+  expect(done.body).toMatchObject({ task: { type: "message" } });
 }
 
 describe("Teams: connector faults", () => {
@@ -238,7 +238,9 @@ describe("Teams: a conversation the bot is not in", () => {
       ).body,
     );
     const data = ((confirm.actions ?? []) as Action[])[0]?.data ?? {};
-    expect((await h.teams.submitAction("29:ada", group, data)).body).toEqual({});
+    expect((await h.teams.submitAction("29:ada", group, data)).body).toMatchObject({
+      task: { type: "message" },
+    });
     const adaChat = h.fake.personalConversationOf("29:ada");
     await h.fake.waitForMessage(adaChat, (m) => String(m.activity.text).includes("not installed there"));
     const status = await h.fake.waitForMessage(adaChat, (m) =>

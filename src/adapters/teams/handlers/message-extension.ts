@@ -1,7 +1,7 @@
 // The "Reset passcode" action command: composeExtension/fetchTask opens the dialog (person
 // pre-filled from the message's author when launched from a message's "..." menu), and each
-// composeExtension/submitAction answers with the next step, or closes the dialog once the reset
-// has started; its status card is then posted into the conversation by the thread follower.
+// composeExtension/submitAction answers with the next step, or ends the dialog with a message once
+// the reset has started; its status card is then posted into the conversation by the thread follower.
 import type { MessagingExtensionAction, MessagingExtensionActionResponse, TurnContext } from "botbuilder";
 import { authorize, resolveActor } from "../../../core/authorization.ts";
 import { personFormCard } from "../cards/flow-cards.ts";
@@ -11,6 +11,8 @@ import { field, guarded, type TeamsDeps } from "./deps.ts";
 import { resetStep } from "./reset-flow.ts";
 
 const TITLE = "Reset passcode";
+const STARTED =
+  "The reset has started: its status card is posted in this conversation, and the new passcode comes to you privately.";
 
 function dialog(card: Card): MessagingExtensionActionResponse {
   return {
@@ -68,6 +70,8 @@ export async function submitAction(
     return step.card;
   });
   if (!done) return dialog(card);
-  // Started: the dialog closes and the status card appears in the conversation. Otherwise say why.
-  return closeWith ? { task: { type: "message", value: closeWith } } : {};
+  // Ended: a message box says how (started, or why not), then the dialog closes. Not an empty
+  // answer: Teams would close the dialog silently, but Microsoft's Agents Playground calls it an
+  // invalid response and leaves an empty dialog open.
+  return { task: { type: "message", value: closeWith ?? STARTED } };
 }
