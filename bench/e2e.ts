@@ -144,6 +144,8 @@ async function runOnce(
           ? {
               DATABASE_URL: `${postgresUrl()}${postgresUrl().includes("?") ? "&" : "?"}schema=${schema}`,
               PASSCODE_KEY: randomBytes(32).toString("hex"),
+              // Simulated phones off the embedded default run only when asked.
+              SIMULATED_DEVICES: "true",
             }
           : {}),
       },

@@ -1,17 +1,18 @@
 // The composition root: config -> database -> stores -> core -> adapters -> HTTP server.
 // The only place that builds services; the CLI and the server both start here.
 import { readFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Database, openDatabase } from "./adapters/db/open-database.ts";
 import { createStores } from "./adapters/db/stores.ts";
-import { deviceRoutes } from "./adapters/device-api/device-routes.ts";
+import { createDeviceApi } from "./adapters/device-api/device-routes.ts";
 import { resolvePasscodeKeys } from "./adapters/key-file.ts";
 import { createEmailPasscodeSender } from "./adapters/mail/email-passcode-sender.ts";
 import { createMailTransport, type MailTransport } from "./adapters/mail/mail-transport.ts";
 import { instrumentEngine } from "./adapters/metrics/instrument.ts";
 import { createMetrics } from "./adapters/metrics/metrics.ts";
+import { startMetricsServer } from "./adapters/metrics/metrics-server.ts";
 import { createFcmPushChannel } from "./adapters/push/fcm-push-channel.ts";
 import { createLocalPushChannel } from "./adapters/push/local-push-channel.ts";
 import {
@@ -29,19 +30,19 @@ import {
 } from "./adapters/teams/teams-adapter.ts";
 import type { Config } from "./config.ts";
 import { DEFAULT_SETTINGS, type Engine, settled } from "./core/engine.ts";
-import { issueEnrollmentCode } from "./core/enrollment.ts";
 import type { Logger, PushChannel, TimelineObserver } from "./core/ports.ts";
 import { sweepAll } from "./core/reset/sweep.ts";
 import { createSecretBox } from "./core/secrets.ts";
 import { threadObserver } from "./core/threads/follow-threads.ts";
-import { opsRoutes } from "./http/ops-routes.ts";
+import { metricsRoute, opsRoutes } from "./http/ops-routes.ts";
 import { createRouter, type Route } from "./http/router.ts";
+import { createLimitedServer } from "./http/server-limits.ts";
 import { parseInventory } from "./inventory/parse-inventory.ts";
-import { createPlayground, playgroundEnabled } from "./playground/playground.ts";
+import { createPlayground } from "./playground/playground.ts";
 import { JOBS } from "./scheduler/jobs.ts";
 import { type Scheduler, startScheduler } from "./scheduler/scheduler.ts";
-import { createDeviceSimulator, type DeviceSimulator } from "./simulator/device-simulator.ts";
-import { simulatorRoutes } from "./simulator/simulator-routes.ts";
+import type { DeviceSimulator } from "./simulator/device-simulator.ts";
+import { createSimulatedFleet } from "./simulator/simulated-fleet.ts";
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -69,10 +70,19 @@ export async function composeCore(
   const fcm = config.firebaseServiceAccount
     ? createFcmPushChannel({ serviceAccountPath: config.firebaseServiceAccount })
     : null;
+  const push =
+    fcm ??
+    (config.simulator
+      ? createLocalPushChannel({ serverUrl: `http://127.0.0.1:${config.port}` })
+      : CHECK_IN_ONLY);
   const engine: Engine = {
     stores: createStores(database.db, systemClock, database.reads),
-    push: opts.push ?? fcm ?? createLocalPushChannel({ serverUrl: `http://127.0.0.1:${config.port}` }),
-    pushChannelName: fcm ? "Firebase Cloud Messaging" : "the local push channel (simulated device)",
+    push: opts.push ?? push,
+    pushChannelName: fcm
+      ? "Firebase Cloud Messaging"
+      : config.simulator
+        ? "the local push channel (simulated device)"
+        : "no push service (the device's agent picks the command up when it next checks in)",
     senders: [createEmailPasscodeSender(mail, { publicUrl: config.publicUrl })],
     secrets: createSecretBox(keys.key, keys.previous),
     clock: systemClock,
@@ -106,6 +116,9 @@ export async function composeCore(
   };
 }
 
+/** SIMULATED_DEVICES=false on the embedded default: nothing is pushed; agents poll for their commands. */
+const CHECK_IN_ONLY: PushChannel = { send: async () => ({ ok: true }) };
+
 export async function loadDemoInventory(engine: Engine): Promise<number> {
   if ((await engine.stores.directory.countDevices()) > 0) return 0;
   const parsed = parseInventory(readFileSync(join(PROJECT_ROOT, "demo", "inventory.json"), "utf8"), "json");
@@ -120,6 +133,11 @@ export interface Running {
   teams: TeamsAdapter | null;
   server: Server;
   url: string;
+  /** The metrics listener (METRICS_PORT) and its URL, or null when it is off. */
+  metricsUrl: string | null;
+  metricsServer: Server | null;
+  /** The Playground's per-start token (its URL is `<url>/?token=<token>`), or null when it is off. */
+  playground: { token: string } | null;
   simulator: DeviceSimulator | null;
   scheduler: Scheduler;
   demoDevices: number;
@@ -138,7 +156,7 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
   // Bound first so the port is known (port 0 in tests); until the routes are ready every
   // request gets a quick 503 rather than hanging (health checks hit it during migrations).
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
-  const server = createServer((req, res) => {
+  const server = createLimitedServer((req, res) => {
     if (handler) handler(req, res);
     else
       res
@@ -152,6 +170,11 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const localUrl = `http://127.0.0.1:${port}`;
+  if (config.hostWarning) log.warn({ setting: "HOST", host: config.host }, config.hostWarning);
+  const simulated =
+    "SIMULATED_DEVICES=true: devices are simulated, pushes reach no phone, and /simulator/* is served";
+  if (config.simulatorExplicit)
+    log.warn({ setting: "SIMULATED_DEVICES" }, `${simulated}; never with real devices`);
   const core = await composeCore(
     { ...config, port },
     log,
@@ -159,32 +182,26 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
   );
   const { engine } = core;
   const metrics = createMetrics(core.database.db);
+  const metricsServer = await startMetricsServer(metrics, config.metrics, log).catch(async (err: unknown) => {
+    await new Promise<void>((ok) => server.close(() => ok()));
+    await core.close();
+    throw err;
+  });
   const demoDevices = config.demoInventory ? await loadDemoInventory(engine) : 0;
 
+  const deviceApi = createDeviceApi(engine, { rate: config.deviceApiRate });
   const routes: Route[] = [
     { method: "GET", path: "/healthz", handler: async () => ({ status: 200, body: { status: "ok" } }) },
-    ...opsRoutes({ database: core.database, metrics, log }),
-    ...deviceRoutes(engine, { rate: config.deviceApiRate }),
+    ...opsRoutes({ database: core.database, log }),
+    // Without a token, /metrics is only on its own listener: the main port answers 404.
+    ...(config.metrics.token ? [metricsRoute(metrics, config.metrics.token)] : []),
+    ...deviceApi.routes,
   ];
-  let simulator: DeviceSimulator | null = null;
-  if (config.simulator) {
-    simulator = createDeviceSimulator({
-      serverUrl: localUrl,
-      stateFile: join(config.dataDir, "simulator", "phones.json"),
-      delayMs: config.simulatorDelayMs,
-      log,
-      device: (id) => engine.stores.directory.device(id),
-      enrollmentCode: async (id) => {
-        const issued = await issueEnrollmentCode(engine, id);
-        return issued.ok ? issued.code : null;
-      },
-    });
-    routes.push(
-      ...simulatorRoutes(simulator, async (id) => (await engine.stores.directory.device(id)) !== null),
-    );
-  }
+  const fleet = config.simulator ? createSimulatedFleet(engine, config, localUrl) : null;
+  const simulator = fleet?.simulator ?? null;
+  routes.push(...(fleet?.routes ?? []));
   // The Playground (embedded defaults only): the page plays Slack and Teams through the real adapters.
-  const playground = playgroundEnabled(config)
+  const playground = config.playground
     ? createPlayground({
         engine,
         log,
@@ -238,7 +255,12 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
 
   // Resume whatever a previous run left unfinished: the sequence is driven from the database.
   await sweepAll(engine);
-  simulator?.resume();
+  // Simulated phones check in as real agents do when they start (enrolling first if new), so
+  // they show as seen just now. Awaited: once start-up returns, the demo is as the banner says and
+  // nothing the phones write (their enrollment audit rows) lands under a first request.
+  await simulator
+    ?.resume()
+    .catch((err: unknown) => log.warn({ err: String(err) }, "simulated phones' check-in failed"));
   const scheduler = startScheduler(engine, JOBS, `${process.pid}@${port}`, metrics.jobRun);
 
   return {
@@ -247,6 +269,9 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
     teams,
     server,
     url: localUrl,
+    metricsUrl: metricsServer?.url ?? null,
+    metricsServer: metricsServer?.server ?? null,
+    playground: playground ? { token: playground.token } : null,
     simulator,
     scheduler,
     demoDevices,
@@ -257,9 +282,11 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
       await slack?.stop();
       await teams?.stop();
       await simulator?.stop();
+      await metricsServer?.close();
       const closed = new Promise<void>((ok) => server.close(() => ok()));
       server.closeAllConnections();
       await closed;
+      await deviceApi.flush(); // refusals counted in this window reach the audit log
       await core.close();
     },
   };

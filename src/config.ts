@@ -1,87 +1,31 @@
 // The one schema over the environment, parsed once at boot. The only reader of process.env.
 import { z } from "zod";
+import { isLoopbackAddress } from "./adapters/teams/local-guard.ts";
 import { decodeKey, keyList } from "./config-keys.ts";
-import { parseRate, type RateLimit } from "./http/rate-limit.ts";
+import {
+  bool,
+  ConfigError,
+  DEFAULT_DEVICE_API_RATE,
+  type DeviceApiRate,
+  deviceApiRate,
+  duration,
+  emailList,
+  optionalBool,
+  parseDuration,
+  portOrOff,
+  simulatedDevices,
+} from "./config-values.ts";
 
-export { decodeKey };
+export { ConfigError, DEFAULT_DEVICE_API_RATE, type DeviceApiRate, decodeKey, parseDuration };
 
-const bool = (name: string, fallback: boolean) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === "") return fallback;
-      const s = v.trim().toLowerCase();
-      if (["true", "1", "yes", "on"].includes(s)) return true;
-      if (["false", "0", "no", "off"].includes(s)) return false;
-      ctx.addIssue({ code: "custom", message: `${name} must be true or false, got "${v}"` });
-      return z.NEVER;
-    });
-
-const duration = (fallback: string) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const ms = parseDuration(v === undefined || v.trim() === "" ? fallback : v);
-      if (ms === null) {
-        ctx.addIssue({
-          code: "custom",
-          message: `expected a duration such as 90s, 15m, 1h or 7d, got "${v}"`,
-        });
-        return z.NEVER;
-      }
-      return ms;
-    });
-
-export function parseDuration(text: string): number | null {
-  const m = /^\s*(\d+)\s*(ms|s|m|h|d)\s*$/.exec(text);
-  if (!m) return null;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
-    m[2] as "ms" | "s" | "m" | "h" | "d"
-  ];
-  return Number(m[1]) * unit;
-}
-
-const emailList = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    const list = (v ?? "")
-      .split(",")
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean);
-    for (const e of list) {
-      if (!z.email().safeParse(e).success) {
-        ctx.addIssue({ code: "custom", message: `"${e}" is not an email address` });
-        return z.NEVER;
-      }
-    }
-    return list;
-  });
-
-/** Per device, 120 a minute: an agent makes a handful of calls per reset. Per address, 20. */
-export const DEFAULT_DEVICE_API_RATE: DeviceApiRate = {
-  device: { limit: 120, windowMs: 60_000 },
-  unauthenticated: { limit: 20, windowMs: 60_000 },
-};
-
-const deviceApiRate = z
-  .string()
-  .optional()
-  .transform((v, ctx): DeviceApiRate => {
-    if (!v) return DEFAULT_DEVICE_API_RATE;
-    const rates = v.split(",").map(parseRate);
-    const [device, unauthenticated = DEFAULT_DEVICE_API_RATE.unauthenticated, ...extra] = rates;
-    if (device && unauthenticated && extra.length === 0) return { device, unauthenticated };
-    const message = `expected calls per window per device, then optionally per client address before it authenticates, such as "120/m" or "120/m,20/m"; got "${v}"`;
-    ctx.addIssue({ code: "custom", message });
-    return z.NEVER;
-  });
+/** The metrics listener's port unless METRICS_PORT says otherwise (Prometheus exporters' usual one). */
+export const DEFAULT_METRICS_PORT = 9464;
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default("0.0.0.0"),
+  /** Unset: 127.0.0.1 when Teams local mode or the Playground is on, else 0.0.0.0. */
+  HOST: z.string().optional(),
+  NODE_ENV: z.string().optional(),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   DATA_DIR: z.string().default("./data"),
   DATABASE_URL: z
@@ -98,6 +42,7 @@ const envSchema = z.object({
     }),
   MAIL_FROM: z.string().default("Latchkey <latchkey@localhost>"),
   FIREBASE_SERVICE_ACCOUNT: z.string().optional(),
+  SIMULATED_DEVICES: optionalBool("SIMULATED_DEVICES"),
   LATCHKEY_ADMINS: emailList,
   PASSCODE_KEY: z
     .string()
@@ -141,12 +86,22 @@ const envSchema = z.object({
   MICROSOFT_APP_TENANT_ID: z.string().optional(),
   TEAMS_ENABLED: bool("TEAMS_ENABLED", true),
   TEAMS_SECURITY_CONVERSATION: z.string().optional(),
+  METRICS_PORT: portOrOff,
+  METRICS_HOST: z.string().default("127.0.0.1"),
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v.trim().length >= 16, {
+      message: "must be at least 16 characters (a random string, such as `openssl rand -hex 32`)",
+    }),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 
 export interface Config {
   port: number;
   host: string;
+  /** Why the address HOST names is risky (local-only features on a non-loopback HOST), or null. */
+  hostWarning: string | null;
   publicUrl: string;
   dataDir: string;
   database: { kind: "sqlite"; url: string } | { kind: "postgresql"; url: string };
@@ -156,12 +111,18 @@ export interface Config {
   firebaseServiceAccount: string | null;
   /** True when pushes go to the local channel and devices are simulated. */
   simulator: boolean;
+  /** SIMULATED_DEVICES=true: simulated devices asked for outside the embedded default. */
+  simulatorExplicit: boolean;
+  /** The Playground (src/playground) is served: simulated devices, no real Slack or Teams credentials. */
+  playground: boolean;
+  /** /metrics: its own listener (port null: none), and on the main port behind this bearer token. */
+  metrics: { port: number | null; host: string; token: string | null };
   admins: string[];
   passcodeKey: Buffer | null;
   /** Older keys that still open what they sealed (PASSCODE_KEY_PREVIOUS), for a rotation. */
   previousPasscodeKeys: Buffer[];
   /** Device API limits: per device once authenticated; per client address for enrollment and bad secrets. */
-  deviceApiRate: { device: RateLimit; unauthenticated: RateLimit };
+  deviceApiRate: DeviceApiRate;
   /** Reverse proxies in front that append to X-Forwarded-For (0: the header is not read). */
   trustProxyHops: number;
   requestExpiryMs: number;
@@ -178,8 +139,6 @@ export interface Config {
   /** Null when Teams is switched off (TEAMS_ENABLED=false). */
   teams: TeamsConfig | null;
 }
-
-export type DeviceApiRate = Config["deviceApiRate"];
 
 export interface TeamsConfig {
   /** Null: local unauthenticated mode (Bot Framework Emulator, Agents Playground, tests). */
@@ -204,8 +163,6 @@ export interface SlackConfig {
   httpReceiver: "latchkey" | "bolt";
 }
 
-export class ConfigError extends Error {}
-
 /** Parses the environment; throws ConfigError naming every variable at fault. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   // An empty value means unset (a `PORT=` line in an env file must not bind port 0).
@@ -221,17 +178,39 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const slack = slackConfig(e);
   const dataDir = e.DATA_DIR;
   const dbUrl = e.DATABASE_URL || `file:${dataDir.replace(/\/$/, "")}/latchkey.db`;
+  const database = dbUrl.startsWith("file:")
+    ? { kind: "sqlite" as const, url: dbUrl }
+    : { kind: "postgresql" as const, url: dbUrl };
+  const simulator = simulatedDevices(e, database.kind === "postgresql");
+  const teams = teamsConfig(e, simulator);
+  const playground = simulator && slack === null && (teams === null || teams.appId === null);
+  const localOnly = [
+    ...(teams && !teams.appId ? ["Teams local mode"] : []),
+    ...(playground ? ["the Playground"] : []),
+  ];
   return {
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST ?? (localOnly.length > 0 ? "127.0.0.1" : "0.0.0.0"),
+    hostWarning:
+      e.HOST !== undefined && localOnly.length > 0 && !isLoopbackHost(e.HOST)
+        ? `HOST=${e.HOST} is not a loopback address, but ${localOnly.join(" and ")} must serve this machine only: anything that relays to this port (a proxy, a tunnel, port forwarding) reaches ${localOnly.length > 1 ? "them" : "it"}. Unset HOST (127.0.0.1) unless you mean it.`
+        : null,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
     dataDir,
-    database: dbUrl.startsWith("file:") ? { kind: "sqlite", url: dbUrl } : { kind: "postgresql", url: dbUrl },
+    database,
     smtpUrl: e.SMTP_URL || null,
     mailFrom: e.MAIL_FROM,
     outboxDir: `${dataDir.replace(/\/$/, "")}/outbox`,
     firebaseServiceAccount: e.FIREBASE_SERVICE_ACCOUNT || null,
-    simulator: !e.FIREBASE_SERVICE_ACCOUNT,
+    simulator,
+    simulatorExplicit: e.SIMULATED_DEVICES === true,
+    playground,
+    metrics: {
+      // PORT=0 (a free port, as tests ask) makes the metrics port a free one too.
+      port: e.METRICS_PORT === undefined ? (e.PORT === 0 ? 0 : DEFAULT_METRICS_PORT) : e.METRICS_PORT,
+      host: e.METRICS_HOST,
+      token: e.METRICS_TOKEN?.trim() || null,
+    },
     admins: e.LATCHKEY_ADMINS,
     passcodeKey: e.PASSCODE_KEY ? decodeKey(e.PASSCODE_KEY) : null,
     previousPasscodeKeys: e.PASSCODE_KEY_PREVIOUS,
@@ -246,9 +225,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     simulatorDelayMs: e.SIMULATOR_DELAY,
     logLevel: e.LOG_LEVEL,
     slack,
-    teams: teamsConfig(e),
+    teams,
   };
 }
+
+const isLoopbackHost = (host: string) =>
+  host.trim().toLowerCase() === "localhost" || isLoopbackAddress(host.trim().replace(/^\[|\]$/g, ""));
 
 function slackConfig(e: z.infer<typeof envSchema>): SlackConfig | null {
   const any = e.SLACK_BOT_TOKEN || e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN || e.SLACK_SECURITY_CHANNEL;
@@ -271,18 +253,22 @@ function slackConfig(e: z.infer<typeof envSchema>): SlackConfig | null {
   };
 }
 
-function teamsConfig(e: z.infer<typeof envSchema>): TeamsConfig | null {
+function teamsConfig(e: z.infer<typeof envSchema>, simulator: boolean): TeamsConfig | null {
   if (!e.TEAMS_ENABLED) return null;
   // Without an app id, /api/messages accepts unsigned activities (local mode, for the Emulator and
   // the Agents Playground): anyone could claim to be an admin. That is only acceptable with
-  // simulated devices; with real push (FIREBASE_SERVICE_ACCOUNT) Teams needs its app id.
-  if (!e.MICROSOFT_APP_ID && e.FIREBASE_SERVICE_ACCOUNT) return null;
+  // simulated devices; with real devices Teams needs its app id.
+  if (!e.MICROSOFT_APP_ID && !simulator) return null;
   const problems: string[] = [];
   if (e.MICROSOFT_APP_ID && !e.MICROSOFT_APP_PASSWORD && e.MICROSOFT_APP_TYPE !== "UserAssignedMSI") {
     problems.push("  MICROSOFT_APP_PASSWORD: required with MICROSOFT_APP_ID (the bot's client secret)");
   }
-  if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== "MultiTenant" && !e.MICROSOFT_APP_TENANT_ID) {
-    problems.push(`  MICROSOFT_APP_TENANT_ID: required for a ${e.MICROSOFT_APP_TYPE} bot`);
+  // MultiTenant too: without a tenant id, activities from any Microsoft 365 organisation that
+  // installs the app would be served (and their users could match people in this directory).
+  if (e.MICROSOFT_APP_ID && !e.MICROSOFT_APP_TENANT_ID) {
+    problems.push(
+      `  MICROSOFT_APP_TENANT_ID: required for a ${e.MICROSOFT_APP_TYPE} bot (the tenant whose activities Latchkey serves)`,
+    );
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
   return {

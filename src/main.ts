@@ -26,15 +26,28 @@ async function main(): Promise<void> {
   }
   const { core } = running;
   const publicUrl = config.publicUrl;
+  const port = new URL(running.url).port;
   const lines = [
     "",
-    `Latchkey is running on ${publicUrl} (health: ${publicUrl}/healthz)`,
+    `Latchkey is running on ${publicUrl} (listening on ${config.host}:${port}; health: ${publicUrl}/healthz)`,
+    ...(running.playground
+      ? [
+          `  Playground  http://localhost:${port}/?token=${running.playground.token}  (this machine only; the token changes at every start)`,
+        ]
+      : []),
+    ...(config.hostWarning ? [`  WARNING     ${config.hostWarning}`] : []),
+    ...(config.simulatorExplicit
+      ? [
+          "  WARNING     SIMULATED_DEVICES=true: every device is simulated and no real phone is reached. Never with real devices.",
+        ]
+      : []),
     `  database    ${core.database.kind} at ${core.database.location} (${core.database.migrations.applied.length} migration(s) applied now, ${core.database.migrations.total} in all)`,
     `  passcodes   encrypted with the key from ${core.keySource}`,
-    `  push        ${config.simulator ? `local channel with simulated devices (${publicUrl}/simulator/devices)` : "Firebase Cloud Messaging"}`,
+    `  push        ${pushLine(config, publicUrl)}`,
     `  mail        ${core.mail.kind === "smtp" ? "SMTP (SMTP_URL)" : `outbox folder ${config.outboxDir}/*.eml`}`,
     `  inventory   ${running.demoDevices > 0 ? `demo inventory loaded (${running.demoDevices} devices)` : "as stored"}; list it with \`npm run latchkey -- devices\``,
     `  device API  ${publicUrl}/device/v1/...`,
+    `  metrics     ${metricsLine(config, running.metricsUrl, publicUrl)}`,
     `  Slack       ${slackLine(config, running)}`,
     `  Teams       ${teamsLine(config, running)}`,
     "",
@@ -52,6 +65,24 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+function pushLine(config: ReturnType<typeof loadConfig>, publicUrl: string): string {
+  if (config.firebaseServiceAccount) return "Firebase Cloud Messaging";
+  if (config.simulator) return `local channel with simulated devices (${publicUrl}/simulator/devices)`;
+  return "none (SIMULATED_DEVICES=false): agents pick their commands up when they check in";
+}
+
+function metricsLine(
+  config: ReturnType<typeof loadConfig>,
+  metricsUrl: string | null,
+  publicUrl: string,
+): string {
+  const own = metricsUrl ? `${metricsUrl}/metrics` : null;
+  const main = config.metrics.token
+    ? `${publicUrl}/metrics with Authorization: Bearer <METRICS_TOKEN>`
+    : null;
+  return [own, main].filter(Boolean).join("; also ") || "off (METRICS_PORT=off and no METRICS_TOKEN)";
 }
 
 function slackLine(
@@ -74,9 +105,9 @@ function teamsLine(
   running: Awaited<ReturnType<typeof startLatchkey>>,
 ): string {
   if (!config.teams || !running.teams) {
-    return config.firebaseServiceAccount
-      ? "off (real devices need MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID)"
-      : "off (TEAMS_ENABLED=false)";
+    return config.simulator
+      ? "off (TEAMS_ENABLED=false)"
+      : "off (real devices need MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID)";
   }
   const mode =
     running.teams.mode === "local"

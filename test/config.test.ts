@@ -34,8 +34,9 @@ describe("loadConfig", () => {
 
   it("switches to PostgreSQL when DATABASE_URL is a postgresql:// URL", () => {
     const url = "postgresql://latchkey:pw@db.internal:5432/latchkey";
-    expect(loadConfig({ DATABASE_URL: url }).database).toEqual({ kind: "postgresql", url });
-    expect(loadConfig({ DATABASE_URL: "postgres://db/x" }).database.kind).toBe("postgresql");
+    const push = { FIREBASE_SERVICE_ACCOUNT: "/etc/fcm.json" };
+    expect(loadConfig({ DATABASE_URL: url, ...push }).database).toEqual({ kind: "postgresql", url });
+    expect(loadConfig({ DATABASE_URL: "postgres://db/x", ...push }).database.kind).toBe("postgresql");
   });
 
   it("keeps the database and outbox under DATA_DIR", () => {
@@ -67,6 +68,10 @@ describe("loadConfig", () => {
     ["TRUST_PROXY_HOPS", "-1"],
     ["REQUEST_EXPIRY", "soon"],
     ["DEMO_INVENTORY", "maybe"],
+    ["SIMULATED_DEVICES", "maybe"],
+    ["METRICS_PORT", "abc"],
+    ["METRICS_PORT", "70000"],
+    ["METRICS_TOKEN", "short"],
     ["LOG_LEVEL", "loud"],
   ])("stops on %s=%s with a ConfigError naming the variable", (name, value) => {
     const err = configError({ [name]: value });
@@ -211,8 +216,113 @@ describe("resolvePasscodeKey", () => {
   });
 
   it("requires PASSCODE_KEY on PostgreSQL", () => {
-    const config = loadConfig({ DATABASE_URL: "postgresql://db.internal/latchkey" });
+    const config = loadConfig({
+      DATABASE_URL: "postgresql://db.internal/latchkey",
+      SIMULATED_DEVICES: "true",
+    });
     expect(() => resolvePasscodeKey(config)).toThrow(ConfigError);
     expect(() => resolvePasscodeKey(config)).toThrow(/PASSCODE_KEY/);
+  });
+});
+
+describe("simulated devices only where they are meant to be (SIMULATED_DEVICES)", () => {
+  const PG = "postgresql://latchkey@db.internal/latchkey";
+  const refusal = /FIREBASE_SERVICE_ACCOUNT: required with .*SIMULATED_DEVICES=true/s;
+
+  it.each([
+    ["NODE_ENV=production", { NODE_ENV: "production" }],
+    ["a PostgreSQL DATABASE_URL", { DATABASE_URL: PG }],
+    ["PostgreSQL with SIMULATED_DEVICES=false", { DATABASE_URL: PG, SIMULATED_DEVICES: "false" }],
+    [
+      "NODE_ENV=production with SIMULATED_DEVICES=false",
+      { NODE_ENV: "production", SIMULATED_DEVICES: "false" },
+    ],
+  ])("refuses %s without push, naming FIREBASE_SERVICE_ACCOUNT and SIMULATED_DEVICES", (_, env) => {
+    expect(configError(env).message).toMatch(refusal);
+  });
+
+  it("runs simulated devices elsewhere only when asked explicitly, and says so", () => {
+    const pg = loadConfig({ DATABASE_URL: PG, SIMULATED_DEVICES: "true" });
+    expect([pg.simulator, pg.simulatorExplicit]).toEqual([true, true]);
+    const prod = loadConfig({ NODE_ENV: "production", SIMULATED_DEVICES: "yes" });
+    expect([prod.simulator, prod.simulatorExplicit]).toEqual([true, true]);
+    const embedded = loadConfig({});
+    expect([embedded.simulator, embedded.simulatorExplicit]).toEqual([true, false]);
+  });
+
+  it("uses real push with a Firebase service account, also in production", () => {
+    const config = loadConfig({
+      NODE_ENV: "production",
+      DATABASE_URL: PG,
+      FIREBASE_SERVICE_ACCOUNT: "/etc/fcm.json",
+    });
+    expect([config.simulator, config.playground, config.teams]).toEqual([false, false, null]);
+  });
+
+  it("switches the simulator off on the embedded default with SIMULATED_DEVICES=false (no Playground, no Teams local mode)", () => {
+    const config = loadConfig({ SIMULATED_DEVICES: "false" });
+    expect([config.simulator, config.playground, config.teams]).toEqual([false, false, null]);
+    expect(config.host).toBe("0.0.0.0");
+  });
+
+  it("refuses SIMULATED_DEVICES=true together with FIREBASE_SERVICE_ACCOUNT", () => {
+    const err = configError({ SIMULATED_DEVICES: "true", FIREBASE_SERVICE_ACCOUNT: "/etc/fcm.json" });
+    expect(err.message).toMatch(/^\s*SIMULATED_DEVICES: .*FIREBASE_SERVICE_ACCOUNT/m);
+  });
+});
+
+describe("HOST: loopback by default when Teams local mode or the Playground is on", () => {
+  it.each([
+    ["the embedded default (Playground and Teams local mode)", {}],
+    ["the Playground with Teams off", { TEAMS_ENABLED: "false" }],
+    [
+      "Teams local mode with real Slack credentials (no Playground)",
+      { SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s" },
+    ],
+  ])("listens on 127.0.0.1 with %s", (_, env) => {
+    const config = loadConfig(env);
+    expect(config.host).toBe("127.0.0.1");
+    expect(config.hostWarning).toBeNull();
+  });
+
+  it("listens on every interface when neither is on", () => {
+    const push = { FIREBASE_SERVICE_ACCOUNT: "/etc/fcm.json" };
+    expect(loadConfig(push).host).toBe("0.0.0.0");
+    expect(loadConfig({ SIMULATED_DEVICES: "false" }).host).toBe("0.0.0.0");
+    const slackOnly = { TEAMS_ENABLED: "false", SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s" };
+    expect(loadConfig(slackOnly).host).toBe("0.0.0.0");
+  });
+
+  it("keeps an explicit HOST, warning when it is not loopback and local-only features are on", () => {
+    const open = loadConfig({ HOST: "0.0.0.0" });
+    expect(open.host).toBe("0.0.0.0");
+    expect(open.hostWarning).toMatch(
+      /HOST=0\.0\.0\.0 is not a loopback address.*Teams local mode and the Playground/,
+    );
+    for (const host of ["127.0.0.1", "::1", "localhost"])
+      expect(loadConfig({ HOST: host }).hostWarning).toBeNull();
+    expect(loadConfig({ HOST: "0.0.0.0", FIREBASE_SERVICE_ACCOUNT: "/etc/fcm.json" }).hostWarning).toBeNull();
+  });
+});
+
+describe("metrics and Teams settings", () => {
+  it("serves /metrics on 127.0.0.1:9464 by default, a free port when PORT=0, none with METRICS_PORT=off", () => {
+    expect(loadConfig({}).metrics).toEqual({ port: 9464, host: "127.0.0.1", token: null });
+    expect(loadConfig({ PORT: "0" }).metrics.port).toBe(0);
+    expect(loadConfig({ METRICS_PORT: "off" }).metrics.port).toBeNull();
+    const token = "t".repeat(32);
+    expect(
+      loadConfig({ METRICS_PORT: "9100", METRICS_HOST: "0.0.0.0", METRICS_TOKEN: token }).metrics,
+    ).toEqual({
+      port: 9100,
+      host: "0.0.0.0",
+      token,
+    });
+  });
+
+  it("refuses a MultiTenant bot without MICROSOFT_APP_TENANT_ID, naming it", () => {
+    const bot = { MICROSOFT_APP_ID: "app", MICROSOFT_APP_PASSWORD: "pw", MICROSOFT_APP_TYPE: "MultiTenant" };
+    expect(configError(bot).message).toMatch(/^\s*MICROSOFT_APP_TENANT_ID: required for a MultiTenant bot/m);
+    expect(loadConfig({ ...bot, MICROSOFT_APP_TENANT_ID: "tenant" }).teams?.tenantId).toBe("tenant");
   });
 });

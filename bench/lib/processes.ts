@@ -52,7 +52,8 @@ export async function launch(o: LaunchOptions): Promise<Target> {
   // BENCH_OUT=FILE: the server's standard output (its JSON log) appended to FILE.
   const out = process.env.BENCH_OUT ? openSync(process.env.BENCH_OUT, "a") : "ignore";
   const child = spawn(process.execPath, [...(o.nodeArgs ?? []), "--import", "tsx", o.script], {
-    env: { ...baseEnv(), ...o.env, PORT: String(port), HOST: "127.0.0.1" },
+    // METRICS_PORT=0: targets started one after another never wait for 9464 to be free.
+    env: { ...baseEnv(), METRICS_PORT: "0", ...o.env, PORT: String(port), HOST: "127.0.0.1" },
     stdio: ["ignore", out, "pipe"],
   });
   if (typeof out === "number") closeSync(out);

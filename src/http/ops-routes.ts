@@ -1,7 +1,8 @@
 // Operations endpoints: /readyz (the database answers and holds every migration this build
-// ships) and /metrics (Prometheus). /healthz (liveness) stays in compose.ts: it must not depend
-// on the database, or an orchestrator would restart a process that only waits for it.
-
+// ships) and /metrics (Prometheus: on its own listener, or on the main port behind a bearer
+// token). /healthz (liveness) stays in compose.ts: it must not depend on the database, or an
+// orchestrator would restart a process that only waits for it.
+import { createHash, timingSafeEqual } from "node:crypto";
 import { listMigrations } from "../adapters/db/migrate.ts";
 import type { Database } from "../adapters/db/open-database.ts";
 import type { Metrics } from "../adapters/metrics/metrics.ts";
@@ -56,51 +57,68 @@ export async function checkReadiness(
 function databaseError(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   const message = /Message: `([^`]*)`/.exec(text)?.[1] ?? text.trim().split("\n").pop() ?? text;
-  return message.replace(/\w+:\/\/[^\s]*/g, "[url]").slice(0, 300);
+  return message.replace(/\b\w+:\/\/\S*/g, "[url]").slice(0, 300);
 }
 
-export function opsRoutes(deps: { database: Database; metrics: Metrics; log: Logger }): Route[] {
-  let wasReady = true;
+export function opsRoutes(deps: { database: Database; log: Logger }): Route[] {
+  let wasReady: boolean | null = null;
   const shipped = listMigrations(deps.database.kind);
   return [
     {
       method: "GET",
       path: "/readyz",
+      // A load balancer needs only the verdict; which database, which migrations and the
+      // driver's error are for the operator's log, not for whoever can reach the port.
       async handler() {
         const readiness = await checkReadiness(deps.database, shipped);
         // Said once per change, not once per probe.
         if (readiness.ready !== wasReady) {
           wasReady = readiness.ready;
-          if (readiness.ready) deps.log.info({}, "ready again");
-          else deps.log.warn({ reason: readiness.reason }, "not ready");
+          if (readiness.ready)
+            deps.log.info(
+              {
+                database: deps.database.kind,
+                migrations: readiness.migrations,
+                ...(readiness.unknownMigrations.length > 0
+                  ? { newerMigrations: readiness.unknownMigrations }
+                  : {}),
+              },
+              "ready",
+            );
+          else deps.log.warn({ database: deps.database.kind, reason: readiness.reason }, "not ready");
         }
-        if (!readiness.ready) {
-          return {
-            status: 503,
-            headers: { "retry-after": "5" },
-            body: { status: "unavailable", reason: readiness.reason },
-          };
-        }
-        return {
-          status: 200,
-          body: {
-            status: "ready",
-            database: deps.database.kind,
-            migrations: readiness.migrations,
-            ...(readiness.unknownMigrations.length > 0
-              ? { newerMigrations: readiness.unknownMigrations }
-              : {}),
-          },
-        };
-      },
-    },
-    {
-      method: "GET",
-      path: "/metrics",
-      async handler() {
-        const { contentType, text } = await deps.metrics.scrape();
-        return { status: 200, headers: { "content-type": contentType }, text };
+        return readiness.ready
+          ? { status: 200, headers: TEXT, text: "ready\n" }
+          : { status: 503, headers: { ...TEXT, "retry-after": "5" }, text: "unavailable\n" };
       },
     },
   ];
 }
+
+const TEXT = { "content-type": "text/plain; charset=utf-8" };
+
+/** GET /metrics (Prometheus); with a token, only for `Authorization: Bearer <token>`. */
+export function metricsRoute(metrics: Metrics, token: string | null): Route {
+  const expected = token === null ? null : digest(token);
+  return {
+    method: "GET",
+    path: "/metrics",
+    async handler(req) {
+      if (expected) {
+        const given = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+        // Digests of equal length, so the comparison takes the same time whatever was sent.
+        if (!given || !timingSafeEqual(digest(given), expected)) {
+          return {
+            status: 401,
+            headers: { ...TEXT, "www-authenticate": 'Bearer realm="metrics"' },
+            text: "unauthorized\n",
+          };
+        }
+      }
+      const { contentType, text } = await metrics.scrape();
+      return { status: 200, headers: { "content-type": contentType }, text };
+    },
+  };
+}
+
+const digest = (text: string) => createHash("sha256").update(text).digest();

@@ -3,7 +3,8 @@
 // POST /slack/events and Bot Framework activities to POST /api/messages, as Slack and Teams would;
 // this module plays the platforms' side Latchkey calls back (a Slack Web API, a Bot Connector),
 // and serves the page, its state, and read-only views of the phones, the outbox and the audit log.
-// On only with simulated devices and no real Slack or Teams credentials; this machine only.
+// On only with simulated devices and no real Slack or Teams credentials; this machine only, and
+// only for whoever holds the per-start token the banner prints (guard.ts).
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -13,28 +14,28 @@ import { fileURLToPath } from "node:url";
 import type { Config, SlackConfig } from "../config.ts";
 import { type Engine, errorText } from "../core/engine.ts";
 import type { Logger, TimelineObserver } from "../core/ports.ts";
-import { readBody } from "../http/body.ts";
 import type { RawListener, Route } from "../http/router.ts";
 import type { DeviceSimulator } from "../simulator/device-simulator.ts";
 import { createBotConnector, PLAYGROUND_TENANT, type TeamsUser } from "./bot-connector.ts";
-import { playgroundRefusal } from "./guard.ts";
+import { newPlaygroundToken, playgroundRefusal, playgroundTokenAccess, tokenMatcher } from "./guard.ts";
 import { auditTail, phones, readOutbox } from "./inspect.ts";
+import { readText, sendFile, sendJson } from "./respond.ts";
 import { createSlackWorkspace, PLAYGROUND_BOT_USER, type WorkspaceUser } from "./slack-workspace.ts";
 
 export const PLAYGROUND_PATH = "/playground";
 const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), "public");
-const MAX_BODY = 1024 * 1024;
-const STATIC = /^[a-z-]+\.(html|js|css)$/;
+const STATIC = /^[a-z-]+\.(html|js|css|svg)$/;
 const HTML = "text/html; charset=utf-8";
 const JS = "text/javascript; charset=utf-8";
-const TYPES: Record<string, string> = { html: HTML, js: JS, css: "text/css; charset=utf-8" };
+const SVG = "image/svg+xml";
+const TYPES: Record<string, string> = { html: HTML, js: JS, css: "text/css; charset=utf-8", svg: SVG };
 /** adaptivecards 3 under another name: botbuilder's types need the 1.x one as `adaptivecards`. */
 const RENDERER_PACKAGE = "adaptivecards-bundle";
 export const PLAYGROUND_CHANNELS = { itOps: "C0ITOPS", security: "C0SECURITY" };
 
-/** Simulated devices and neither real Slack credentials nor a Teams app id. */
+/** Simulated devices and neither real Slack credentials nor a Teams app id (decided in config.ts). */
 export function playgroundEnabled(config: Config): boolean {
-  return config.simulator && config.slack === null && (config.teams === null || config.teams.appId === null);
+  return config.playground;
 }
 
 export interface PlaygroundOptions {
@@ -49,6 +50,8 @@ export interface PlaygroundOptions {
 }
 
 export interface Playground {
+  /** The per-start token every Playground call carries (the banner prints it in the URL). */
+  token: string;
   /** The Slack adapter's configuration: a generated signing secret and token, the local Web API. */
   slackConfig: SlackConfig;
   mount: { prefix: string; listener: RawListener };
@@ -58,6 +61,12 @@ export interface Playground {
 
 export function createPlayground(opts: PlaygroundOptions): Playground {
   const { engine, log } = opts;
+  const token = newPlaygroundToken();
+  const tokenMatches = tokenMatcher(token);
+  // Cookies ignore ports: one name per port, so two Latchkeys on one machine keep their own.
+  const cookieName = `latchkey_playground_${new URL(opts.localUrl).port || "80"}`;
+  // Latchkey's own calls to the Playground's Slack API and Bot Connector carry the token in the path.
+  const callbackBase = `${opts.localUrl}${PLAYGROUND_PATH}/t/${token}`;
   const signingSecret = randomBytes(32).toString("hex");
   const botToken = `xoxb-playground-${randomBytes(16).toString("hex")}`;
   const clients = new Set<ServerResponse>();
@@ -124,7 +133,7 @@ export function createPlayground(opts: PlaygroundOptions): Playground {
       slack: {
         team: { id: "T0PLAYGROUND", domain: "latchkey-playground" },
         botUserId: PLAYGROUND_BOT_USER,
-        responseUrlBase: `${opts.localUrl}${PLAYGROUND_PATH}/slack/response/`,
+        responseUrlBase: `${callbackBase}/slack/response/`,
         channels: [
           { id: PLAYGROUND_CHANNELS.itOps, name: "it-ops" },
           { id: PLAYGROUND_CHANNELS.security, name: "security" },
@@ -133,7 +142,7 @@ export function createPlayground(opts: PlaygroundOptions): Playground {
       },
       teams: opts.teams
         ? {
-            serviceUrl: `${opts.localUrl}${PLAYGROUND_PATH}/teams/`,
+            serviceUrl: `${callbackBase}/teams/`,
             tenantId: PLAYGROUND_TENANT,
             bot: { id: "28:latchkey-playground", name: "Latchkey" },
             channel: { id: "19:itops@thread.tacv2", team: "19:playground@thread.tacv2", name: "IT Ops" },
@@ -209,9 +218,25 @@ export function createPlayground(opts: PlaygroundOptions): Playground {
       return void sendJson(res, 403, { error: `The Playground serves this machine only (${refused}).` });
     }
     if (url.pathname === PLAYGROUND_PATH) {
-      return void res.writeHead(302, { location: `${PLAYGROUND_PATH}/` }).end();
+      return void res.writeHead(302, { location: `${PLAYGROUND_PATH}/${url.search}` }).end();
     }
-    route(req, res, url.pathname.slice(PLAYGROUND_PATH.length)).catch((err: unknown) => {
+    const access = playgroundTokenAccess(req, url, PLAYGROUND_PATH, tokenMatches, cookieName);
+    if (!access) {
+      log.warn({ component: "playground", path: url.pathname }, "Playground request refused: no valid token");
+      return void res
+        .writeHead(403, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" })
+        .end(
+          "This Playground link has no valid token. Open the URL Latchkey printed when it started (http://localhost:<port>/?token=...); it changes at every start.\n",
+        );
+    }
+    if (access.via === "query") {
+      // The cookie carries the token from now on; the address bar (and history) lose it.
+      const cookie = `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=${PLAYGROUND_PATH}`;
+      return void res
+        .writeHead(302, { "set-cookie": cookie, location: url.pathname, "cache-control": "no-store" })
+        .end();
+    }
+    route(req, res, access.path).catch((err: unknown) => {
       log.error(
         { component: "playground", path: url.pathname, err: errorText(err) },
         "Playground request failed",
@@ -221,11 +246,12 @@ export function createPlayground(opts: PlaygroundOptions): Playground {
   };
 
   return {
+    token,
     slackConfig: {
       botToken,
       signingSecret,
       appToken: null,
-      apiUrl: `${opts.localUrl}${PLAYGROUND_PATH}/slack/api/`,
+      apiUrl: `${callbackBase}/slack/api/`,
       securityChannel: PLAYGROUND_CHANNELS.security,
       httpReceiver: "latchkey",
     },
@@ -234,26 +260,25 @@ export function createPlayground(opts: PlaygroundOptions): Playground {
       {
         method: "GET",
         path: "/",
-        handler: async () => ({ status: 302, headers: { location: `${PLAYGROUND_PATH}/` } }),
+        // The banner's http://localhost:3000/?token=... keeps its token on the way.
+        handler: async (req) => {
+          const query = req.query.get("token")
+            ? `?${new URLSearchParams({ token: req.query.get("token") ?? "" })}`
+            : "";
+          return { status: 302, headers: { location: `${PLAYGROUND_PATH}/${query}` } };
+        },
+      },
+      {
+        method: "GET",
+        path: "/favicon.ico",
+        // Browsers ask for it at the root whatever the page says; an image, nothing secret.
+        handler: async () => ({
+          status: 200,
+          headers: { "content-type": SVG, "cache-control": "max-age=86400" },
+          text: await readFile(join(PUBLIC_DIR, "favicon.svg"), "utf8"),
+        }),
       },
     ],
     observer: { onEvent: () => changed() },
   };
-}
-
-async function readText(req: IncomingMessage): Promise<string> {
-  const body = await readBody(req, MAX_BODY);
-  if (!body) throw new Error("Playground request body too large");
-  return body.toString("utf8");
-}
-
-async function sendFile(res: ServerResponse, file: string, type: string): Promise<void> {
-  const body = await readFile(file);
-  res.writeHead(200, { "content-type": type, "cache-control": "no-store" }).end(body);
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res
-    .writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" })
-    .end(JSON.stringify(body));
 }

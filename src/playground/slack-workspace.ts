@@ -73,6 +73,10 @@ export function createSlackWorkspace(opts: {
       tz: "Etc/UTC",
       is_bot: false,
       is_app_user: false,
+      // Full members with confirmed addresses, as Slack says of a workspace's own people.
+      is_restricted: false,
+      is_ultra_restricted: false,
+      is_email_confirmed: true,
       profile: { real_name: u.realName, display_name: u.name, email: u.email },
     };
   }
@@ -200,7 +204,7 @@ export function createSlackWorkspace(opts: {
     /** A Web API call from Latchkey's client. */
     async api(method: string, contentType: string | undefined, raw: string, authorization?: string) {
       const args = parseArgs(contentType, raw);
-      const token = /^Bearer\s+(.+)$/i.exec(authorization ?? "")?.[1] ?? String(args.token ?? "");
+      const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1] ?? String(args.token ?? "");
       if (users.size === 0) await refreshUsers();
       const handler = methods[method];
       const reply = !handler

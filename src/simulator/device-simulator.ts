@@ -1,8 +1,12 @@
 // Simulated phones for the embedded default. Each one behaves like a device agent: on a push it
 // enrolls if needed, fetches its command from the device API over HTTP, applies it the way its
 // platform allows, and reports each step. Their state survives restarts (a JSON file, 0600).
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+// The simulator only ever acts on phones it created: a device enrolled by anything else (a real
+// agent) is never re-enrolled, woken or reported on.
+
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { privateDir } from "../adapters/private-files.ts";
 import type { Logger } from "../core/ports.ts";
 import type { Device } from "../core/types.ts";
 import { hashPasscode, newPhone, type PhoneState, passcodeMatches, refusalFor } from "./simulated-phone.ts";
@@ -16,7 +20,12 @@ export interface SimulatorOptions {
   device(id: string): Promise<Device | null>;
   /** Issues a one-time enrollment code, as an operator would for a real agent. */
   enrollmentCode(deviceId: string): Promise<string | null>;
+  /** The inventory, for the check-in at start (every phone the simulator holds or may create). */
+  devices?(): Promise<Device[]>;
 }
+
+/** Phones checking in at once at start: a large inventory enrolls a few at a time. */
+const CHECK_IN_CONCURRENCY = 8;
 
 interface Command {
   requestId: string;
@@ -45,7 +54,7 @@ export function createDeviceSimulator(opts: SimulatorOptions) {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   function writeNow(): void {
-    mkdirSync(dirname(opts.stateFile), { recursive: true });
+    privateDir(dirname(opts.stateFile));
     const tmp = `${opts.stateFile}.tmp`;
     writeFileSync(tmp, JSON.stringify([...phones.values()]), { mode: 0o600 });
     renameSync(tmp, opts.stateFile);
@@ -101,7 +110,17 @@ export function createDeviceSimulator(opts: SimulatorOptions) {
     }
   }
 
+  /** Only a device no agent holds may be enrolled: never take one over from its own agent. */
   async function enroll(phone: PhoneState): Promise<boolean> {
+    const device = await opts.device(phone.deviceId);
+    if (!device || device.enrolled) {
+      if (device)
+        opts.log.warn(
+          { deviceId: phone.deviceId },
+          "simulator leaves alone a device another agent enrolled (it does not hold its secret)",
+        );
+      return false;
+    }
     const code = await opts.enrollmentCode(phone.deviceId);
     if (!code) return false;
     const res = await call(phone, "POST", "/device/v1/enroll", {
@@ -129,8 +148,18 @@ export function createDeviceSimulator(opts: SimulatorOptions) {
   async function work(deviceId: string): Promise<void> {
     const device = await opts.device(deviceId);
     if (!device) return;
-    const phone = phones.get(deviceId) ?? newPhone(device);
-    phones.set(deviceId, phone);
+    let phone = phones.get(deviceId);
+    if (!phone) {
+      if (device.enrolled) {
+        opts.log.warn(
+          { deviceId },
+          "simulator leaves alone a device it did not create (enrolled by another agent)",
+        );
+        return;
+      }
+      phone = newPhone(device);
+      phones.set(deviceId, phone);
+    }
     if (!phone.secret && !(await enroll(phone))) return;
     let res = await call(phone, "GET", "/device/v1/commands/next");
     if (res.status === 401 && (await enroll(phone)))
@@ -175,11 +204,41 @@ export function createDeviceSimulator(opts: SimulatorOptions) {
     running.set(deviceId, job);
   }
 
+  let checkingIn: Promise<void> | null = null;
+
+  /** Wakes each phone and waits for it, a few at a time. */
+  async function checkIn(ids: string[]): Promise<void> {
+    const queue = [...ids];
+    const worker = async () => {
+      for (let id = queue.shift(); id !== undefined && !stopped; id = queue.shift()) {
+        wake(id);
+        await running.get(id);
+      }
+    };
+    await Promise.all(Array.from({ length: CHECK_IN_CONCURRENCY }, worker));
+  }
+
   return {
     wake,
-    /** At start-up: every known phone checks in, as real agents do after a reboot. */
-    resume(): void {
-      for (const id of phones.keys()) wake(id);
+    /** Whether a push for this device is the simulator's to act on (it holds or may create the phone). */
+    async accepts(deviceId: string): Promise<boolean> {
+      if (phones.has(deviceId)) return true;
+      const device = await opts.device(deviceId);
+      return device !== null && !device.enrolled;
+    },
+    /**
+     * At start-up every phone checks in (asks for its next command, which marks it seen), as real
+     * agents do when they start: the ones it holds, and every device of the inventory that no
+     * agent has enrolled yet and that has been seen before (it enrolls first). A device never seen
+     * has never run its agent: it stays "never seen" until a reset wakes it. Resolves when all have.
+     */
+    resume(): Promise<void> {
+      checkingIn = (async () => {
+        const inventory = opts.devices ? await opts.devices() : [];
+        const fresh = inventory.filter((d) => !d.enrolled && d.lastSeenAt !== null && !phones.has(d.id));
+        await checkIn([...phones.keys(), ...fresh.map((d) => d.id)]);
+      })();
+      return checkingIn;
     },
     async unlock(deviceId: string, passcode: string): Promise<"unlocked" | "wrong" | "unknown"> {
       const phone = phones.get(deviceId);
@@ -204,6 +263,7 @@ export function createDeviceSimulator(opts: SimulatorOptions) {
     },
     /** Resolves when no simulated device is busy (tests and graceful shutdown). */
     async idle(): Promise<void> {
+      await checkingIn?.catch(() => undefined);
       while (running.size > 0) await Promise.all([...running.values()]);
     },
     async stop(): Promise<void> {

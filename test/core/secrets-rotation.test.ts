@@ -46,7 +46,13 @@ describe.each(targets)("PASSCODE_KEY rotation on $name", (target) => {
 
   /** One Latchkey process's core, started with these keys (pushes accepted and forgotten). */
   async function start(keys: Record<string, string>): Promise<Core> {
-    const config = loadConfig({ DATA_DIR: dir, DATABASE_URL: dbUrl, DEMO_INVENTORY: "false", ...keys });
+    const config = loadConfig({
+      DATA_DIR: dir,
+      DATABASE_URL: dbUrl,
+      DEMO_INVENTORY: "false",
+      SIMULATED_DEVICES: "true",
+      ...keys,
+    });
     const sink = new Writable({
       write(chunk, _enc, cb) {
         logs.push(String(chunk));

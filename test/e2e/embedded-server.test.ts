@@ -38,6 +38,13 @@ describe("embedded defaults end to end", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("listens on loopback only: the Playground and Teams local mode are on, and HOST is not set", () => {
+    const address = running.server.address();
+    expect(typeof address === "object" && address?.address).toBe("127.0.0.1");
+    expect(running.playground?.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(running.teams?.mode).toBe("local");
+  });
+
   it("serves /healthz", async () => {
     const res = await fetch(`${running.url}/healthz`);
     expect(res.status).toBe(200);
@@ -82,7 +89,11 @@ describe("embedded defaults end to end", () => {
     expect(code).toBe(1);
     expect(out.join("\n")).toMatch(/refused\s+.*Device Administrator/);
     expect(out.join("\n")).not.toMatch(/pushed/);
-    expect(running.simulator?.state("demo-moto-g5-android7-admin-passcode")).toBeNull();
+    // The phone checked in at start, and got no command since.
+    expect(running.simulator?.state("demo-moto-g5-android7-admin-passcode")).toMatchObject({
+      locked: false,
+      lastCommand: null,
+    });
   });
 
   it("check --json prints the decision", async () => {

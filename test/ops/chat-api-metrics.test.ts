@@ -39,7 +39,7 @@ describe("Slack Web API errors and retries in /metrics", () => {
     });
     await until("a status update to have failed", async () => h.fake.callsTo("chat.update").length > 0);
 
-    const samples = (await scrape(h.running.url)).samples;
+    const samples = (await scrape(h.running.metricsUrl ?? "")).samples;
     expect(
       metric(samples, "latchkey_chat_api_retries_total", { platform: "slack", reason: "http_503" }),
     ).toBeGreaterThanOrEqual(1);

@@ -56,6 +56,8 @@ async function main(): Promise<number> {
         DATABASE_URL: `${PG_URL}${PG_URL.includes("?") ? "&" : "?"}schema=${schema}`,
         PASSCODE_KEY: randomBytes(32).toString("hex"),
         TEAMS_ENABLED: "false",
+        // NODE_ENV=production (the image's) refuses to start with no push service unless asked.
+        SIMULATED_DEVICES: "true",
       },
       { asUser, dockerfileRoot: ROOT },
     );

@@ -81,12 +81,24 @@ describe.skipIf(!pgUp)("the image's CMD on PostgreSQL", () => {
       DATABASE_URL: `${PG_URL}${PG_URL.includes("?") ? "&" : "?"}schema=${schema}`,
       PASSCODE_KEY: randomBytes(32).toString("hex"),
       TEAMS_ENABLED: "false",
+      // No push service here: NODE_ENV=production (the image's) refuses to start without one
+      // unless simulated devices are asked for explicitly.
+      SIMULATED_DEVICES: "true",
     });
     try {
-      expect(await waitReady(proc.url, proc.child)).toMatchObject({
-        database: "postgresql",
-        migrations: listMigrations("postgresql").length,
-      });
+      expect(await waitReady(proc.url, proc.child)).toBe("ready\n");
+      // The details are the operator's: in the log, not in /readyz.
+      // The process writes its log line as it answers: wait for the line, do not read once.
+      const said = () =>
+        proc.output
+          .join("")
+          .split("\n")
+          .filter((l) => l.startsWith("{"))
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .find((l) => l.msg === "ready");
+      await expect
+        .poll(said, { timeout: 10_000 })
+        .toMatchObject({ database: "postgresql", migrations: listMigrations("postgresql").length });
       expect(await proc.healthcheck()).toBe(0);
       // The image sets DEMO_INVENTORY=false: a production database gets no demo devices.
       const c = new pg.Client({ connectionString: PG_URL });

@@ -67,6 +67,8 @@ export async function startImageCmd(
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: "/tmp",
     ...stageEnv(stage),
+    // A free metrics port: tests run side by side (the default is 9464).
+    METRICS_PORT: "0",
     ...env,
     PORT: port,
     HOST: "127.0.0.1",
@@ -106,7 +108,7 @@ export async function waitReady(url: string, child: ChildProcess, ms = 60_000): 
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the process exited with ${child.exitCode}`);
     const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) }).catch(() => null);
-    if (res?.status === 200) return res.json();
+    if (res?.status === 200) return res.text();
     if (Date.now() > end)
       throw new Error(`/readyz not 200 after ${ms} ms (last ${res?.status ?? "no answer"})`);
     await new Promise((r) => setTimeout(r, 200));

@@ -39,9 +39,12 @@ describe("when the Playground is on", () => {
     ] as const) {
       const latchkey = await startEmbedded("playground-mode", { ...env }, () => ({}));
       try {
+        const token = latchkey.running.playground?.token ?? "none";
+        const withToken = { headers: { "x-latchkey-playground-token": token } };
         const root = await fetch(`${latchkey.running.url}/`, { redirect: "manual" });
-        const page = await fetch(`${latchkey.running.url}/playground/`);
-        const config = await fetch(`${latchkey.running.url}/playground/api/config`);
+        const page = await fetch(`${latchkey.running.url}/playground/`, withToken);
+        const config = await fetch(`${latchkey.running.url}/playground/api/config`, withToken);
+        expect(latchkey.running.playground !== null).toBe(on);
         if (on) {
           expect(root.status).toBe(302);
           expect(root.headers.get("location")).toBe("/playground/");
@@ -94,8 +97,12 @@ describe("the Playground's loopback guard", () => {
   it("answers 403 over HTTP to a request relayed through a proxy, without the secret", async () => {
     const latchkey = await startEmbedded("playground-guard", {}, () => ({}));
     try {
+      // Even with the token: a request that came through a proxy is not this machine's.
       const res = await fetch(`${latchkey.running.url}/playground/api/config`, {
-        headers: { "x-forwarded-for": "203.0.113.9" },
+        headers: {
+          "x-forwarded-for": "203.0.113.9",
+          "x-latchkey-playground-token": latchkey.running.playground?.token ?? "",
+        },
       });
       expect(res.status).toBe(403);
       expect(await res.text()).not.toContain("signingSecret");

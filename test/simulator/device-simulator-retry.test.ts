@@ -11,7 +11,13 @@ import type { Logger } from "../../src/core/ports.ts";
 import { createDeviceSimulator } from "../../src/simulator/device-simulator.ts";
 import { sampleDevice } from "../support/sample-device.ts";
 
-const device = sampleDevice({ id: "dev-flaky", ownerEmail: "bob@example.com", name: "Bob's Pixel" });
+// Not enrolled: the simulator only ever creates phones, never takes one over from another agent.
+const device = sampleDevice({
+  id: "dev-flaky",
+  ownerEmail: "bob@example.com",
+  name: "Bob's Pixel",
+  enrolled: false,
+});
 
 const body = (req: IncomingMessage) =>
   new Promise<string>((ok) => {

@@ -84,7 +84,14 @@ export function fleetInventory(count: number): { people: PersonInput[]; devices:
 /** A core of our own on the same database (the test's window on it), migrated. */
 export async function openReader(env: Record<string, string>): Promise<Core> {
   return composeCore(
-    loadConfig({ DEMO_INVENTORY: "false", TEAMS_ENABLED: "false", DATA_DIR: tempDir("reader"), ...env }),
+    // SIMULATED_DEVICES: PostgreSQL without a push service starts only when asked (the reader pushes nothing).
+    loadConfig({
+      DEMO_INVENTORY: "false",
+      TEAMS_ENABLED: "false",
+      SIMULATED_DEVICES: "true",
+      DATA_DIR: tempDir("reader"),
+      ...env,
+    }),
     createLogger("silent"),
   );
 }

@@ -47,6 +47,8 @@ export async function startReplica(
       LOG_LEVEL: "info",
       DEMO_INVENTORY: "false",
       TEAMS_ENABLED: "false",
+      // Replicas side by side: each its own free metrics port (the default is 9464).
+      METRICS_PORT: "0",
       ...env,
       PORT: String(port),
       RELIABILITY_DRIVER_PORT: String(driverPort),
