@@ -10,7 +10,7 @@ async function main(): Promise<void> {
     config = loadConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\nSee .env.example and the README's configuration table.\n`);
+      process.stderr.write(`${err.message}\nSee docs/configuration.md (every variable, its default and meaning) and .env.example.\n`);
       process.exit(2);
     }
     throw err;

@@ -93,12 +93,6 @@ export function createTeamsAdapter(engine: Engine, opts: TeamsAdapterOptions): T
       { httpClient: transport[kind] } as never,
     );
   const auth = authFor("turn");
-  if (!local && !config.tenantId) {
-    log.warn(
-      { component: "teams", setting: "MICROSOFT_APP_TENANT_ID" },
-      "MICROSOFT_APP_TENANT_ID is not set: activities from any Microsoft 365 tenant are served. Set it to your tenant's id.",
-    );
-  }
   const adapter = new VerifiedAdapter(auth);
   adapter.onTurnError = turnErrorHandler(engine);
   const backgroundAdapter = new VerifiedAdapter(authFor("background"));
