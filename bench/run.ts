@@ -1,5 +1,5 @@
-// `npm run bench`: every benchmark of issue 6, results in bench/results.md (and the README's
-// summary). `npm run bench:ci` (`--ci`): the same, short, to prove they still run; it writes its
+// `npm run bench`: every benchmark of issue 6, results in bench/results.md (and the summary in
+// docs/performance.md). `npm run bench:ci` (`--ci`): the same, short, to prove they still run; it writes its
 // tables to a temporary file and fails only when a benchmark cannot run, never on the numbers.
 // `--only=ack,teams,e2e,fleet,hostile` runs some sections and keeps the others' last results in
 // results.md (each section sits between markers); `--skip=startup,profile` leaves parts of the

@@ -1,4 +1,4 @@
-// Benchmark 3's results table (README and bench/results.md): one column per run.
+// Benchmark 3's results table (docs/performance.md and bench/results.md): one column per run.
 import type { Settings } from "../settings.ts";
 import { type E2eBenchmark, type E2eRun, SEGMENTS } from "./e2e-analysis.ts";
 import { median, percentile } from "./stats.ts";

@@ -1,4 +1,4 @@
-// Benchmark 4's report (README and bench/results.md): per database, each operation and sweep duty
+// Benchmark 4's report (docs/performance.md and bench/results.md): per database, each operation and sweep duty
 // with an empty and a full history, the ratio, and every statement's plan and time.
 import type { DbKind } from "../../src/adapters/db/open-database.ts";
 import type { FleetResult } from "../fleet.ts";

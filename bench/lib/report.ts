@@ -1,4 +1,4 @@
-// The benchmarks' results as Markdown tables (bench/results.md, and pasted into the README).
+// The benchmarks' results as Markdown tables (bench/results.md, and summarised in docs/performance.md).
 import { execFileSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import type { AckBenchmark, AckResult } from "../ack.ts";

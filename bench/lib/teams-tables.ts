@@ -1,4 +1,4 @@
-// Benchmark 2's tables (README and bench/results.md): Latchkey against the stock CloudAdapter bot,
+// Benchmark 2's tables (docs/performance.md and bench/results.md): Latchkey against the stock CloudAdapter bot,
 // per invoke, at a fixed rate and at saturation, with memory and where the CPU went.
 
 import type { Settings } from "../settings.ts";

@@ -3,7 +3,7 @@
 // request names it (`requestId`, rq_...), one about an HTTP call names that (`httpRequestId`),
 // a scheduler job's failure its `job`: each is written by the code that knows it. There is no
 // ambient context carried through awaits: on Node 20 that means a hook on every promise of the
-// process, about a tenth of the CPU of each Slack request (README, Performance).
+// process, about a tenth of the CPU of each Slack request (docs/performance.md).
 import pino from "pino";
 import type { Logger } from "../../core/ports.ts";
 

@@ -4,7 +4,7 @@
 // with less work: the body is read and parsed once (Bolt's parses a form twice), the signature is
 // compared with node:crypto's timingSafeEqual (Bolt's `tsscmp` hashes both sides again) and the
 // routing is one comparison. Profiled, Bolt's receiver is about half of a stock Bolt app's CPU a
-// request; the same bare app on this one answers 1.2-1.4x as many (README, Performance). Bolt's
+// request; the same bare app on this one answers 1.2-1.4x as many (docs/performance.md). Bolt's
 // HTTPReceiver remains one setting away (SLACK_HTTP_RECEIVER=bolt);
 // test/adapters/slack/slack-receivers.test.ts holds both to the same answers.
 import { createHmac, timingSafeEqual } from "node:crypto";

@@ -2,7 +2,7 @@
 // Bolt runs every listener's middleware chain for every request, each step with its own copy of
 // the arguments: with Latchkey's eleven listeners a command went through a dozen steps that
 // could only say "not mine" (a bare Bolt app with eleven listeners answers about 30% fewer
-// commands than with two; README, Performance). Here one table lookup finds the handler. The
+// commands than with two; docs/performance.md). Here one table lookup finds the handler. The
 // handlers are written against Bolt's own listener API (`routes.command(name, fn)` as
 // `app.command`), and each kind matches by Bolt's rule for a string id:
 //   command   the slash command's name

@@ -2,7 +2,7 @@
 // keep-alive agents instead of the global fetch. The WebClient itself (queue, retries, rate-limit
 // handling, errors) is unchanged; only how its POSTs travel is. In a microbenchmark here, undici's
 // fetch cost ~170 µs of CPU a call against ~25 µs for node:http; a reset makes about 16 calls
-// (README, Performance). Bolt's respond() (response_url) uses it too. Bodies other than a
+// (docs/performance.md). Bolt's respond() (response_url) uses it too. Bodies other than a
 // string (file uploads' FormData) go to the global fetch, which knows how to encode them. Redirects
 // are not followed (Slack's API and response URLs do not redirect): `redirect: "error"` (what the
 // WebClient asks) rejects one, otherwise the 3xx is the answer.

@@ -1,4 +1,4 @@
-// The counts for the README's reliability table: each test merges its section into one JSON file
+// The counts for the reliability table in docs/reliability.md: each test merges its section into one JSON file
 // (RELIABILITY_REPORT, default a file in the temp folder).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,7 +33,7 @@ export function writeReport(section: string, counts: ReliabilityCounts): void {
   writeFileSync(REPORT_PATH, `${JSON.stringify(all, null, 2)}\n`);
 }
 
-/** The README table's row: every section added up. */
+/** The table's row: every section added up. */
 function totals(sections: ReliabilityCounts[]): ReliabilityCounts {
   const sum = (f: (c: ReliabilityCounts) => number) => sections.reduce((n, c) => n + (f(c) || 0), 0);
   const faults: Record<string, number> = {};
