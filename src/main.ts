@@ -10,7 +10,9 @@ async function main(): Promise<void> {
     config = loadConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\nSee docs/configuration.md (every variable, its default and meaning) and .env.example.\n`);
+      process.stderr.write(
+        `${err.message}\nSee docs/configuration.md (every variable, its default and meaning) and .env.example.\n`,
+      );
       process.exit(2);
     }
     throw err;
