@@ -3,7 +3,7 @@ import { announce, type Engine } from "../engine.ts";
 import { cleanFreeText } from "../free-text.ts";
 import { awaitsPickup, canMove, type DeviceStep } from "../lifecycle.ts";
 import type { NewEvent, Transition } from "../ports.ts";
-import { type Device, isFinal, type RequestState, type ResetRequest } from "../types.ts";
+import type { Device, RequestState, ResetRequest } from "../types.ts";
 import { completeIfDelivered, deliverPending } from "./deliver.ts";
 import { recordLateReport } from "./late-report.ts";
 import { mayHaveApplied, plannedDeliveries, recipientsText } from "./unconfirmed-reset.ts";
@@ -90,9 +90,12 @@ export async function reportDeviceStep(
   const to = TARGET[report.step];
   if (alreadyThere(request.state, to)) return { ok: true, state: request.state, changed: false };
   const reason = cleanReason(await scrub(engine, request, report.reason));
-  // The request already ended (it expired, or failed): the device's word is still evidence, and a
-  // passcode it says it applied must reach someone. Recorded, never refused into the void.
-  if (isFinal(request.state)) return recordLateReport(engine, device, request, report.step, reason);
+  // The request ended unconfirmed (it expired, or failed) and the device now says it applied the
+  // passcode or locked: its word is evidence, and that passcode must reach someone. Recorded,
+  // never refused into the void. Other steps after the end change nothing (409, as before).
+  if (isLateConfirmation(request, report.step)) {
+    return recordLateReport(engine, device, request, report.step, reason);
+  }
   if (!canMove(request.kind, request.state, to)) {
     return {
       ok: false,
@@ -128,6 +131,13 @@ export async function reportDeviceStep(
   if (to === "locked") await afterLocked(engine, moved);
   if (to === "failed" && transition.deliveries?.length) await deliverPending(engine, { requestId: moved.id });
   return { ok: true, state: moved.state, changed: true };
+}
+
+function isLateConfirmation(request: ResetRequest, step: DeviceStep): boolean {
+  return (
+    (request.state === "failed" || request.state === "expired") &&
+    (step === "passcode_reset" || step === "locked")
+  );
 }
 
 function alreadyThere(current: RequestState, to: RequestState): boolean {

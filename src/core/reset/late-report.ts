@@ -1,5 +1,5 @@
-// A device's report for a request that already ended (it expired, or an earlier report said it
-// failed). The request keeps its final state, but the report is recorded in the timeline and the
+// A device's "passcode_reset" or "locked" for a request that already ended (it expired, or an
+// earlier report said it failed). The request keeps its final state, but the report is recorded in the timeline and the
 // audit log, and a passcode the device says it applied is sent if nobody has been sent it yet: a
 // phone offline until after the expiry is the normal case for a lost phone.
 import { announce, type Engine } from "../engine.ts";
