@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { type Database, openDatabase } from "./adapters/db/open-database.ts";
 import { createStores } from "./adapters/db/stores.ts";
 import { createDeviceApi } from "./adapters/device-api/device-routes.ts";
+import { intuneWiring } from "./adapters/intune/intune-wiring.ts";
 import { resolvePasscodeKeys } from "./adapters/key-file.ts";
 import { createEmailPasscodeSender } from "./adapters/mail/email-passcode-sender.ts";
 import { createMailTransport, type MailTransport } from "./adapters/mail/mail-transport.ts";
@@ -261,7 +262,8 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
   await simulator
     ?.resume()
     .catch((err: unknown) => log.warn({ err: String(err) }, "simulated phones' check-in failed"));
-  const scheduler = startScheduler(engine, JOBS, `${process.pid}@${port}`, metrics.jobRun);
+  const jobs = [...JOBS, ...(intuneWiring(config.intune, log)?.duties ?? [])]; // Intune's: with INTUNE_* only
+  const scheduler = startScheduler(engine, jobs, `${process.pid}@${port}`, metrics.jobRun);
 
   return {
     core,

@@ -119,6 +119,7 @@ export function simulatedDevices(
   e: {
     SIMULATED_DEVICES?: boolean | undefined;
     FIREBASE_SERVICE_ACCOUNT?: string | undefined;
+    INTUNE_TENANT_ID?: string | undefined;
     NODE_ENV?: string | undefined;
   },
   postgresql: boolean,
@@ -130,12 +131,14 @@ export function simulatedDevices(
     );
   }
   if (e.SIMULATED_DEVICES === true) return true;
-  if (push) return false;
+  // Phones managed by Intune are reached through Microsoft Graph: a real back-end, no push needed
+  // (agent devices, if any, are then reached at their own check-in).
+  if (push || e.INTUNE_TENANT_ID) return false;
   const production = e.NODE_ENV?.trim().toLowerCase() === "production";
   if (production || postgresql) {
     const why = production ? "NODE_ENV=production" : "a PostgreSQL DATABASE_URL";
     throw new ConfigError(
-      `Invalid configuration:\n  FIREBASE_SERVICE_ACCOUNT: required with ${why}: no push service is configured, and simulated devices run only on the embedded default. Set FIREBASE_SERVICE_ACCOUNT to reach real phones, or SIMULATED_DEVICES=true for a demo or test with simulated phones only.`,
+      `Invalid configuration:\n  FIREBASE_SERVICE_ACCOUNT: required with ${why}: no push service is configured, and simulated devices run only on the embedded default. Set FIREBASE_SERVICE_ACCOUNT to reach phones running Latchkey's agent, the INTUNE_* settings for phones managed by Microsoft Intune, or SIMULATED_DEVICES=true for a demo or test with simulated phones only.`,
     );
   }
   return e.SIMULATED_DEVICES !== false;

@@ -1,6 +1,7 @@
 // The one schema over the environment, parsed once at boot. The only reader of process.env.
 import { z } from "zod";
 import { isLoopbackAddress } from "./adapters/teams/local-guard.ts";
+import { type IntuneConfig, intuneConfig, intuneEnvSchema } from "./config-intune.ts";
 import { decodeKey, keyList } from "./config-keys.ts";
 import {
   bool,
@@ -95,6 +96,7 @@ const envSchema = z.object({
       message: "must be at least 16 characters (a random string, such as `openssl rand -hex 32`)",
     }),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  ...intuneEnvSchema,
 });
 
 export interface Config {
@@ -138,6 +140,8 @@ export interface Config {
   slack: SlackConfig | null;
   /** Null when Teams is switched off (TEAMS_ENABLED=false). */
   teams: TeamsConfig | null;
+  /** Null when the INTUNE_* credentials are not set (no Intune back-end). */
+  intune: IntuneConfig | null;
 }
 
 export interface TeamsConfig {
@@ -226,6 +230,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     slack,
     teams,
+    intune: intuneConfig(e),
   };
 }
 

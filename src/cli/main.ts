@@ -1,10 +1,12 @@
 // `npm run latchkey -- <command>`: operator CLI. Works on the same database as the server.
 import { parseArgs } from "node:util";
+import { intuneWiring } from "../adapters/intune/intune-wiring.ts";
 import { createLogger } from "../adapters/log/logger.ts";
 import { composeCore } from "../compose.ts";
 import { ConfigError, loadConfig } from "../config.ts";
 import * as cmd from "./commands.ts";
 import { resend } from "./resend.ts";
+import { syncCommand } from "./sync.ts";
 
 const HELP = `Latchkey operator CLI
 
@@ -22,6 +24,7 @@ const HELP = `Latchkey operator CLI
   latchkey audit [--since DATE] [--format csv|json]
   latchkey enroll-code <deviceId>               one-time code for a device agent to enroll
   latchkey resend <requestId> --as <adminEmail> send a passcode again whose every delivery failed
+  latchkey sync intune                          import Intune's managed devices and their users now
 
 The CLI is an operator console: whoever runs it has the database, and --as is taken on their word
 (it is not checked). Audit rows of CLI actions have surface "cli"; approvals, rejections and
@@ -57,10 +60,8 @@ export async function runCli(
   }
   const flags = { ...values, follow: values["no-follow"] ? false : undefined };
   const config = loadConfig({ ...env, DEMO_INVENTORY: "false" });
-  const core = await composeCore(
-    config,
-    createLogger(config.logLevel === "info" ? "warn" : config.logLevel, process.stderr as never),
-  );
+  const log = createLogger(config.logLevel === "info" ? "warn" : config.logLevel, process.stderr as never);
+  const core = await composeCore(config, log);
   const e = core.engine;
   try {
     switch (command) {
@@ -89,6 +90,8 @@ export async function runCli(
         return await cmd.enrollmentCode(e, io, arg);
       case "resend":
         return await resend(e, io, arg, values.as);
+      case "sync":
+        return await syncCommand(e, io, arg, intuneWiring(config.intune, log));
       default:
         throw new cmd.UsageError(`Unknown command "${command}".\n\n${HELP}`);
     }

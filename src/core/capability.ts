@@ -1,6 +1,7 @@
 // Pre-check: can Latchkey reset (and lock) this device right now, and why not?
 // Pure: no I/O. Rules follow docs/domain.md "Capability rules". Reasons are plain sentences for an
 // IT admin, always naming what to do instead; platform API names stay in these comments only.
+import { intuneCapability } from "./capability-intune.ts";
 import { passcodeRulesFor } from "./passcode.ts";
 import { relativeTime, timeText } from "./time-text.ts";
 import type { Device, RequestState } from "./types.ts";
@@ -223,6 +224,8 @@ function warningsFor(device: Device, ctx: CapabilityContext, v: Verdicts): strin
 }
 
 export function checkCapability(device: Device, ctx: CapabilityContext): Capability {
+  // Each back-end decides what it can do; the rules below are the agent's.
+  if (device.backend === "intune") return intuneCapability(device, ctx.now, ctx);
   const refusal = crossCutting(device, ctx);
   const v = refusal === null ? platformVerdicts(device) : both(refusal);
   const scope =
@@ -244,7 +247,8 @@ export function checkCapability(device: Device, ctx: CapabilityContext): Capabil
  * so what the form offers is what starting it does.
  */
 export function withPasscodeRules(capability: Capability, device: Device): Capability {
-  if (!capability.reset.allowed) return capability;
+  // Intune generates its own passcode: Latchkey's generation rules do not limit it.
+  if (!capability.reset.allowed || device.backend === "intune") return capability;
   const rules = passcodeRulesFor(device);
   if (rules.ok) return capability;
   const reset = { allowed: false, reason: rules.reason };

@@ -1,6 +1,7 @@
 // What the core needs from the outside world, named for the need. Adapters implement these;
 // the core never imports an SDK.
 import type { ChatContacts, ThreadStore } from "./chat-ports.ts";
+import type { MdmInventoryStore } from "./inventory/mdm-ports.ts";
 import type {
   AuditEntry,
   ChatSurface,
@@ -52,8 +53,14 @@ export interface PersonInput {
   role?: Role;
 }
 
-/** What an inventory import knows of a device; the rest is learned from the device agent. */
-export type DeviceInput = Omit<Device, "pushToken" | "pushUnreachableAt" | "enrolled">;
+/**
+ * What an inventory import knows of a device; the rest is learned from the device agent. An
+ * imported device is an `agent` device: Intune devices come from the sync (core/inventory).
+ */
+export type DeviceInput = Omit<
+  Device,
+  "pushToken" | "pushUnreachableAt" | "enrolled" | "backend" | "mdm" | "retiredAt"
+>;
 
 export type EnrollHashes = { codeHash: string; secretHash: string };
 
@@ -249,6 +256,7 @@ export interface Stores {
   jobs: JobClaims;
   threads: ThreadStore;
   contacts: ChatContacts;
+  mdmInventory: MdmInventoryStore;
 }
 
 /** Data-only push: tells the device agent that a command waits. Never carries the passcode. */

@@ -38,6 +38,33 @@ export interface Person {
   role: Role;
 }
 
+/** Who acts on a device: Latchkey's own agent (device API and push) or Microsoft Intune (Graph). */
+export const DEVICE_BACKENDS = ["agent", "intune"] as const;
+export type DeviceBackend = (typeof DEVICE_BACKENDS)[number];
+
+export type MdmOwnership = "company" | "personal" | "unknown";
+
+/** What an MDM reports about a device it manages (read at each inventory sync). */
+export interface MdmFacts {
+  /** Intune's deviceEnrollmentType (beta values tell the Android Enterprise modes apart). */
+  enrollmentType: string | null;
+  /** Intune's beta deviceType: androidForWork, android, iPhone, ...; null when not reported. */
+  deviceType: string | null;
+  ownership: MdmOwnership;
+  /** The device's last check-in with the MDM. */
+  lastSyncAt: Date | null;
+}
+
+/**
+ * The owner of a device its MDM assigns to no user (a kiosk, a shared device): one reserved person,
+ * so every device keeps an owner. The address is under `.invalid` (RFC 2606), which no mail system
+ * delivers to and no chat sign-in can match: a passcode for such a device goes to the requester only.
+ */
+export const NO_USER_OWNER = {
+  email: "no-user@intune.invalid",
+  name: "No user (shared devices in Intune)",
+} as const;
+
 export interface Device {
   id: string;
   ownerEmail: string;
@@ -56,6 +83,11 @@ export interface Device {
   pushUnreachableAt: Date | null;
   /** The device agent has enrolled (holds a device secret). */
   enrolled: boolean;
+  backend: DeviceBackend;
+  /** What the MDM reports; null for an `agent` device. */
+  mdm: MdmFacts | null;
+  /** Gone from its MDM (a sync no longer listed it): kept with its history, never reset. */
+  retiredAt: Date | null;
 }
 
 /** Where an action came from; recorded on every request and audit row. */

@@ -19,12 +19,16 @@ export function createSimulatedFleet(
     stateFile: join(config.dataDir, "simulator", "phones.json"),
     delayMs: config.simulatorDelayMs,
     log: engine.log,
-    device: (id) => engine.stores.directory.device(id),
+    // Only devices of Latchkey's own agent: an Intune device is never played by a simulated phone.
+    device: async (id) => {
+      const d = await engine.stores.directory.device(id);
+      return d?.backend === "agent" ? d : null;
+    },
     enrollmentCode: async (id) => {
       const issued = await issueEnrollmentCode(engine, id);
       return issued.ok ? issued.code : null;
     },
-    devices: () => engine.stores.directory.listDevices(),
+    devices: async () => (await engine.stores.directory.listDevices()).filter((d) => d.backend === "agent"),
   });
   // Wrong guesses on a lock screen are limited as failed device API calls are (per address).
   const routes = simulatorRoutes(simulator, {

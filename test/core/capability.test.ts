@@ -22,6 +22,9 @@ function device(overrides: Partial<Device> = {}): Device {
     pushToken: "tok",
     pushUnreachableAt: null,
     enrolled: true,
+    backend: "agent",
+    mdm: null,
+    retiredAt: null,
     ...overrides,
   };
 }

@@ -541,7 +541,15 @@ describe("demo/inventory.json", () => {
     const d = demo.devices.find((x) => x.id === id);
     if (!d) throw new Error(`no demo device ${id}`);
     const c = checkCapability(
-      { ...d, pushToken: null, pushUnreachableAt: null, enrolled: true },
+      {
+        ...d,
+        pushToken: null,
+        pushUnreachableAt: null,
+        enrolled: true,
+        backend: "agent",
+        mdm: null,
+        retiredAt: null,
+      },
       { now, staleAfterMs: 7 * 86_400_000, expiresAt: new Date("2026-11-28T12:00:00Z"), activeRequest: null },
     );
     return {

@@ -19,6 +19,19 @@ import { enrollmentCodeWrite, enrollmentWrite } from "./write-sql.ts";
 
 const CHAT_COLUMN = { slack: "slackUserId", teams: "teamsUserId" } as const;
 
+/** An inventory file names a device another back-end keeps (an Intune device): nothing is imported. */
+export class InventoryConflict extends Error {
+  override name = "InventoryConflict";
+  constructor(
+    readonly deviceId: string,
+    readonly backend: string,
+  ) {
+    super(
+      `Device ${deviceId} is managed through ${backend === "intune" ? "Intune" : backend} and kept up to date by its sync ("latchkey sync ${backend}"); take it out of the inventory file. Nothing was imported.`,
+    );
+  }
+}
+
 export function createDirectoryStore(db: Db, reads: Reads, clock: Clock): Directory {
   /** The audit row of a change, written by the change's own transaction. */
   const audited = (tx: Pick<Db, "$executeRaw">, audit: AuditInput | undefined) =>
@@ -53,6 +66,14 @@ export function createDirectoryStore(db: Db, reads: Reads, clock: Clock): Direct
     countDevices: () => db.device.count(),
     async upsertInventory(people, devices, audit) {
       await db.$transaction(async (tx) => {
+        // An inventory file describes agent devices; an MDM's devices come from its sync.
+        for (let i = 0; i < devices.length; i += 500) {
+          const synced = await tx.device.findFirst({
+            where: { id: { in: devices.slice(i, i + 500).map((d) => d.id) }, NOT: { backend: "agent" } },
+            select: { id: true, backend: true },
+          });
+          if (synced) throw new InventoryConflict(synced.id, synced.backend);
+        }
         for (const p of people) {
           const data = { name: p.name, ...(p.role ? { role: p.role } : {}) };
           await tx.person.upsert({

@@ -1,13 +1,16 @@
 // Row <-> domain conversions. The database stores enumerations as strings; values written by
 // Latchkey are validated on the way in (zod at the edges), so these casts only restore types.
 
+import type { MdmDeviceWrite } from "../../core/inventory/mdm-ports.ts";
 import type { DeviceInput } from "../../core/ports.ts";
 import type {
   ChatThread,
   Complexity,
   Delivery,
   Device,
+  DeviceBackend,
   ManagementMode,
+  MdmOwnership,
   PasscodeType,
   PendingAction,
   Person,
@@ -50,6 +53,12 @@ export const DEVICE_COLUMNS = [
   "pushToken",
   "pushUnreachableAt",
   "secretHash",
+  "backend",
+  "mdmEnrollmentType",
+  "mdmDeviceType",
+  "mdmOwnership",
+  "mdmLastSyncAt",
+  "retiredAt",
 ] as const;
 export type DeviceRow = Pick<DbDevice, (typeof DEVICE_COLUMNS)[number]>;
 
@@ -78,7 +87,35 @@ export function toDevice(row: DeviceRow): Device {
     pushToken: row.pushToken,
     pushUnreachableAt: row.pushUnreachableAt,
     enrolled: row.secretHash !== null,
+    backend: row.backend as DeviceBackend,
+    mdm:
+      row.backend === "agent"
+        ? null
+        : {
+            enrollmentType: row.mdmEnrollmentType,
+            deviceType: row.mdmDeviceType,
+            ownership: (row.mdmOwnership ?? "unknown") as MdmOwnership,
+            lastSyncAt: row.mdmLastSyncAt,
+          },
+    retiredAt: row.retiredAt,
   };
+}
+
+/** The columns an MDM sync writes: what its MDM says of the device (never the agent's columns). */
+export function mdmDeviceData(d: MdmDeviceWrite) {
+  return {
+    backend: d.backend,
+    ownerEmail: d.ownerEmail,
+    name: d.name,
+    platform: d.platform,
+    osVersion: d.osVersion,
+    lastSeenAt: d.lastSeenAt,
+    mdmEnrollmentType: d.mdm.enrollmentType,
+    mdmDeviceType: d.mdm.deviceType,
+    mdmOwnership: d.mdm.ownership,
+    mdmLastSyncAt: d.mdm.lastSyncAt,
+    retiredAt: null,
+  } satisfies Partial<Prisma.DeviceUncheckedCreateInput>;
 }
 
 export function deviceData(d: DeviceInput): Omit<Prisma.DeviceUncheckedCreateInput, "id"> {

@@ -5,6 +5,7 @@ import { createDeliveryStore } from "./delivery-store.ts";
 import { prismaReads, type Reads } from "./direct-reads.ts";
 import { createDirectoryStore } from "./directory-store.ts";
 import { createJobClaims } from "./job-claims.ts";
+import { createMdmInventoryStore } from "./mdm-inventory-store.ts";
 import type { Db } from "./open-database.ts";
 import { createRequestStore } from "./request-store.ts";
 import { createThreadStore } from "./thread-store.ts";
@@ -19,5 +20,6 @@ export function createStores(db: Db, clock: Clock, reads: Reads = prismaReads(db
     jobs: createJobClaims(db, clock),
     threads: createThreadStore(db, reads),
     contacts: createContactStore(db),
+    mdmInventory: createMdmInventoryStore(db, reads, clock),
   };
 }

@@ -4,6 +4,7 @@
 import { authorize } from "../authorization.ts";
 import { type Capability, checkCapability, withPasscodeRules } from "../capability.ts";
 import type { Engine } from "../engine.ts";
+import { stampText } from "../time-text.ts";
 import type { Device, Person, ResetRequest, Surface } from "../types.ts";
 
 export interface DeviceChoice {
@@ -80,6 +81,7 @@ export async function choiceFor(
  * reset and the CLI all ask here, so they never disagree.
  */
 export function assessDevice(engine: Engine, device: Device, active: ResetRequest | null): Capability {
+  if (device.retiredAt) return retired(device);
   const now = engine.clock.now();
   return withPasscodeRules(
     checkCapability(device, {
@@ -104,8 +106,30 @@ async function choicesFor(
     const capability = assessDevice(engine, device, active);
     const lockOnly = purpose === "report_lost" && !capability.reset.allowed;
     const verdict = lockOnly ? capability.lock : capability.reset;
-    const action = !verdict.allowed ? "none" : lockOnly ? "lock" : "reset_and_lock";
-    choices.push({ device, capability, action, refusal: verdict.allowed ? null : verdict.reason, active });
+    // What the rules refuse says why; what they allow may still be out of Latchkey's reach yet.
+    const notYet = verdict.allowed ? notActionableYet(device) : null;
+    const action = !verdict.allowed || notYet ? "none" : lockOnly ? "lock" : "reset_and_lock";
+    choices.push({ device, capability, action, refusal: verdict.allowed ? notYet : verdict.reason, active });
   }
   return choices;
+}
+
+/**
+ * Null for a device whose commands Latchkey sends itself (its own agent); the reason otherwise.
+ * Intune devices are synced and checked (what Intune allows is what `check` shows), but sending
+ * Intune's reset and lock through Graph comes in a later version: until then they are not offered,
+ * and a start is refused saying what to do instead.
+ */
+export function notActionableYet(device: Device): string | null {
+  if (device.backend === "agent") return null;
+  return "Latchkey reads this device from Intune and shows what Intune allows for it, but does not send Intune's reset and lock commands yet. Meanwhile use the Intune admin center: Devices > this device > Reset passcode or Remote lock.";
+}
+
+/** A device its MDM no longer lists: kept for its history, never acted on. */
+function retired(device: Device): Capability {
+  const mdm = device.backend === "intune" ? "Intune" : device.backend;
+  const since = stampText(device.retiredAt ?? new Date(0));
+  const reason = `Retired: no longer in ${mdm} (gone from its sync on ${since}). Latchkey cannot send it commands; if it is still in use, enroll it in ${mdm} again.`;
+  const no = { allowed: false, reason };
+  return { deviceId: device.id, capable: false, reason, warnings: [], reset: no, lock: no, scope: "device" };
 }

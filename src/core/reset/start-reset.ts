@@ -9,7 +9,7 @@ import type { AuditInput, NewEvent } from "../ports.ts";
 import { sha256 } from "../secrets.ts";
 import type { Device, RequestKind, ResetRequest, Surface, ThreadTarget } from "../types.ts";
 import { approvalDeadline, approvalRequestedEvent, needsApproval } from "./approval-rules.ts";
-import { assessDevice } from "./device-choices.ts";
+import { assessDevice, notActionableYet } from "./device-choices.ts";
 import { pushRequest } from "./push-command.ts";
 
 export interface StartInput {
@@ -175,6 +175,8 @@ async function start(
 export function refusalOf(device: Device, kind: RequestKind, capability: Capability): string | null {
   const verdict = kind === "lock" ? capability.lock : capability.reset;
   if (!verdict.allowed) return verdict.reason;
+  const notYet = notActionableYet(device);
+  if (notYet) return notYet;
   const rules = kind === "reset_and_lock" ? passcodeRulesFor(device) : null;
   return rules && !rules.ok ? rules.reason : null;
 }

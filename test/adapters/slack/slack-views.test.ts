@@ -22,6 +22,9 @@ function choice(i: number, overrides: Partial<Device> = {}): DeviceChoice {
     pushToken: "t",
     pushUnreachableAt: null,
     enrolled: true,
+    backend: "agent",
+    mdm: null,
+    retiredAt: null,
   };
   const capability = checkCapability(device, {
     now: NOW,

@@ -18,6 +18,9 @@ function choice(i: number): DeviceChoice {
     pushToken: "t",
     pushUnreachableAt: null,
     enrolled: true,
+    backend: "agent",
+    mdm: null,
+    retiredAt: null,
   };
   const capability = checkCapability(device, {
     now: NOW,
