@@ -1,6 +1,6 @@
 // The one schema over the environment, parsed once at boot. The only reader of process.env.
+
 import { z } from "zod";
-import { isLoopbackAddress } from "./adapters/teams/local-guard.ts";
 import { type IntuneConfig, intuneConfig, intuneEnvSchema } from "./config-intune.ts";
 import { decodeKey, keyList } from "./config-keys.ts";
 import {
@@ -16,6 +16,7 @@ import {
   portOrOff,
   simulatedDevices,
 } from "./config-values.ts";
+import { isLoopbackName } from "./loopback.ts";
 
 export { ConfigError, DEFAULT_DEVICE_API_RATE, type DeviceApiRate, decodeKey, parseDuration };
 
@@ -196,7 +197,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     host: e.HOST ?? (localOnly.length > 0 ? "127.0.0.1" : "0.0.0.0"),
     hostWarning:
-      e.HOST !== undefined && localOnly.length > 0 && !isLoopbackHost(e.HOST)
+      e.HOST !== undefined && localOnly.length > 0 && !isLoopbackName(e.HOST)
         ? `HOST=${e.HOST} is not a loopback address, but ${localOnly.join(" and ")} must serve this machine only: anything that relays to this port (a proxy, a tunnel, port forwarding) reaches ${localOnly.length > 1 ? "them" : "it"}. Unset HOST (127.0.0.1) unless you mean it.`
         : null,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
@@ -233,9 +234,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     intune: intuneConfig(e),
   };
 }
-
-const isLoopbackHost = (host: string) =>
-  host.trim().toLowerCase() === "localhost" || isLoopbackAddress(host.trim().replace(/^\[|\]$/g, ""));
 
 function slackConfig(e: z.infer<typeof envSchema>): SlackConfig | null {
   const any = e.SLACK_BOT_TOKEN || e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN || e.SLACK_SECURITY_CHANNEL;

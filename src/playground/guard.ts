@@ -7,7 +7,7 @@
 // servers do.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { isLoopbackAddress, isLoopbackUrl } from "../adapters/teams/local-guard.ts";
+import { isLoopbackAddress, isLoopbackUrl } from "../loopback.ts";
 
 /** Why a request to the Playground is refused, or null when it may be served. */
 export function playgroundRefusal(req: IncomingMessage): string | null {

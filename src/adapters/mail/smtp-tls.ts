@@ -4,7 +4,7 @@
 // exempt (a relay on the same host, a test server), and so is a URL that says so itself:
 // `?ignoreTLS=true` (plain text, never upgrade) or `?requireTLS=false` (upgrade when offered).
 // smtps:// (or `?secure=true`) is TLS from the first byte.
-import { BlockList, isIP } from "node:net";
+import { isLoopbackName } from "../../loopback.ts";
 
 export type SmtpTls = "implicit" | "starttls-required" | "opportunistic" | "plain";
 
@@ -19,17 +19,5 @@ export function smtpTlsPolicy(smtpUrl: string): SmtpTls {
   if (url.protocol === "smtps:" || flag("secure") === "true") return "implicit";
   if (flag("ignoreTLS") === "true") return "plain";
   if (flag("requireTLS") === "false") return "opportunistic";
-  return isLoopbackHost(url.hostname) ? "opportunistic" : "starttls-required";
-}
-
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
-LOOPBACK.addAddress("::1", "ipv6");
-
-/** Only names that cannot leave this machine: `localhost`, 127.0.0.0/8 and ::1, written literally. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase();
-  if (host === "localhost") return true;
-  const family = isIP(host);
-  return family !== 0 && LOOPBACK.check(host, family === 4 ? "ipv4" : "ipv6");
+  return isLoopbackName(url.hostname) ? "opportunistic" : "starttls-required";
 }

@@ -5,36 +5,11 @@
 // Forwarded / X-Forwarded-* header (ngrok, dev tunnels, reverse proxies), a body that is not JSON
 // (a form post needs no CORS preflight). And the bot only ever calls back a loopback serviceUrl.
 import type { IncomingMessage } from "node:http";
+import { isLocalHostname, isLoopbackAddress, isLoopbackUrl } from "../../loopback.ts";
 
 export interface Refusal {
   status: number;
   message: string;
-}
-
-const LOCAL_NAMES = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
-
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false;
-  const v4 = address.replace(/^::ffff:/, "");
-  return address === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
-}
-
-function isLocalHostname(hostname: string): boolean {
-  const name = hostname.toLowerCase().replace(/\.$/, "");
-  return (
-    LOCAL_NAMES.has(name) || name.endsWith(".localhost") || isLoopbackAddress(name.replace(/^\[|\]$/g, ""))
-  );
-}
-
-/** An http(s) URL on this machine. */
-export function isLoopbackUrl(url: unknown): boolean {
-  if (typeof url !== "string") return false;
-  try {
-    const u = new URL(url);
-    return (u.protocol === "http:" || u.protocol === "https:") && isLocalHostname(u.hostname);
-  } catch {
-    return false;
-  }
 }
 
 const refuse = (why: string): Refusal => ({

@@ -9,7 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createMailTransport, type MailTransport } from "../../../src/adapters/mail/mail-transport.ts";
-import { isLoopbackHost, smtpTlsPolicy } from "../../../src/adapters/mail/smtp-tls.ts";
+import { smtpTlsPolicy } from "../../../src/adapters/mail/smtp-tls.ts";
+import { isLoopbackName as isLoopbackHost } from "../../../src/loopback.ts";
 import { startSmtp, type TestSmtp } from "./helpers.ts";
 
 const FROM = "Latchkey <latchkey@example.com>";
