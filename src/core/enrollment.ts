@@ -1,6 +1,8 @@
 // Device agent identity: a one-time enrollment code (issued by an operator) is exchanged for a
 // device secret. Both are stored only as SHA-256 digests; the secret is shown once.
+
 import { at, type Engine, errorText } from "./engine.ts";
+import { callerText } from "./free-text.ts";
 import { sha256 } from "./secrets.ts";
 import type { Device } from "./types.ts";
 
@@ -51,7 +53,7 @@ export async function enrollDevice(
   if (!ok) {
     if (opts.auditRefusal !== false) {
       // The id may name no device: it is whatever the caller sent, so it is stored cut short.
-      const named = boundedId(input.deviceId);
+      const named = callerText(input.deviceId, 64);
       await audit.append({
         ...entry,
         actor: `device:${named}`,
@@ -83,10 +85,4 @@ export async function registerPushToken(engine: Engine, deviceId: string, token:
   await engine.stores.directory.setPushToken(deviceId, token);
   const active = await engine.stores.requests.activeForDevice(deviceId);
   if (active) await engine.stores.requests.schedulePush(active.id, engine.clock.now());
-}
-
-function boundedId(id: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is removed.
-  const flat = id.replace(/[\u0000-\u001f\u007f-\u009f]/g, "");
-  return flat.length > 64 ? `${flat.slice(0, 63)}…` : flat;
 }

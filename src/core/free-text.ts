@@ -39,6 +39,14 @@ export function reasonSuffix(reason: string | undefined): string {
   return clean ? ` Reason: ${clean}` : "";
 }
 
+/**
+ * Text a caller chose that is not prose (a device id tried at enrollment), as an audit row may hold
+ * it: control, format (bidi, zero-width) and line-separator characters removed, at most `maxLength`.
+ */
+export function callerText(text: string, maxLength: number): string {
+  return cap(text.slice(0, 4 * maxLength).replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, ""), maxLength);
+}
+
 /** Cut to `max` characters with an ellipsis, never through a surrogate pair. */
 function cap(text: string, max: number): string {
   if (text.length <= max) return text;

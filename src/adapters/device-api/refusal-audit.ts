@@ -6,7 +6,9 @@
 // the rest are only counted, and written as one summary row when the window closes. Every text a
 // caller chose is cut short, stripped of control characters and quoted. Memory is bounded: past
 // `maxAddresses` addresses in a window, refusals are counted into one row for "other addresses".
+
 import { type Engine, errorText } from "../../core/engine.ts";
+import { callerText } from "../../core/free-text.ts";
 
 export type RefusalKind = "enroll" | "secret";
 
@@ -105,7 +107,7 @@ export function createRefusalAudit(engine: Engine, opts: RefusalAuditOptions = {
       const at = engine.clock.now().getTime();
       const { tally, first } = tallyOf(client, at);
       tally[kind]++;
-      const id = deviceId === undefined ? null : auditText(deviceId);
+      const id = deviceId === undefined ? null : callerText(deviceId, MAX_TEXT);
       if (id !== null) {
         if (tally.ids.size < COUNTED_IDS) tally.ids.add(id);
         else if (!tally.ids.has(id)) tally.moreIds = true;
@@ -132,13 +134,6 @@ export function createRefusalAudit(engine: Engine, opts: RefusalAuditOptions = {
       while (writing.size > 0) await Promise.allSettled([...writing]);
     },
   };
-}
-
-/** Caller-chosen text as it may be stored: no control or format characters, at most MAX_TEXT long. */
-export function auditText(text: string): string {
-  const clean = text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, "");
-  const chars = [...clean];
-  return chars.length > MAX_TEXT ? `${chars.slice(0, MAX_TEXT - 1).join("")}…` : clean;
 }
 
 function windowText(start: number, windowMs: number): string {

@@ -8,7 +8,7 @@ import { randomInt, randomUUID } from "node:crypto";
 import type { Logger } from "../../core/ports.ts";
 import { type GraphClient, GraphError } from "./graph-port.ts";
 import type { GraphToken } from "./graph-token.ts";
-import { type HttpsAnswer, httpsRequest, NetworkError, withoutTrailingSlashes } from "./https-request.ts";
+import { type HttpsAnswer, httpsRequest, NetworkError } from "./https-request.ts";
 import { createWriteWindow } from "./write-window.ts";
 
 export interface GraphClientOptions {
@@ -37,7 +37,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 export function createGraphClient(opts: GraphClientOptions): GraphClient {
   const base = new URL(opts.graphUrl);
   if (base.protocol !== "https:") throw new Error("the Graph URL (INTUNE_GRAPH_URL) must be https");
-  const basePath = withoutTrailingSlashes(base.pathname);
+  const basePath = base.pathname.replace(/\/$/, "");
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? realSleep;
   const random = opts.random ?? (() => randomInt(1_000_000) / 1_000_000);

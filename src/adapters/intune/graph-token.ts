@@ -4,7 +4,7 @@
 // token that expired mid-flight is replaced once. The client secret appears in no log or error.
 import { ConfidentialClientApplication, type INetworkModule, LogLevel } from "@azure/msal-node";
 import type { Logger } from "../../core/ports.ts";
-import { httpsRequest, withoutTrailingSlashes } from "./https-request.ts";
+import { httpsRequest } from "./https-request.ts";
 
 export interface GraphTokenOptions {
   tenantId: string;
@@ -34,11 +34,9 @@ export class GraphTokenError extends Error {
 }
 
 export function createGraphToken(opts: GraphTokenOptions): GraphToken {
-  const authority = new URL(
-    `${withoutTrailingSlashes(opts.authorityUrl)}/${encodeURIComponent(opts.tenantId)}`,
-  );
+  const authority = new URL(`${opts.authorityUrl.replace(/\/$/, "")}/${encodeURIComponent(opts.tenantId)}`);
   if (authority.protocol !== "https:") throw new Error("the Intune authority URL must be https");
-  const scope = `${withoutTrailingSlashes(opts.graphUrl)}/.default`;
+  const scope = `${opts.graphUrl.replace(/\/$/, "")}/.default`;
   const now = opts.now ?? Date.now;
   const renewBeforeMs = opts.renewBeforeMs ?? 120_000;
   const redact = (text: string) => text.split(opts.clientSecret).join("[redacted]");

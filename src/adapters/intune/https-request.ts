@@ -81,10 +81,3 @@ export function httpsRequest(url: URL, opts: HttpsOptions): Promise<HttpsAnswer>
     req.end(opts.body);
   });
 }
-
-/** `text` without trailing slashes (a loop, not /\/+$/: that pattern backtracks quadratically). */
-export function withoutTrailingSlashes(text: string): string {
-  let end = text.length;
-  while (end > 0 && text.charCodeAt(end - 1) === 47) end--;
-  return text.slice(0, end);
-}

@@ -53,9 +53,7 @@ export function renderPasscodeEmail(
     device.managementMode === "profile_owner"
       ? ["This passcode unlocks the work profile only, not the device's own screen lock."]
       : [];
-  let end = opts.publicUrl.length;
-  while (opts.publicUrl.charCodeAt(end - 1) === 47 /* "/" */) end--;
-  const base = opts.publicUrl.slice(0, end);
+  const base = opts.publicUrl.replace(/\/$/, "");
 
   const text = [
     `Hello ${oneLine(recipient.name) || recipient.email},`,
