@@ -1,13 +1,12 @@
 // The composition root: config -> database -> stores -> core -> adapters -> HTTP server.
 // The only place that builds services; the CLI and the server both start here.
-import { readFileSync } from "node:fs";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Database, openDatabase } from "./adapters/db/open-database.ts";
 import { createStores } from "./adapters/db/stores.ts";
 import { createDeviceApi } from "./adapters/device-api/device-routes.ts";
-import { intuneWiring } from "./adapters/intune/intune-wiring.ts";
+import { type IntuneWiring, intuneWiring } from "./adapters/intune/intune-wiring.ts";
 import { resolvePasscodeKeys } from "./adapters/key-file.ts";
 import { createEmailPasscodeSender } from "./adapters/mail/email-passcode-sender.ts";
 import { createMailTransport, type MailTransport } from "./adapters/mail/mail-transport.ts";
@@ -38,7 +37,7 @@ import { threadObserver } from "./core/threads/follow-threads.ts";
 import { metricsRoute, opsRoutes } from "./http/ops-routes.ts";
 import { createRouter, type Route } from "./http/router.ts";
 import { createLimitedServer } from "./http/server-limits.ts";
-import { parseInventory } from "./inventory/parse-inventory.ts";
+import { loadDemoInventory } from "./inventory/demo-inventory.ts";
 import { createPlayground } from "./playground/playground.ts";
 import { JOBS } from "./scheduler/jobs.ts";
 import { type Scheduler, startScheduler } from "./scheduler/scheduler.ts";
@@ -49,6 +48,8 @@ export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..
 
 export interface Core {
   engine: Engine;
+  /** Intune's Graph client, commands, sync and its duty: with INTUNE_* only. */
+  intune: IntuneWiring | null;
   database: Database;
   mail: MailTransport;
   keySource: string;
@@ -59,7 +60,7 @@ export interface Core {
 export async function composeCore(
   config: Config,
   log: Logger,
-  opts: { observers?: TimelineObserver[]; push?: PushChannel } = {},
+  opts: { observers?: TimelineObserver[]; push?: PushChannel; intuneCa?: string } = {},
 ): Promise<Core> {
   const keys = resolvePasscodeKeys(config);
   const database = await openDatabase(config.database.url);
@@ -76,6 +77,7 @@ export async function composeCore(
     (config.simulator
       ? createLocalPushChannel({ serverUrl: `http://127.0.0.1:${config.port}` })
       : CHECK_IN_ONLY);
+  const intune = intuneWiring(config.intune, log, opts.intuneCa ? { ca: opts.intuneCa } : {});
   const engine: Engine = {
     stores: createStores(database.db, systemClock, database.reads),
     push: opts.push ?? push,
@@ -85,6 +87,7 @@ export async function composeCore(
         ? "the local push channel (simulated device)"
         : "no push service (the device's agent picks the command up when it next checks in)",
     senders: [createEmailPasscodeSender(mail, { publicUrl: config.publicUrl })],
+    backends: intune ? { intune: intune.commands } : {},
     secrets: createSecretBox(keys.key, keys.previous),
     clock: systemClock,
     random: cryptoRandom,
@@ -105,6 +108,7 @@ export async function composeCore(
   engine.observers.push(threadObserver(engine));
   return {
     engine,
+    intune,
     database,
     mail,
     keySource: keys.source,
@@ -119,14 +123,6 @@ export async function composeCore(
 
 /** SIMULATED_DEVICES=false on the embedded default: nothing is pushed; agents poll for their commands. */
 const CHECK_IN_ONLY: PushChannel = { send: async () => ({ ok: true }) };
-
-export async function loadDemoInventory(engine: Engine): Promise<number> {
-  if ((await engine.stores.directory.countDevices()) > 0) return 0;
-  const parsed = parseInventory(readFileSync(join(PROJECT_ROOT, "demo", "inventory.json"), "utf8"), "json");
-  if (!parsed.ok) throw new Error(`demo/inventory.json is invalid: ${parsed.errors[0]?.message}`);
-  const { devices } = await engine.stores.directory.upsertInventory(parsed.people, parsed.devices);
-  return devices;
-}
 
 export interface Running {
   core: Core;
@@ -150,6 +146,8 @@ export interface StartOptions {
   slack?: Omit<SlackAdapterOptions, "config" | "log">;
   /** Teams pacing and retries (tests shorten them). */
   teams?: Omit<TeamsAdapterOptions, "config" | "log">;
+  /** In-process tests only: the CA of a local Graph stand-in (production trusts NODE_EXTRA_CA_CERTS). */
+  intuneCa?: string;
 }
 
 /** Starts everything `npm start` runs. Port 0 picks a free port (tests). */
@@ -176,11 +174,10 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
     "SIMULATED_DEVICES=true: devices are simulated, pushes reach no phone, and /simulator/* is served";
   if (config.simulatorExplicit)
     log.warn({ setting: "SIMULATED_DEVICES" }, `${simulated}; never with real devices`);
-  const core = await composeCore(
-    { ...config, port },
-    log,
-    config.simulator ? { push: createLocalPushChannel({ serverUrl: localUrl }) } : {},
-  );
+  const core = await composeCore({ ...config, port }, log, {
+    ...(config.simulator ? { push: createLocalPushChannel({ serverUrl: localUrl }) } : {}),
+    ...(opts.intuneCa ? { intuneCa: opts.intuneCa } : {}),
+  });
   const { engine } = core;
   const metrics = createMetrics(core.database.db);
   const metricsServer = await startMetricsServer(metrics, config.metrics, log).catch(async (err: unknown) => {
@@ -188,7 +185,7 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
     await core.close();
     throw err;
   });
-  const demoDevices = config.demoInventory ? await loadDemoInventory(engine) : 0;
+  const demoDevices = config.demoInventory ? await loadDemoInventory(engine, PROJECT_ROOT) : 0;
 
   const deviceApi = createDeviceApi(engine, { rate: config.deviceApiRate });
   const routes: Route[] = [
@@ -262,7 +259,7 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
   await simulator
     ?.resume()
     .catch((err: unknown) => log.warn({ err: String(err) }, "simulated phones' check-in failed"));
-  const jobs = [...JOBS, ...(intuneWiring(config.intune, log)?.duties ?? [])]; // Intune's: with INTUNE_* only
+  const jobs = [...JOBS, ...(core.intune?.duties ?? [])]; // Intune's: with INTUNE_* only
   const scheduler = startScheduler(engine, jobs, `${process.pid}@${port}`, metrics.jobRun);
 
   return {

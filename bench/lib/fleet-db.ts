@@ -220,6 +220,7 @@ export function fleetEngine(target: FleetDb, admins: string[]): { engine: Engine
   const engine: Engine = {
     stores: createStores(target.db, systemClock),
     push,
+    backends: {},
     pushChannelName: "the benchmark's push channel",
     senders: [sender("email"), sender("slack_dm")],
     secrets: createSecretBox(randomBytes(32)),

@@ -6,7 +6,9 @@ import { issueEnrollmentCode } from "../core/enrollment.ts";
 import { awaitsApproval } from "../core/lifecycle.ts";
 import { approveReset, rejectReset } from "../core/reset/approve-reset.ts";
 import { cancelReset } from "../core/reset/cancel-reset.ts";
+import { deliverPending } from "../core/reset/deliver.ts";
 import { assessDevice } from "../core/reset/device-choices.ts";
+import { pushRequest } from "../core/reset/push-command.ts";
 import { reportLostDevice, type StartResult, startReset } from "../core/reset/start-reset.ts";
 import { timeText } from "../core/time-text.ts";
 import { isFinal, type ResetRequest } from "../core/types.ts";
@@ -133,6 +135,10 @@ export async function follow(
 ): Promise<ResetRequest> {
   let last = 0;
   let current = request;
+  // An Intune device needs no server: the CLI takes Intune's steps itself (each claimed, so a
+  // running server taking them too does each once). An agent device reports to the server.
+  const device = await engine.stores.directory.device(request.deviceId);
+  const drive = device !== null && device.backend !== "agent";
   for (;;) {
     for (const e of await engine.stores.requests.events(current.id, last)) {
       io.out(eventLine(e, engine.clock.now()));
@@ -140,6 +146,10 @@ export async function follow(
     }
     if (isFinal(current.state)) return current;
     await new Promise((r) => setTimeout(r, pollMs));
+    if (drive) {
+      await pushRequest(engine, current.id);
+      await deliverPending(engine, { requestId: current.id });
+    }
     current = (await engine.stores.requests.get(current.id)) ?? current;
   }
 }

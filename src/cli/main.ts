@@ -1,6 +1,5 @@
 // `npm run latchkey -- <command>`: operator CLI. Works on the same database as the server.
 import { parseArgs } from "node:util";
-import { intuneWiring } from "../adapters/intune/intune-wiring.ts";
 import { createLogger } from "../adapters/log/logger.ts";
 import { composeCore } from "../compose.ts";
 import { ConfigError, loadConfig } from "../config.ts";
@@ -91,7 +90,7 @@ export async function runCli(
       case "resend":
         return await resend(e, io, arg, values.as);
       case "sync":
-        return await syncCommand(e, io, arg, intuneWiring(config.intune, log));
+        return await syncCommand(e, io, arg, core.intune);
       default:
         throw new cmd.UsageError(`Unknown command "${command}".\n\n${HELP}`);
     }

@@ -1,6 +1,8 @@
 // Pre-check: can Latchkey reset (and lock) this device right now, and why not?
 // Pure: no I/O. Rules follow docs/domain.md "Capability rules". Reasons are plain sentences for an
 // IT admin, always naming what to do instead; platform API names stay in these comments only.
+
+import type { BackendFacts } from "./capability-intune.ts";
 import { intuneCapability } from "./capability-intune.ts";
 import { passcodeRulesFor } from "./passcode.ts";
 import { relativeTime, timeText } from "./time-text.ts";
@@ -26,6 +28,8 @@ export interface Capability {
   reset: ActionVerdict; // reset passcode AND lock
   lock: ActionVerdict; // lock only (an employee's lost-device report when reset is refused)
   scope: "device" | "work_profile"; // profile_owner resets only the work-profile challenge
+  /** How an MDM back-end acts on this device (who chooses the passcode, lock possible, ...); absent for the agent. */
+  facts?: BackendFacts;
 }
 
 interface Verdicts {

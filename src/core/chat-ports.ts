@@ -54,6 +54,8 @@ export interface ThreadView {
   requester: Person | null;
   /** The request can still be cancelled (a Cancel button makes sense). */
   cancellable: boolean;
+  /** Said where Cancel would be, when the device's back-end cannot take the command back (Intune). */
+  noCancel?: string | null;
 }
 
 /** One chat platform's way of showing a request: a status message kept up to date, milestones in its thread. */

@@ -1,4 +1,6 @@
 // Everything the use cases need, built once by the composition root and passed in.
+
+import type { MdmBackends } from "./mdm/mdm-port.ts";
 import type {
   ChatTimeline,
   Clock,
@@ -20,6 +22,8 @@ export interface EngineSettings {
   passcodeRetentionMs: number;
   /** Wait before re-pushing a command the device has not picked up, by attempt number. */
   pushBackoffMs: readonly number[];
+  /** Wait before reading an MDM's result of a command again (or resending one that did not reach it), by attempt. */
+  mdmFollowBackoffMs: readonly number[];
   /** Wait before retrying a failed delivery, by attempt number. */
   deliveryBackoffMs: readonly number[];
   deliveryMaxAttempts: number;
@@ -39,6 +43,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   staleDeviceAfterMs: 7 * 86_400_000,
   passcodeRetentionMs: 3_600_000,
   pushBackoffMs: [10_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000],
+  mdmFollowBackoffMs: [5_000, 10_000, 20_000, 30_000, 60_000, 120_000, 300_000],
   deliveryBackoffMs: [10_000, 30_000, 60_000, 300_000, 900_000],
   deliveryMaxAttempts: 6,
   enrollmentCodeTtlMs: 24 * 3_600_000,
@@ -54,6 +59,8 @@ export interface Engine {
   /** Name of the push channel, for the timeline ("Firebase Cloud Messaging", "local simulator"). */
   pushChannelName: string;
   senders: PasscodeSender[];
+  /** The MDMs that act on their devices themselves (Intune), by back-end; none on the embedded default. */
+  backends: MdmBackends;
   secrets: SecretBox;
   clock: Clock;
   random: Random;

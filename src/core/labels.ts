@@ -30,6 +30,8 @@ export const EVENT_TITLES: Record<string, string> = {
   push_failed: "Could not reach the device",
   received: "Received by the device",
   passcode_reset: "Passcode reset",
+  lock_sent: "Lock sent",
+  lock_skipped: "No remote lock",
   locked: "Locked",
   delivered: "Passcode delivered",
   delivery_retry: "Delivery retry",

@@ -1,7 +1,14 @@
 // The request lifecycle as an explicit state machine (domain.md, "Life of one request").
 // Every change of state goes through `canMove`; the store applies it as a compare-and-set,
 // so a transition happens once even when two workers race for it.
-import type { ActiveState, RequestKind, RequestState } from "./types.ts";
+import {
+  type ActiveState,
+  BACKEND_NAMES,
+  type DeviceBackend,
+  isFinal,
+  type RequestKind,
+  type RequestState,
+} from "./types.ts";
 
 // Approval (two-person rule) leads straight to the checked request: the check, the passcode and
 // the approval are written in one transition, so an approved request never waits half-way.
@@ -27,19 +34,68 @@ const LOCK_PATH: Record<ActiveState, readonly RequestState[]> = {
   locked: ["completed"],
 };
 
-export function nextStates(kind: RequestKind, from: RequestState): readonly RequestState[] {
-  const table = kind === "lock" ? LOCK_PATH : RESET_PATH;
-  return (table as Record<string, readonly RequestState[]>)[from] ?? [];
+// Through an MDM (Intune): Latchkey sends the MDM's command ("checked" -> "pushed" once the MDM
+// accepted it) and follows the MDM's result; the MDM generates the passcode ("passcode_reset"
+// carries it), nothing is "received" by a device of ours, and an accepted command cannot be
+// cancelled (no MDM action takes it back). A device the MDM cannot lock ends after its reset
+// ("passcode_reset" -> "completed" once the passcode was delivered).
+const MDM_RESET_PATH: Record<ActiveState, readonly RequestState[]> = {
+  requested: ["checked", "refused", "cancelled"],
+  awaiting_approval: ["checked", "refused", "rejected", "expired", "cancelled"],
+  checked: ["pushed", "failed", "expired"],
+  passcode_generated: [],
+  pushed: ["passcode_reset", "failed", "expired"],
+  received: [],
+  passcode_reset: ["locked", "completed", "failed", "expired"],
+  locked: ["completed"],
+};
+
+const MDM_LOCK_PATH: Record<ActiveState, readonly RequestState[]> = {
+  requested: ["checked", "refused", "cancelled"],
+  awaiting_approval: ["checked", "refused", "rejected", "expired", "cancelled"],
+  checked: ["pushed", "failed", "expired"],
+  passcode_generated: [],
+  pushed: ["locked", "failed", "expired"],
+  received: [],
+  passcode_reset: [],
+  locked: ["completed"],
+};
+
+function tableFor(kind: RequestKind, backend: DeviceBackend): Record<ActiveState, readonly RequestState[]> {
+  if (backend === "agent") return kind === "lock" ? LOCK_PATH : RESET_PATH;
+  return kind === "lock" ? MDM_LOCK_PATH : MDM_RESET_PATH;
 }
 
-export function canMove(kind: RequestKind, from: RequestState, to: RequestState): boolean {
-  return nextStates(kind, from).includes(to);
+export function nextStates(
+  kind: RequestKind,
+  from: RequestState,
+  backend: DeviceBackend = "agent",
+): readonly RequestState[] {
+  return (tableFor(kind, backend) as Record<string, readonly RequestState[]>)[from] ?? [];
+}
+
+export function canMove(
+  kind: RequestKind,
+  from: RequestState,
+  to: RequestState,
+  backend: DeviceBackend = "agent",
+): boolean {
+  return nextStates(kind, from, backend).includes(to);
 }
 
 /** States a transition to `to` may start from, for the store's compare-and-set. */
-export function statesLeadingTo(kind: RequestKind, to: RequestState): RequestState[] {
-  const table = kind === "lock" ? LOCK_PATH : RESET_PATH;
+export function statesLeadingTo(
+  kind: RequestKind,
+  to: RequestState,
+  backend: DeviceBackend = "agent",
+): RequestState[] {
+  const table = tableFor(kind, backend);
   return (Object.keys(table) as ActiveState[]).filter((s) => table[s].includes(to));
+}
+
+/** Where a request the rules allow starts (or goes once approved): the agent's reset carries a passcode Latchkey generated. */
+export function stateAfterCheck(kind: RequestKind, backend: DeviceBackend): RequestState {
+  return kind === "reset_and_lock" && backend === "agent" ? "passcode_generated" : "checked";
 }
 
 /** Waiting for the device: a push (or a re-push) is due in these states. */
@@ -55,6 +111,22 @@ export const CANCELLABLE: readonly RequestState[] = [
   "passcode_generated",
   "pushed",
 ];
+
+/**
+ * The states a request on a device of this back-end may be cancelled in. Through an MDM only before
+ * Latchkey sends the command: once sent, the MDM cannot take it back, and a cancel racing the send
+ * would leave a reset running that nobody follows.
+ */
+export function cancellableStates(backend: DeviceBackend): readonly RequestState[] {
+  return backend === "agent" ? CANCELLABLE : ["requested", "awaiting_approval"];
+}
+
+/** Shown instead of a Cancel button on an open request that can no longer be cancelled, or null. */
+export function noCancelNote(backend: DeviceBackend | null, state: RequestState): string | null {
+  if (!backend || backend === "agent" || cancellableStates(backend).includes(state)) return null;
+  if (isFinal(state)) return null;
+  return `${BACKEND_NAMES[backend]} cannot cancel a command it has accepted: this request runs to its end.`;
+}
 
 /** Waiting for a second admin (REQUIRE_APPROVAL): Approve and Reject make sense. */
 export function awaitsApproval(state: RequestState): boolean {

@@ -41,6 +41,11 @@ export interface Person {
 /** Who acts on a device: Latchkey's own agent (device API and push) or Microsoft Intune (Graph). */
 export const DEVICE_BACKENDS = ["agent", "intune"] as const;
 export type DeviceBackend = (typeof DEVICE_BACKENDS)[number];
+/** How the timeline and the forms name a back-end. */
+export const BACKEND_NAMES: Record<DeviceBackend, string> = {
+  agent: "Latchkey's device agent",
+  intune: "Intune",
+};
 
 export type MdmOwnership = "company" | "personal" | "unknown";
 

@@ -198,7 +198,7 @@ describe.each(targets)("Intune inventory sync on $name", (target) => {
     });
   });
 
-  it("does not yet send commands to an Intune device: not offered, a start refused saying what to do, nothing pushed", async () => {
+  it("a Latchkey not connected to Intune (no INTUNE_*) offers no Intune device: a start refused saying what to do, nothing pushed", async () => {
     const { engine, push } = t();
     await sync(t(), PAGES);
     const cosu = await engine.stores.directory.device("0a1b-cosu");
@@ -214,7 +214,7 @@ describe.each(targets)("Intune inventory sync on $name", (target) => {
     if (choices.status !== "ok") throw new Error(choices.status);
     const offered = choices.choices.find((c) => c.device.id === "0a1b-cosu");
     expect(offered).toMatchObject({ action: "none" });
-    expect(offered?.refusal).toContain("does not send Intune's reset and lock commands yet");
+    expect(offered?.refusal).toContain("this Latchkey is not connected to Intune");
     const started = await startReset(engine, {
       actorEmail: "ada@example.com",
       deviceId: "0a1b-cosu",
@@ -223,7 +223,7 @@ describe.each(targets)("Intune inventory sync on $name", (target) => {
     });
     if (started.status !== "refused") throw new Error(`expected refused, got ${started.status}`);
     expect(started.request.state).toBe("refused");
-    expect(started.request.outcome).toContain("use the Intune admin center");
+    expect(started.request.outcome).toContain("Use the Intune admin center");
     expect(await engine.stores.requests.passcodeCipher(started.request.id)).toBeNull();
     expect(push.sent).toEqual([]);
   });

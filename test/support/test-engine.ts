@@ -99,6 +99,7 @@ export async function testEngine(url: string, settings: Partial<EngineSettings> 
     push,
     pushChannelName: "the test push channel",
     senders: [sender],
+    backends: {}, // an MDM test sets engine.backends.intune (test/core/intune-reset.test.ts)
     secrets: createSecretBox(randomBytes(32)),
     clock,
     random: cryptoRandom,

@@ -77,7 +77,7 @@ export function createRequestStore(clock: Clock, reads: Reads): RequestStore {
     },
     duePushes: (now, limit) =>
       many(
-        Prisma.sql`SELECT * FROM "ResetRequest" WHERE "state" IN (${dueStates(["checked", "passcode_generated", "pushed"])}) AND "nextPushAt" <= ${now} ORDER BY "nextPushAt" ASC LIMIT ${limit}`,
+        Prisma.sql`SELECT * FROM "ResetRequest" WHERE "state" IN (${dueStates(["checked", "passcode_generated", "pushed", "passcode_reset"])}) AND "nextPushAt" <= ${now} ORDER BY "nextPushAt" ASC LIMIT ${limit}`,
       ),
     // Not ordered by deadline: PostgreSQL would walk the deadline index through every finished
     // request past its deadline to find open ones (benchmark 4); by (state, expiresAt) it reads

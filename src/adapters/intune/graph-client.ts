@@ -6,7 +6,7 @@
 // connection): a second resetPasscode would make the first passcode useless.
 import { randomInt, randomUUID } from "node:crypto";
 import type { Logger } from "../../core/ports.ts";
-import { type GraphClient, GraphError } from "./graph-port.ts";
+import { type GraphClient, GraphError, GraphUnreachable } from "./graph-port.ts";
 import type { GraphToken } from "./graph-token.ts";
 import { type HttpsAnswer, httpsRequest, NetworkError } from "./https-request.ts";
 import { createWriteWindow } from "./write-window.ts";
@@ -98,7 +98,10 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
           continue;
         }
         const maybe = mayRepeat ? "" : " (the request may have reached it: check before repeating)";
-        throw new Error(`Microsoft Graph did not answer ${where}: ${e.message}${maybe}`);
+        throw new GraphUnreachable(
+          `Microsoft Graph did not answer ${where}: ${e.message}${maybe}`,
+          !mayRepeat,
+        );
       }
       const { status } = answer;
       if (status >= 200 && status < 300) return answer;

@@ -26,3 +26,14 @@ export class GraphError extends Error {
     super(message);
   }
 }
+
+/** Graph could not be reached. `mayHaveActed`: a POST went out and no answer came back. */
+export class GraphUnreachable extends Error {
+  override name = "GraphUnreachable";
+  constructor(
+    message: string,
+    readonly mayHaveActed: boolean,
+  ) {
+    super(message);
+  }
+}

@@ -1,24 +1,28 @@
 // Builds the Intune back-end's pieces from its settings (INTUNE_*), for the composition root and the
-// CLI: the Graph client (token by client credentials), the inventory source, and the scheduler's
-// sync duty. Null when Intune is not configured: nothing of it runs.
+// CLI: the Graph client (token by client credentials), the device commands, the inventory source,
+// and the scheduler's sync duty. Null when Intune is not configured: nothing of it runs.
 import { hostname } from "node:os";
 import type { IntuneConfig } from "../../config-intune.ts";
 import type { Engine } from "../../core/engine.ts";
 import type { ManagedDeviceRecord } from "../../core/inventory/mdm-ports.ts";
 import { windowedDuty } from "../../core/inventory/sync-duty.ts";
 import { type SyncResult, syncIntune } from "../../core/inventory/sync-intune.ts";
+import type { MdmCommands } from "../../core/mdm/mdm-port.ts";
 import type { Logger } from "../../core/ports.ts";
 import type { Duty } from "../../core/reset/sweep.ts";
 import type { Surface } from "../../core/types.ts";
 import { createGraphClient } from "./graph-client.ts";
 import type { GraphClient } from "./graph-port.ts";
 import { createGraphToken } from "./graph-token.ts";
+import { intuneCommands } from "./intune-commands.ts";
 import { managedDevicePages } from "./intune-inventory.ts";
 
 export const INTUNE_SYNC_DUTY = "sync-intune";
 
 export interface IntuneWiring {
   graph: GraphClient;
+  /** resetPasscode and remoteLock, and their results: the core's MDM port. */
+  commands: MdmCommands;
   pages(): AsyncIterable<ManagedDeviceRecord[]>;
   /** One sync now, page by page, with its audit row. */
   sync(engine: Engine, by: { actor: string; surface: Surface }): Promise<SyncResult>;
@@ -56,5 +60,5 @@ export function intuneWiring(
       return r;
     },
   });
-  return { graph, pages, sync, duties: [duty] };
+  return { graph, commands: intuneCommands(graph), pages, sync, duties: [duty] };
 }

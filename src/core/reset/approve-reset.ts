@@ -6,7 +6,7 @@
 import { resolveActor } from "../authorization.ts";
 import { announce, at, type Engine } from "../engine.ts";
 import { reasonSuffix } from "../free-text.ts";
-import { awaitsApproval, STATE_LABELS } from "../lifecycle.ts";
+import { awaitsApproval, STATE_LABELS, stateAfterCheck } from "../lifecycle.ts";
 import type { AuditInput, NewEvent, Transition } from "../ports.ts";
 import { isFinal, type Person, type ResetRequest, type Surface } from "../types.ts";
 import { assessDevice } from "./device-choices.ts";
@@ -75,7 +75,7 @@ export async function approveReset(engine: Engine, input: ApprovalInput): Promis
   const refusal =
     !device || !capability
       ? "The device is no longer in the inventory."
-      : refusalOf(device, request.kind, capability);
+      : refusalOf(engine, device, request.kind, capability);
   let events: NewEvent[];
   let t: Transition;
   if (refusal || !device || !capability) {
@@ -97,7 +97,7 @@ export async function approveReset(engine: Engine, input: ApprovalInput): Promis
     const last = events[events.length - 1] as NewEvent;
     t = {
       from: ["awaiting_approval"],
-      to: request.kind === "lock" ? "checked" : "passcode_generated",
+      to: stateAfterCheck(request.kind, device.backend),
       before: events.slice(0, -1),
       event: last,
       nextPushAt: now,

@@ -2,7 +2,7 @@
 import { authorize } from "../authorization.ts";
 import { announce, type Engine } from "../engine.ts";
 import { reasonSuffix } from "../free-text.ts";
-import { CANCELLABLE, STATE_LABELS } from "../lifecycle.ts";
+import { cancellableStates, noCancelNote, STATE_LABELS } from "../lifecycle.ts";
 import type { NewEvent } from "../ports.ts";
 import type { ResetRequest, Surface } from "../types.ts";
 import { consoleNote } from "./approve-reset.ts";
@@ -29,12 +29,15 @@ export async function cancelReset(
   });
   if (!request) return { status: "not_found", message: `No request "${input.requestId}".` };
   if (!decision.allowed) return { status: "not_allowed", message: decision.message };
-  if (!CANCELLABLE.includes(request.state)) {
+  const cancellable = cancellableStates(device?.backend ?? "agent");
+  if (!cancellable.includes(request.state)) {
+    const note = noCancelNote(device?.backend ?? null, request.state);
     return {
       status: "too_late",
       request,
-      message:
-        request.state === "received" || request.state === "passcode_reset" || request.state === "locked"
+      message: note
+        ? `Too late to cancel: ${note}`
+        : request.state === "received" || request.state === "passcode_reset" || request.state === "locked"
           ? `Too late to cancel: the device already picked up the command (${STATE_LABELS[request.state].toLowerCase()}).`
           : `The request has already ended (${STATE_LABELS[request.state].toLowerCase()}).`,
     };
@@ -42,7 +45,7 @@ export async function cancelReset(
   const why = reasonSuffix(input.reason);
   const e: NewEvent = { type: "cancelled", actor: actorEmail, detail: `Cancelled by ${actorEmail}.${why}` };
   const moved = await requests.transition(request.id, {
-    from: CANCELLABLE,
+    from: cancellable,
     to: "cancelled",
     event: e,
     outcome: `Cancelled by ${actorEmail}.${why}`,

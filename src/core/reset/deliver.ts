@@ -106,7 +106,7 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
     device,
     request,
     toDeviceUser: to === device.ownerEmail,
-    caveat: passcodeCaveat(request),
+    caveat: passcodeCaveat(request, device),
   };
   let sent: SentMessage | undefined;
   try {
@@ -240,9 +240,11 @@ async function personOrBare(engine: Engine, email: string): Promise<Person> {
 /** Completes a locked request once every delivery has settled. Safe to call any number of times. */
 export async function completeIfDelivered(engine: Engine, requestId: string): Promise<void> {
   const request = await engine.stores.requests.get(requestId);
-  if (request?.state !== "locked") return;
+  // "passcode_reset" with deliveries: a device its MDM cannot lock, whose passcode went out with the reset.
+  if (request?.state !== "locked" && request?.state !== "passcode_reset") return;
   const all = await engine.stores.deliveries.forRequest(requestId);
   if (all.some((d) => d.status === "pending")) return;
+  if (request.state === "passcode_reset" && all.length === 0) return;
   const sent = all
     .filter((d) => d.status === "sent")
     .map((d) => `${d.recipientEmail} (${CHANNEL_NAMES[d.channel]})`);
@@ -250,14 +252,21 @@ export async function completeIfDelivered(engine: Engine, requestId: string): Pr
     .filter((d) => d.status === "failed")
     .map((d) => `${d.recipientEmail} (${CHANNEL_NAMES[d.channel]})`);
   let outcome: string;
-  if (request.kind === "lock") outcome = "The device is locked.";
-  else if (sent.length === 0)
-    outcome = "Passcode reset and device locked, but the passcode could not be delivered to anyone.";
-  else outcome = `Passcode reset and device locked; passcode sent to ${sent.join(", ")}.`;
+  const what =
+    request.state === "locked"
+      ? "Passcode reset and device locked"
+      : "Passcode reset (no remote lock on this device)";
+  if (request.kind === "lock")
+    outcome =
+      all.length === 0
+        ? "The device is locked."
+        : `The device is locked; its unlock PIN was sent to ${sent.join(", ") || "nobody"}.`;
+  else if (sent.length === 0) outcome = `${what}, but the passcode could not be delivered to anyone.`;
+  else outcome = `${what}; passcode sent to ${sent.join(", ")}.`;
   if (failed.length > 0 && sent.length > 0) outcome += ` Delivery failed to ${failed.join(", ")}.`;
   const e: NewEvent = { type: "completed", actor: "latchkey", detail: outcome };
   const done = await engine.stores.requests.transition(requestId, {
-    from: ["locked"],
+    from: [request.state],
     to: "completed",
     event: e,
     outcome,
@@ -267,6 +276,6 @@ export async function completeIfDelivered(engine: Engine, requestId: string): Pr
 
 /** Sweep: requests left in "locked" (say, after a crash) whose deliveries have all settled. */
 export async function completeSettled(engine: Engine, limit = 100): Promise<void> {
-  const locked = await engine.stores.requests.list({ limit, states: ["locked"] });
+  const locked = await engine.stores.requests.list({ limit, states: ["locked", "passcode_reset"] });
   for (const r of locked) await completeIfDelivered(engine, r.id);
 }

@@ -107,7 +107,7 @@ async function choicesFor(
     const lockOnly = purpose === "report_lost" && !capability.reset.allowed;
     const verdict = lockOnly ? capability.lock : capability.reset;
     // What the rules refuse says why; what they allow may still be out of Latchkey's reach yet.
-    const notYet = verdict.allowed ? notActionableYet(device) : null;
+    const notYet = verdict.allowed ? backendMissing(engine, device) : null;
     const action = !verdict.allowed || notYet ? "none" : lockOnly ? "lock" : "reset_and_lock";
     choices.push({ device, capability, action, refusal: verdict.allowed ? notYet : verdict.reason, active });
   }
@@ -115,14 +115,12 @@ async function choicesFor(
 }
 
 /**
- * Null for a device whose commands Latchkey sends itself (its own agent); the reason otherwise.
- * Intune devices are synced and checked (what Intune allows is what `check` shows), but sending
- * Intune's reset and lock through Graph comes in a later version: until then they are not offered,
- * and a start is refused saying what to do instead.
+ * Null when Latchkey can reach the device's back-end (its own agent always; an MDM when its
+ * settings are given); otherwise why not, and what to do instead.
  */
-export function notActionableYet(device: Device): string | null {
-  if (device.backend === "agent") return null;
-  return "Latchkey reads this device from Intune and shows what Intune allows for it, but does not send Intune's reset and lock commands yet. Meanwhile use the Intune admin center: Devices > this device > Reset passcode or Remote lock.";
+export function backendMissing(engine: Engine, device: Device): string | null {
+  if (device.backend === "agent" || engine.backends[device.backend]) return null;
+  return "This device is managed by Intune, and this Latchkey is not connected to Intune (INTUNE_TENANT_ID, INTUNE_CLIENT_ID and INTUNE_CLIENT_SECRET are not set), so it cannot send Intune's commands. Use the Intune admin center: Devices > this device > Reset passcode or Remote lock.";
 }
 
 /** A device its MDM no longer lists: kept for its history, never acted on. */

@@ -32,6 +32,7 @@ export async function fetchPendingCommand(engine: Engine, device: Device): Promi
       from: awaitsPickup(active.kind),
       to: "received",
       event: e,
+      nextPushAt: null, // picked up: no push (and no sweep) is due any more
     });
     if (moved) announce(engine, moved, e);
     else {
@@ -190,7 +191,7 @@ function transitionFor(request: ResetRequest, device: Device, to: RequestState, 
       },
     };
   }
-  return { from: [request.state], to, event };
+  return { from: [request.state], to, event, ...(to === "received" ? { nextPushAt: null } : {}) };
 }
 
 /** After the lock: send the private deliveries (reset), then complete. */

@@ -1,8 +1,9 @@
 // Sweep: requests that did not finish before their expiry end as "expired", saying where they stopped.
 import { announce, at, type Engine } from "../engine.ts";
 import { awaitsApproval } from "../lifecycle.ts";
+import { expiredText } from "../mdm/mdm-words.ts";
 import type { NewEvent } from "../ports.ts";
-import type { ResetRequest } from "../types.ts";
+import { BACKEND_NAMES, type ResetRequest } from "../types.ts";
 import { deliverPending } from "./deliver.ts";
 import { mayHaveApplied, plannedDeliveries, recipientsText } from "./unconfirmed-reset.ts";
 
@@ -23,11 +24,15 @@ async function expireOne(engine: Engine, request: ResetRequest): Promise<boolean
     deliveries.length > 0
       ? ` It may have applied the new passcode: it is sent privately to ${recipientsText(deliveries)}.`
       : "";
-  const outcome = unapproved
-    ? `Expired at ${at(request.expiresAt)}: no second admin approved the request in time (two-person rule). Nothing was sent to the device.`
-    : picked
-      ? `Expired at ${at(request.expiresAt)}: the device picked up the command but did not report the result (last step: ${request.state}).${sending}`
-      : `Expired at ${at(request.expiresAt)}: the device never picked up the command (${request.pushAttempts} push attempt(s)). Nothing was changed on the device.`;
+  const device = await engine.stores.directory.device(request.deviceId);
+  const mdm = device && device.backend !== "agent" && !unapproved ? BACKEND_NAMES[device.backend] : null;
+  const outcome = mdm
+    ? expiredText(mdm, request, sending)
+    : unapproved
+      ? `Expired at ${at(request.expiresAt)}: no second admin approved the request in time (two-person rule). Nothing was sent to the device.`
+      : picked
+        ? `Expired at ${at(request.expiresAt)}: the device picked up the command but did not report the result (last step: ${request.state}).${sending}`
+        : `Expired at ${at(request.expiresAt)}: the device never picked up the command (${request.pushAttempts} push attempt(s)). Nothing was changed on the device.`;
   const e: NewEvent = { type: "expired", actor: "latchkey", detail: outcome };
   const moved = await engine.stores.requests.transition(request.id, {
     from: [request.state],

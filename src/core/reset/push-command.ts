@@ -1,23 +1,26 @@
-// Use case: tell the device a command waits. Driven from the database: the request's
+// Use case: tell the device a command waits (or, for a device its MDM acts on, take the MDM step due). Driven from the database: the request's
 // `nextPushAt` says when a (re-)push is due, and each attempt is claimed with a compare-and-set
 // on the attempt count, so a crash never loses a push and two workers never send the same one.
 import { announce, at, backoff, type Engine, errorText } from "../engine.ts";
 import { awaitsPickup } from "../lifecycle.ts";
+import { advanceMdm } from "../mdm/mdm-sequence.ts";
 import type { NewEvent } from "../ports.ts";
 import type { ResetRequest } from "../types.ts";
 
 export async function pushRequest(engine: Engine, requestId: string): Promise<void> {
   const { requests, directory } = engine.stores;
   const request = await requests.get(requestId);
+  if (!request) return;
+  const device = await directory.device(request.deviceId);
+  if (!device) return;
+  // A device its MDM acts on (Intune): Latchkey sends the MDM's command and follows its result.
+  if (device.backend !== "agent") return advanceMdm(engine, request, device);
   const now = engine.clock.now();
-  if (!request || !awaitsPickup(request.kind).includes(request.state)) return;
+  if (!awaitsPickup(request.kind).includes(request.state)) return;
   if (!request.nextPushAt || request.nextPushAt > now) return;
   const attempt = request.pushAttempts + 1;
   const next = new Date(now.getTime() + backoff(engine.settings.pushBackoffMs, request.pushAttempts));
   if (!(await requests.claimPush(request.id, request.pushAttempts, next))) return;
-
-  const device = await directory.device(request.deviceId);
-  if (!device) return;
   let result: Awaited<ReturnType<typeof engine.push.send>>;
   try {
     result = await engine.push.send(device, { requestId: request.id });

@@ -3,13 +3,13 @@
 import { authorize } from "../authorization.ts";
 import type { Capability } from "../capability.ts";
 import { announce, type Engine } from "../engine.ts";
-import { STATE_LABELS } from "../lifecycle.ts";
+import { STATE_LABELS, stateAfterCheck } from "../lifecycle.ts";
 import { generatePasscode, passcodeRulesFor } from "../passcode.ts";
 import type { AuditInput, NewEvent } from "../ports.ts";
 import { sha256 } from "../secrets.ts";
 import type { Device, RequestKind, ResetRequest, Surface, ThreadTarget } from "../types.ts";
 import { approvalDeadline, approvalRequestedEvent, needsApproval } from "./approval-rules.ts";
-import { assessDevice, notActionableYet } from "./device-choices.ts";
+import { assessDevice, backendMissing } from "./device-choices.ts";
 import { pushRequest } from "./push-command.ts";
 
 export interface StartInput {
@@ -91,7 +91,7 @@ async function start(
     detail: requestedDetail(kind, device, action, input.notifyUser),
   };
 
-  const refusal = refusalOf(device, kind, capability);
+  const refusal = refusalOf(engine, device, kind, capability);
   if (refusal) {
     const created = await stores.requests.create(
       {
@@ -150,7 +150,7 @@ async function start(
   const created = await stores.requests.create(
     {
       ...base,
-      state: kind === "lock" ? "checked" : "passcode_generated",
+      state: stateAfterCheck(kind, device.backend),
       nextPushAt: now,
       passcodeCipher: passcode?.cipher ?? null,
       outcome: null,
@@ -166,18 +166,23 @@ async function start(
   if (!created.created) return afterConflict(engine, created, actorEmail, input.surface, action);
   for (const e of events) announce(engine, created.request, e);
 
-  await pushRequest(engine, created.request.id);
+  await pushRequest(engine, created.request.id); // or the MDM's first step
   const latest = (await stores.requests.get(created.request.id)) ?? created.request;
   return { status: "started", request: latest, capability };
 }
 
 /** Why the rules refuse this request on this device, or null when they allow it. */
-export function refusalOf(device: Device, kind: RequestKind, capability: Capability): string | null {
+export function refusalOf(
+  engine: Engine,
+  device: Device,
+  kind: RequestKind,
+  capability: Capability,
+): string | null {
   const verdict = kind === "lock" ? capability.lock : capability.reset;
   if (!verdict.allowed) return verdict.reason;
-  const notYet = notActionableYet(device);
-  if (notYet) return notYet;
-  const rules = kind === "reset_and_lock" ? passcodeRulesFor(device) : null;
+  const missing = backendMissing(engine, device);
+  if (missing) return missing;
+  const rules = kind === "reset_and_lock" && device.backend === "agent" ? passcodeRulesFor(device) : null;
   return rules && !rules.ok ? rules.reason : null;
 }
 
@@ -199,7 +204,8 @@ export async function checkedEvents(
       detail: [verdict.reason, ...capability.warnings.map((w) => `Warning: ${w}`)].join(" "),
     },
   ];
-  const rules = kind === "reset_and_lock" ? passcodeRulesFor(device) : null;
+  // An MDM (Intune) generates its own passcode and reports it once set (core/mdm).
+  const rules = kind === "reset_and_lock" && device.backend === "agent" ? passcodeRulesFor(device) : null;
   if (!rules?.ok) return { events, passcode: null };
   const recent = new Set(
     await engine.stores.requests.recentPasscodeDigests(device.id, engine.settings.passcodeHistory),

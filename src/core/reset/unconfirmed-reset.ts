@@ -5,7 +5,7 @@
 // keeps it until someone has it (purge.ts).
 import type { Engine } from "../engine.ts";
 import type { NewDelivery } from "../ports.ts";
-import type { RequestState, ResetRequest } from "../types.ts";
+import { type Device, NO_USER_OWNER, type RequestState, type ResetRequest } from "../types.ts";
 
 /** Steps after which the device holds the new passcode and may have applied it. */
 const PICKED_UP: readonly RequestState[] = ["received", "passcode_reset"];
@@ -15,8 +15,15 @@ export function mayHaveApplied(request: ResetRequest): boolean {
   return request.kind === "reset_and_lock" && PICKED_UP.includes(request.state);
 }
 
-/** What a passcode message says beyond the passcode, when the device did not confirm the lock. */
-export function passcodeCaveat(request: ResetRequest): string | null {
+/**
+ * What a passcode message says beyond the passcode: the device did not confirm the lock, or (an
+ * MDM's device) what the secret is: a Mac's unlock PIN, a work-profile passcode.
+ */
+export function passcodeCaveat(
+  request: ResetRequest,
+  device?: Pick<Device, "backend" | "platform"> | null,
+): string | null {
+  if (device && device.backend !== "agent") return mdmCaveat(request, device);
   if (request.kind !== "reset_and_lock" || ["locked", "completed"].includes(request.state)) return null;
   const why =
     request.state === "expired"
@@ -34,7 +41,9 @@ export async function plannedDeliveries(engine: Engine, request: ResetRequest): 
   const { directory } = engine.stores;
   const device = await directory.device(request.deviceId);
   const recipients = new Set([request.requestedBy]);
-  if (request.notifyUser && device) recipients.add(device.ownerEmail);
+  // A device with no user (an Intune kiosk) has nobody to tell but the requester.
+  if (request.notifyUser && device && device.ownerEmail !== NO_USER_OWNER.email)
+    recipients.add(device.ownerEmail);
   const deliveries: NewDelivery[] = [];
   for (const email of recipients) {
     const person = (await directory.person(email)) ?? { email, name: email, role: "admin" as const };
@@ -53,4 +62,14 @@ export async function plannedDeliveries(engine: Engine, request: ResetRequest): 
 export function recipientsText(deliveries: readonly Pick<NewDelivery, "recipientEmail">[]): string {
   const people = [...new Set(deliveries.map((d) => d.recipientEmail))];
   return people.length > 1 ? `${people.slice(0, -1).join(", ")} and ${people.at(-1)}` : (people[0] ?? "");
+}
+
+function mdmCaveat(request: ResetRequest, device: Pick<Device, "platform">): string | null {
+  if (request.kind === "lock") {
+    return device.platform === "macos"
+      ? "This is the six-digit PIN that unlocks the Mac: Intune set it when it locked the Mac."
+      : null;
+  }
+  if (["locked", "completed"].includes(request.state)) return null;
+  return "Intune reported this passcode set on the device but did not confirm the lock that was to follow: the passcode applies all the same.";
 }

@@ -69,6 +69,7 @@ export function statusMessage(view: ThreadView, requesterLabel: string): SlackMe
     value: request.id,
   });
   blocks.push({ type: "actions", block_id: "status_actions", elements: buttons });
+  if (view.noCancel) blocks.push(context(esc(view.noCancel)));
   if (awaitsApproval(request.state)) {
     blocks.push(
       context(`A second admin must approve before anything is sent to the device; ${requesterLabel} cannot.`),
@@ -123,6 +124,8 @@ const EVENT_EMOJI: Record<string, string> = {
   push_failed: ":warning:",
   received: ":iphone:",
   passcode_reset: ":key:",
+  lock_skipped: ":unlock:",
+  lock_sent: ":satellite_antenna:",
   locked: ":lock:",
   delivered: ":envelope_with_arrow:",
   delivery_retry: ":repeat:",

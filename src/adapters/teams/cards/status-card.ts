@@ -65,6 +65,7 @@ export function statusCard(view: StatusView, audience: StatusAudience): Card {
     requestId: request.id,
     started: cardDate(request.createdAt),
     cancellable: audience.cancel && view.cancellable,
+    noCancel: view.noCancel ?? "",
     approvable: (audience.approve ?? true) && awaitsApproval(request.state),
     userIds: audience.userIds.slice(0, 60),
   });
@@ -86,6 +87,8 @@ const EVENT_ICONS: Record<string, string> = {
   push_failed: "⚠️",
   received: "📱",
   passcode_reset: "🔑",
+  lock_skipped: "🔓",
+  lock_sent: "📡",
   locked: "🔒",
   delivered: "📨",
   delivery_retry: "🔁",

@@ -7,7 +7,7 @@
 import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, TurnContext } from "botbuilder";
 import { resolveActor } from "../../../core/authorization.ts";
 import type { Engine } from "../../../core/engine.ts";
-import { CANCELLABLE } from "../../../core/lifecycle.ts";
+import { cancellableStates, noCancelNote } from "../../../core/lifecycle.ts";
 import { approveReset, rejectReset } from "../../../core/reset/approve-reset.ts";
 import { cancelReset } from "../../../core/reset/cancel-reset.ts";
 import { requestDetails } from "../../../core/reset/request-status.ts";
@@ -79,7 +79,8 @@ async function statusFor(deps: TeamsDeps, ctx: TurnContext, email: string, reque
       device: d.device,
       owner: d.device ? await directory.person(d.device.ownerEmail) : null,
       requester: await directory.person(d.request.requestedBy),
-      cancellable: CANCELLABLE.includes(d.request.state),
+      cancellable: cancellableStates(d.device?.backend ?? "agent").includes(d.request.state),
+      noCancel: noCancelNote(d.device?.backend ?? null, d.request.state),
     },
     {
       userIds: await refreshUserIds(engine, d.request),
