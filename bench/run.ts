@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark of issue 6, results in bench/results.md (and the summary in
 // docs/performance.md). `npm run bench:ci` (`--ci`): the same, short, to prove they still run; it writes its
 // tables to a temporary file and fails only when a benchmark cannot run, never on the numbers.
-// `--only=ack,teams,e2e,fleet,hostile` runs some sections and keeps the others' last results in
+// `--only=ack,teams,e2e,fleet,hostile,intune` runs some sections and keeps the others' last results in
 // results.md (each section sits between markers); `--skip=startup,profile` leaves parts of the
 // Slack section out; `--profiles-dir=DIR` keeps the CPU profiles (open them in Chrome DevTools).
 // To see why something failed: BENCH_LOG_LEVEL=warn sets the end-to-end server's log level and
@@ -14,6 +14,7 @@ import { type AckBenchmark, runAckBenchmark } from "./ack.ts";
 import { e2eTables, runE2eBenchmark } from "./e2e.ts";
 import { fleetTables, runFleetBenchmark } from "./fleet.ts";
 import { hostileTable, runHostileBenchmark } from "./hostile-input.ts";
+import { intuneTables, runIntuneBenchmark } from "./intune-sync.ts";
 import { startFakeSlackProcess } from "./lib/fake-slack.ts";
 import { ackTables, machineLine, memoryTable, profileTables, startupTable } from "./lib/report.ts";
 import { type ProfileResult, runProfiles } from "./profile.ts";
@@ -21,7 +22,7 @@ import { CI, FULL } from "./settings.ts";
 import { runStartupBenchmark, type StartupVariant } from "./startup.ts";
 import { runTeamsBenchmark, teamsTables } from "./teams-ack.ts";
 
-const SECTIONS = ["ack", "teams", "e2e", "fleet", "footprint", "hostile"] as const;
+const SECTIONS = ["ack", "teams", "e2e", "fleet", "footprint", "hostile", "intune"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -76,6 +77,10 @@ if (only.has("fleet")) {
 if (only.has("hostile")) {
   const rows = await runHostileBenchmark(s, log);
   fresh.set("hostile", ["## 6. Hostile input", "", hostileTable(rows, s)].join("\n"));
+}
+if (only.has("intune")) {
+  const intune = await runIntuneBenchmark(s, log);
+  fresh.set("intune", ["## 7. Intune inventory sync", "", intuneTables(intune, s)].join("\n"));
 }
 
 function ackSection(ack: AckBenchmark, profiles: ProfileResult[]): string {

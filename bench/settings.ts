@@ -29,6 +29,12 @@ export interface Settings {
   e2eTimeoutSec: number;
   /** Also run benchmark 3 on PostgreSQL (TEST_POSTGRES_URL), when a server answers. */
   e2ePostgres: boolean;
+  /** Benchmark 7 (Intune sync): fleet sizes, smallest first (the smallest is the memory baseline). */
+  intuneDevices: number[];
+  /** Also run benchmark 7 on PostgreSQL (TEST_POSTGRES_URL), when a server answers. */
+  intunePostgres: boolean;
+  /** Benchmark 7 also runs each size's first sync with the CLI's V8 old space capped at this (MiB); null: not. */
+  intuneHeapCapMiB: number | null;
 }
 
 export const FULL: Settings = {
@@ -48,6 +54,9 @@ export const FULL: Settings = {
   e2eDeviceDelayMs: 100,
   e2eTimeoutSec: 420,
   e2ePostgres: true,
+  intuneDevices: [10_000, 100_000],
+  intunePostgres: true,
+  intuneHeapCapMiB: 192,
 };
 
 export const CI: Settings = {
@@ -67,4 +76,7 @@ export const CI: Settings = {
   e2eDeviceDelayMs: 20,
   e2eTimeoutSec: 40,
   e2ePostgres: false,
+  intuneDevices: [5_000],
+  intunePostgres: true,
+  intuneHeapCapMiB: null,
 };

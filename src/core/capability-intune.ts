@@ -15,6 +15,7 @@ export interface IntuneDevice {
   osVersion: string;
   /** NO_USER_OWNER's address (or empty) when Intune assigns the device to no user: a kiosk. */
   ownerEmail: string;
+  /** Not read: Graph does not report whether a passcode policy applies (kept for the Device shape). */
   passcodePolicy: { enforced: boolean };
   mdm: MdmFacts | null;
   /** Set by the sync when the device is gone from Intune. */
@@ -219,12 +220,8 @@ function warningsFor(d: IntuneDevice, now: Date, settings: IntuneCheckSettings, 
   if (v.reset.allowed && !v.lock.allowed) {
     out.push("This device cannot be locked remotely: Latchkey resets the passcode and sends no lock.");
   }
-  if (v.reset.allowed && !d.passcodePolicy.enforced) {
-    out.push(
-      "Intune resets a passcode only on a device that a passcode policy applies to: without one, the reset " +
-        "fails. Check that an Intune device configuration policy requires a passcode on this device.",
-    );
-  }
+  // No warning about a passcode policy: Graph's managedDevice does not say whether one applies, so
+  // it would show on every device. A reset Intune fails for that reason says so (mdm-words.ts).
   if (!hasUser(d) && (v.reset.allowed || v.pin)) {
     out.push(
       `This device has no user in Intune: the new ${v.reset.allowed ? "passcode" : "PIN"} goes to you only.`,

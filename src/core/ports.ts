@@ -183,6 +183,17 @@ export interface RequestStore {
   addEvent(id: string, event: NewEvent): Promise<void>;
   /** Claims the next push attempt (compare-and-set on the attempt count); false if another worker did. */
   claimPush(id: string, seenAttempts: number, nextPushAt: Date): Promise<boolean>;
+  /**
+   * Claims sending an MDM command (compare-and-set on the attempt count) until `leaseUntil`, and
+   * records `baselines` (the MDM's record before the first send) in the same write; false if
+   * another worker claimed it.
+   */
+  claimMdmSend(
+    id: string,
+    seenAttempts: number,
+    leaseUntil: Date,
+    baselines: Record<string, string>,
+  ): Promise<boolean>;
   /** Makes a push due at `at` (or stops pushing with null), e.g. when the device registers a new token. */
   schedulePush(id: string, at: Date | null): Promise<void>;
   duePushes(now: Date, limit: number): Promise<ResetRequest[]>;

@@ -134,6 +134,12 @@ export interface ResetRequest {
   finishedAt: Date | null;
   /** Encrypted passcode still stored (false once purged, and always for lock-only). */
   hasPasscode: boolean;
+  /**
+   * Through an MDM: per command ("resetPasscode", "remoteLock"), the start time (ISO) of the MDM's
+   * latest record of it before Latchkey first sent it, or "none"; a newer record is this request's.
+   * Absent for a command not sent yet.
+   */
+  mdmBaselines: Record<string, string>;
 }
 
 export interface TimelineEvent {

@@ -32,6 +32,8 @@ const IDS = [
   "stuck-1",
   "nolock-1",
   "approve-1",
+  "again-1",
+  "race-1",
 ];
 
 for (const target of targets) {
@@ -235,6 +237,54 @@ for (const target of targets) {
       expect(done?.outcome).toContain(`sent privately to ${ADMIN}`);
       await deliverPending(t.engine);
       expect(t.sender.letters.map((l) => l.passcode)).toContain(graph.passcodes.get("nolock-1"));
+    });
+
+    it("a second reset minutes after the first is sent to Intune and delivers its own passcode", async () => {
+      const t = await engine();
+      graph.scriptAction("again-1", "resetPasscode", [
+        "pending",
+        { actionState: "done", passcode: "11112222333344" },
+      ]);
+      const first = await start(t, "again-1");
+      if (first.status !== "started") throw new Error(first.status);
+      expect((await drive(t, first.request.id))?.state).toBe("completed");
+      graph.scriptAction("again-1", "resetPasscode", [
+        "pending",
+        { actionState: "done", passcode: "55556666777788" },
+      ]);
+      const second = await start(t, "again-1");
+      if (second.status !== "started") throw new Error(second.status);
+      expect((await drive(t, second.request.id))?.state).toBe("completed");
+      expect(resets("again-1")).toHaveLength(2);
+      const mine = t.sender.letters.filter((l) => l.request.id === second.request.id);
+      expect(mine.map((l) => l.passcode)).toEqual(["55556666777788"]);
+      expect(await details(t, second.request.id)).not.toContain("it was not sent twice");
+    });
+
+    it("a send held up by a 429 is not sent again by another worker meanwhile", async () => {
+      const other = await engine();
+      const t = await testEngine(url);
+      open.push(t);
+      const client = graphClientFor(graph, {
+        // While this worker waits out Retry-After, another replica's sweep runs a minute later.
+        sleep: async () => {
+          other.clock.current = new Date(t.clock.now().getTime() + 60_000);
+          await pushDue(other.engine);
+        },
+      });
+      t.engine.backends.intune = intuneCommands(client);
+      graph.fault({
+        status: 429,
+        retryAfter: "2",
+        method: "POST",
+        path: "/v1.0/deviceManagement/managedDevices/race-1",
+      });
+      const r = await start(t, "race-1");
+      if (r.status !== "started") throw new Error(r.status);
+      expect(r.request.state).toBe("pushed");
+      expect(resets("race-1")).toHaveLength(1);
+      expect((await drive(t, r.request.id))?.state).toBe("completed");
+      expect(resets("race-1")).toHaveLength(1);
     });
 
     it("the two-person rule: nothing reaches Intune until a second admin approves", async () => {

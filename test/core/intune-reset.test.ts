@@ -179,6 +179,9 @@ for (const target of targets) {
       const events = await eventsOf(t(), request.id);
       expect(events.join("\n")).toContain("Intune cannot lock this device remotely, so no lock is sent");
       expect(t().sender.letters.map((l) => l.passcode)).toContain(graph.passcodes.get("byod-1"));
+      // The letter says what was set, and that nothing was locked: not "reset and locked".
+      expect(t().sender.letters[0]?.caveat).toContain("work-profile passcode");
+      expect(t().sender.letters[0]?.caveat).toContain("it was not locked");
     });
 
     it("a kiosk (no user in Intune): the passcode goes to the requester only", async () => {

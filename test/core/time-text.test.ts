@@ -89,6 +89,7 @@ const request: ResetRequest = {
   createdAt: new Date(NOW.getTime() - 2 * M),
   finishedAt: null,
   hasPasscode: true,
+  mdmBaselines: {},
 };
 const events: TimelineEvent[] = [
   {

@@ -152,7 +152,22 @@ export function toRequest(row: DbRequest): ResetRequest {
     createdAt: row.createdAt,
     finishedAt: row.finishedAt,
     hasPasscode: row.passcodeCipher !== null,
+    mdmBaselines: baselinesOf(row.mdmBaselines),
   };
+}
+
+/** The stored JSON of a request's MDM baselines; anything else reads as none sent. */
+function baselinesOf(text: string | null | undefined): Record<string, string> {
+  if (!text) return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return {};
+    return Object.fromEntries(
+      Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === "string"),
+    );
+  } catch {
+    return {};
+  }
 }
 
 export function toDelivery(row: DbDelivery): Delivery {

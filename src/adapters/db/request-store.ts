@@ -71,6 +71,18 @@ export function createRequestStore(clock: Clock, reads: Reads): RequestStore {
         )) === 1
       );
     },
+    async claimMdmSend(id, seenAttempts, leaseUntil, baselines) {
+      const sets: [string, unknown][] = [
+        ["pushAttempts", seenAttempts + 1],
+        ["nextPushAt", leaseUntil],
+        ["mdmBaselines", JSON.stringify(baselines)],
+      ];
+      return (
+        (await reads.run(
+          requestUpdate(id, sets, Prisma.sql`"pushAttempts" = ${seenAttempts}`, clock.now()),
+        )) === 1
+      );
+    },
     async schedulePush(id, at) {
       const active = Prisma.sql`"state" IN (${dueStates(ACTIVE_STATES)})`;
       await reads.run(requestUpdate(id, [["nextPushAt", at]], active, clock.now()));

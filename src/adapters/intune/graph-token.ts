@@ -56,7 +56,10 @@ export function createGraphToken(opts: GraphTokenOptions): GraphToken {
         piiLoggingEnabled: false,
         logLevel: LogLevel.Warning,
         loggerCallback: (level, message) => {
-          if (level <= LogLevel.Warning) opts.log?.warn({ source: "msal" }, redact(message));
+          if (level > LogLevel.Warning) return;
+          // msal warns "No client info in response" for every client-credentials token: no news.
+          const noise = message.includes("No client info in response");
+          (noise ? opts.log?.debug : opts.log?.warn)?.call(opts.log, { source: "msal" }, redact(message));
         },
       },
       ...(opts.ca !== undefined ? { networkClient: networkWithCa(opts.ca) } : {}),

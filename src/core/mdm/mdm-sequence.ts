@@ -3,7 +3,9 @@
 // step is claimed with a compare-and-set on the attempt count, so a crash never loses a step and two
 // workers never take the same one. Each step reads the MDM's record of the device first, so a
 // command the MDM already took is followed, never sent twice: a second resetPasscode would make the
-// passcode of the first useless.
+// passcode of the first useless. Before its first send of a command the request stores the MDM's
+// latest record of that command (its baseline): a newer record is this request's own, in the MDM's
+// clock, whatever ours says and however recently another request sent the same command.
 //
 //   checked --send (accepted)--> pushed --result done, passcode--> passcode_reset
 //     --send remoteLock (event lock_sent)--> --result done--> locked (deliveries queued) --> completed
@@ -19,8 +21,11 @@ import { BACKEND_NAMES, type Device, type RequestState, type ResetRequest } from
 import type { MdmAction, MdmActionResult, MdmCommands } from "./mdm-port.ts";
 import * as words from "./mdm-words.ts";
 
-/** The MDM's clock and ours differ: a command it started this long before the request is the request's own. */
-export const CLOCK_SKEW_MS = 5 * 60_000;
+/**
+ * How long one send may take, and so how long it is claimed: the Graph client waits out a 429's
+ * Retry-After up to 2 minutes, plus its timeouts. Another worker must not send meanwhile.
+ */
+export const SEND_LEASE_MS = 5 * 60_000;
 
 /** States in which a request through an MDM has a step to take. */
 export const MDM_DUE: readonly RequestState[] = ["checked", "pushed", "passcode_reset"];
@@ -67,21 +72,38 @@ async function step(
     return;
   }
   const action = currentAction(request);
-  const bound = request.createdAt.getTime() - CLOCK_SKEW_MS;
-  const ours = read.results.find((r) => r.action === action && (r.startedAt?.getTime() ?? 0) >= bound);
+  const ours = ownResult(request, action, read.results);
   if (request.state === "checked") {
     if (ours) {
       const moved = await accepted(ctx, action, true);
       if (moved) return onResult({ ...ctx, request: moved }, ours);
       return;
     }
-    return send(ctx, action);
+    return send(ctx, action, read.results);
   }
-  if (request.state === "passcode_reset" && !ours) {
-    const sent = (await engine.stores.requests.events(request.id)).some((e) => e.type === "lock_sent");
-    if (!sent) return send(ctx, action);
-  }
+  // The lock not listed since it was (perhaps) sent: the MDM lists a command once it accepts it.
+  if (request.state === "passcode_reset" && !ours) return send(ctx, action, read.results);
   if (ours) return onResult(ctx, ours);
+}
+
+/** The MDM's record of `action` newer than the request's baseline for it: what this request sent. */
+function ownResult(
+  request: ResetRequest,
+  action: MdmAction,
+  results: MdmActionResult[],
+): MdmActionResult | null {
+  const since = request.mdmBaselines[action];
+  const r = results.find((x) => x.action === action);
+  if (since === undefined || !r) return null;
+  if (since === "none") return r;
+  return (r.startedAt?.getTime() ?? Number.NEGATIVE_INFINITY) > Date.parse(since) ? r : null;
+}
+
+/** The MDM's latest record of `action` before this request sends it: its start time, or "none". */
+function baselineOf(action: MdmAction, results: MdmActionResult[]): string {
+  const r = results.find((x) => x.action === action);
+  if (!r) return "none";
+  return (r.startedAt ?? new Date(0)).toISOString();
 }
 
 /** The command the request waits on: the reset until the MDM reports its passcode, then the lock. */
@@ -91,20 +113,32 @@ function currentAction(request: ResetRequest): MdmAction {
     : "remoteLock";
 }
 
-async function send(ctx: Ctx, action: MdmAction): Promise<void> {
+async function send(ctx: Ctx, action: MdmAction, results: MdmActionResult[]): Promise<void> {
   const { engine, request, name } = ctx;
+  // The baseline of the first send stays: a resend (the MDM never listed the first) compares with it.
+  const baselines =
+    request.mdmBaselines[action] === undefined
+      ? { ...request.mdmBaselines, [action]: baselineOf(action, results) }
+      : request.mdmBaselines;
+  const lease = new Date(engine.clock.now().getTime() + SEND_LEASE_MS);
+  if (!(await engine.stores.requests.claimMdmSend(request.id, request.pushAttempts, lease, baselines)))
+    return;
   const sent = await ctx.commands.send(ctx.device.id, action);
+  // The next step (or retry) is due after the usual wait, not after the whole lease.
   if (sent.ok) {
     if (request.state === "checked") await accepted(ctx, action, false);
-    else
+    else {
       await event(ctx, {
         type: "lock_sent",
         actor: "latchkey",
         detail: `${name} accepted the lock; waiting for the device to carry it out.`,
       });
+      await engine.stores.requests.schedulePush(request.id, ctx.next);
+    }
     return;
   }
   if (sent.kind === "refused") return fail(ctx, sent.message);
+  await engine.stores.requests.schedulePush(request.id, ctx.next);
   const detail =
     sent.kind === "unknown"
       ? words.unknownSendText(name, action, sent.message, ctx.next)
@@ -124,6 +158,7 @@ async function accepted(ctx: Ctx, action: MdmAction, found: boolean): Promise<Re
     from: ["checked"],
     to: "pushed",
     event: e,
+    nextPushAt: ctx.next,
     audit: {
       actor: request.requestedBy,
       surface: request.surface,

@@ -14,6 +14,8 @@ export interface DeviceChoice {
   action: "reset_and_lock" | "lock" | "none";
   /** Why the device cannot be chosen (null when it can). */
   refusal: string | null;
+  /** What a reset does to this device, in one sentence for the confirmation (by its back-end). */
+  steps: string;
   active: ResetRequest | null;
 }
 
@@ -109,7 +111,8 @@ async function choicesFor(
     // What the rules refuse says why; what they allow may still be out of Latchkey's reach yet.
     const notYet = verdict.allowed ? backendMissing(engine, device) : null;
     const action = !verdict.allowed || notYet ? "none" : lockOnly ? "lock" : "reset_and_lock";
-    choices.push({ device, capability, action, refusal: verdict.allowed ? notYet : verdict.reason, active });
+    const refusal = verdict.allowed ? notYet : verdict.reason;
+    choices.push({ device, capability, action, refusal, active, steps: resetSteps(capability) });
   }
   return choices;
 }
@@ -121,6 +124,17 @@ async function choicesFor(
 export function backendMissing(engine: Engine, device: Device): string | null {
   if (device.backend === "agent" || engine.backends[device.backend]) return null;
   return "This device is managed by Intune, and this Latchkey is not connected to Intune (INTUNE_TENANT_ID, INTUNE_CLIENT_ID and INTUNE_CLIENT_SECRET are not set), so it cannot send Intune's commands. Use the Intune admin center: Devices > this device > Reset passcode or Remote lock.";
+}
+
+/** What a reset does, for the confirmation: Latchkey's own passcode, or the one the MDM chooses. */
+export function resetSteps(capability: Capability): string {
+  const facts = capability.facts;
+  if (!facts)
+    return "A new random passcode that meets the device's policy is sent to the device, which then locks.";
+  const which = facts.workProfileOnly ? "work-profile passcode" : "passcode";
+  return facts.lockPossible
+    ? `Intune chooses a new ${which} and sets it on the device, then locks the device (Latchkey sends no passcode of its own).`
+    : `Intune chooses a new ${which} and sets it on the device. Intune cannot lock this device remotely, so no lock follows.`;
 }
 
 /** A device its MDM no longer lists: kept for its history, never acted on. */

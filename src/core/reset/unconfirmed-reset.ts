@@ -71,5 +71,10 @@ function mdmCaveat(request: ResetRequest, device: Pick<Device, "platform">): str
       : null;
   }
   if (["locked", "completed"].includes(request.state)) return null;
+  // Sent while the request is still at "passcode_reset": a device Intune cannot lock (a personally
+  // owned work profile), whose passcode goes out with the reset.
+  if (request.state === "passcode_reset") {
+    return "Intune set this new work-profile passcode: it opens the work apps; the phone's own screen lock is unchanged. Intune cannot lock this device remotely, so it was not locked.";
+  }
   return "Intune reported this passcode set on the device but did not confirm the lock that was to follow: the passcode applies all the same.";
 }

@@ -59,6 +59,7 @@ export function sampleLetter(over: Partial<PasscodeLetter> = {}): PasscodeLetter
       createdAt,
       finishedAt: null,
       hasPasscode: true,
+      mdmBaselines: {},
     },
     passcode: "58203917",
     toDeviceUser: false,

@@ -1,9 +1,11 @@
 // The Block Kit builders on their own: what a form offers for many devices, and Slack's limits
 // (radio buttons take 10 options; a menu takes 100; the 11th device must still be choosable).
+
 import { describe, expect, it } from "vitest";
 import { resetFormView } from "../../../src/adapters/slack/views/reset-views.ts";
 import { checkCapability } from "../../../src/core/capability.ts";
 import type { DeviceChoice } from "../../../src/core/reset/device-choices.ts";
+import { resetSteps } from "../../../src/core/reset/device-choices.ts";
 import type { Device } from "../../../src/core/types.ts";
 import { deviceInput } from "../../support/test-engine.ts";
 
@@ -38,6 +40,7 @@ function choice(i: number, overrides: Partial<Device> = {}): DeviceChoice {
     action: capability.reset.allowed ? "reset_and_lock" : "none",
     refusal: capability.reset.allowed ? null : capability.reset.reason,
     active: null,
+    steps: resetSteps(capability),
   };
 }
 

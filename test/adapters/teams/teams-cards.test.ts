@@ -1,11 +1,13 @@
 // The card builders on their own: the device choice for many devices (radio buttons up to 10, a
 // drop-down past that, and a line saying how many are not listed past 100), and the status card's
 // audience (it refreshes by itself for the listed users only; Cancel only when asked for).
+
 import { describe, expect, it } from "vitest";
 import { lostFormCard, resetFormCard } from "../../../src/adapters/teams/cards/flow-cards.ts";
 import { statusCard } from "../../../src/adapters/teams/cards/status-card.ts";
 import { checkCapability } from "../../../src/core/capability.ts";
 import type { DeviceChoice } from "../../../src/core/reset/device-choices.ts";
+import { resetSteps } from "../../../src/core/reset/device-choices.ts";
 import type { Device, ResetRequest } from "../../../src/core/types.ts";
 import { deviceInput } from "../../support/test-engine.ts";
 
@@ -28,7 +30,14 @@ function choice(i: number): DeviceChoice {
     expiresAt: new Date(NOW.getTime() + 86_400_000),
     activeRequest: null,
   });
-  return { device, capability, action: "reset_and_lock", refusal: null, active: null };
+  return {
+    device,
+    capability,
+    action: "reset_and_lock",
+    refusal: null,
+    active: null,
+    steps: resetSteps(capability),
+  };
 }
 
 function choiceSet(card: Record<string, unknown>) {

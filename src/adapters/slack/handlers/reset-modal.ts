@@ -43,6 +43,7 @@ export function registerResetModal(app: SlackRoutes, deps: SlackDeps): void {
         device,
         owner,
         choice.capability.warnings,
+        choice.steps,
         confirm,
         channelLabel(meta.c),
       ) as never,

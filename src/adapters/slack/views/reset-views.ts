@@ -65,6 +65,7 @@ export function resetConfirmView(
   device: Device,
   owner: Person,
   warnings: string[],
+  steps: string,
   meta: ResetConfirmMeta,
   channelName: string,
 ): Modal {
@@ -75,7 +76,7 @@ export function resetConfirmView(
         `owned by *${esc(owner.name)}* (${esc(owner.email)}), and lock it?`,
     ),
     section(
-      `• A new random passcode that meets the device's policy is sent to the device, which then locks.\n` +
+      `• ${esc(steps)}\n` +
         `• The new passcode goes privately to ${recipients}, by Slack DM and email. It is never posted in ${channelName}.\n` +
         "• Anyone using the device will need the new passcode to unlock it.",
     ),

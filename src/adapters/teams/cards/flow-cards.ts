@@ -59,7 +59,7 @@ export function resetFormCard(owner: Person, choices: DeviceChoice[], dialog: bo
 export function resetConfirmCard(
   device: Device,
   owner: Person,
-  input: { notify: boolean; warnings: string[]; nonce: string; seal: string },
+  input: { notify: boolean; warnings: string[]; steps: string; nonce: string; seal: string },
   dialog: boolean,
 ): Card {
   return render("resetConfirm", {
@@ -71,6 +71,7 @@ export function resetConfirmCard(
     recipients: input.notify ? `you and ${owner.name}` : "you",
     notify: input.notify,
     warnings: input.warnings.slice(0, 5),
+    steps: input.steps,
     nonce: input.nonce,
     seal: input.seal,
     dialog,

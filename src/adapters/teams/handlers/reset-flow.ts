@@ -119,6 +119,7 @@ async function confirm(
       {
         notify: shown.notify,
         warnings: choice.capability.warnings,
+        steps: choice.steps,
         nonce: shown.nonce,
         seal: sealConfirmation(engine, shown),
       },
