@@ -22,8 +22,11 @@ export interface EngineSettings {
   passcodeRetentionMs: number;
   /** Wait before re-pushing a command the device has not picked up, by attempt number. */
   pushBackoffMs: readonly number[];
-  /** Wait before reading an MDM's result of a command again (or resending one that did not reach it), by attempt. */
-  mdmFollowBackoffMs: readonly number[];
+  /**
+   * Bounds of the wait between reads of an MDM's record of a command: half the time since it was
+   * sent, at least `min` (soon after the send), at most `max`.
+   */
+  mdmFollowWaitMs: { min: number; max: number };
   /** Wait before retrying a failed delivery, by attempt number. */
   deliveryBackoffMs: readonly number[];
   deliveryMaxAttempts: number;
@@ -43,7 +46,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   staleDeviceAfterMs: 7 * 86_400_000,
   passcodeRetentionMs: 3_600_000,
   pushBackoffMs: [10_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000],
-  mdmFollowBackoffMs: [5_000, 10_000, 20_000, 30_000, 60_000, 120_000, 300_000],
+  mdmFollowWaitMs: { min: 5_000, max: 300_000 },
   deliveryBackoffMs: [10_000, 30_000, 60_000, 300_000, 900_000],
   deliveryMaxAttempts: 6,
   enrollmentCodeTtlMs: 24 * 3_600_000,

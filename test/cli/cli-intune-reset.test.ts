@@ -130,7 +130,7 @@ describe("latchkey CLI (a real process) on Intune-managed devices", () => {
       fullyManagedPhone(PHONE_2, ERIN, "Erin's spare Pixel"),
     ]);
     // Intune says "pending" at the first read, then reports its passcode: at least 15 s after it
-    // accepted the reset (mdmFollowBackoffMs 5 s, then 10 s), time enough for the cancel below.
+    // accepted the reset (mdmFollowWaitMs: 5 s at first), time enough for the cancel below.
     graph.scriptAction(PHONE, "resetPasscode", ["pending", { actionState: "done", passcode }]);
     graph.scriptAction(PHONE, "remoteLock", ["done"]);
     graph.scriptAction(MAC, "remoteLock", [{ actionState: "done", unlockPin: pin }]);

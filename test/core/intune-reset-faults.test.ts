@@ -34,6 +34,7 @@ const IDS = [
   "approve-1",
   "again-1",
   "race-1",
+  "pace-1",
 ];
 
 for (const target of targets) {
@@ -285,6 +286,31 @@ for (const target of targets) {
       expect(resets("race-1")).toHaveLength(1);
       expect((await drive(t, r.request.id))?.state).toBe("completed");
       expect(resets("race-1")).toHaveLength(1);
+    });
+
+    it("follows the lock as closely after a slow reset as it followed the reset", async () => {
+      const t = await engine();
+      graph.scriptAction("pace-1", "resetPasscode", ["pending", "pending", "pending", "done"]);
+      graph.scriptAction("pace-1", "remoteLock", ["pending"]);
+      const r = await start(t, "pace-1");
+      if (r.status !== "started") throw new Error(r.status);
+      // Intune takes hours over the reset: the reads grow apart (half the time since the send).
+      const waits: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const now = await t.engine.stores.requests.get(r.request.id);
+        if (now?.state === "passcode_reset") break;
+        t.clock.current = new Date(
+          Math.max(t.clock.now().getTime(), now?.nextPushAt?.getTime() ?? 0) + 3_600_000,
+        );
+        await pushDue(t.engine);
+        const after = await t.engine.stores.requests.get(r.request.id);
+        waits.push((after?.nextPushAt?.getTime() ?? 0) - t.clock.now().getTime());
+      }
+      const locking = await t.engine.stores.requests.get(r.request.id);
+      expect(locking?.state).toBe("passcode_reset");
+      expect(Math.max(...waits.slice(0, -1))).toBe(300_000);
+      // The lock was sent just now: its first read is due within the shortest wait, not in 5 minutes.
+      expect((locking?.nextPushAt?.getTime() ?? 0) - t.clock.now().getTime()).toBeLessThanOrEqual(5_000);
     });
 
     it("the two-person rule: nothing reaches Intune until a second admin approves", async () => {

@@ -5,7 +5,7 @@
 //
 // How long a reset through Intune takes is the engine's, not the test's. In a server, the
 // scheduler's push-pending-commands duty fires every 10 s (cron */10) and the follow-up waits
-// mdmFollowBackoffMs (5 s, then 10 s, 20 s, ...) between reads of Intune's record. With Intune
+// mdmFollowWaitMs (5 s at first, then half the time since the send, at most 5 minutes) between reads of Intune's record. With Intune
 // reporting each command done at its first read: the POST at once, the reset's result at the first
 // fire >= 5 s later (the lock is sent in the same step), the lock's result at the next fire (10 s
 // on): 15 to 25 s. The CLI's own follow (polling every 300 ms) takes each step as soon as it is due:

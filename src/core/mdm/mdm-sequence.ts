@@ -12,7 +12,7 @@
 //   lock only: checked --send remoteLock--> pushed --done (macOS: an unlock PIN)--> locked --> completed
 //   a device the MDM cannot lock: passcode_reset (deliveries queued) --> completed
 
-import { announce, backoff, type Engine } from "../engine.ts";
+import { announce, type Engine } from "../engine.ts";
 import type { NewEvent, Transition } from "../ports.ts";
 import { completeIfDelivered, deliverPending } from "../reset/deliver.ts";
 import { assessDevice } from "../reset/device-choices.ts";
@@ -40,7 +40,7 @@ export async function advanceMdm(engine: Engine, request: ResetRequest, device: 
   const now = engine.clock.now();
   if (!commands || !MDM_DUE.includes(request.state)) return;
   if (!request.nextPushAt || request.nextPushAt > now) return;
-  const next = new Date(now.getTime() + backoff(engine.settings.mdmFollowBackoffMs, request.pushAttempts));
+  const next = new Date(now.getTime() + followWaitMs(engine, request, now));
   if (!(await engine.stores.requests.claimPush(request.id, request.pushAttempts, next))) return;
   await step(engine, { ...request, pushAttempts: request.pushAttempts + 1 }, device, commands, next);
 }
@@ -99,6 +99,20 @@ function ownResult(
   return (r.startedAt?.getTime() ?? Number.NEGATIVE_INFINITY) > Date.parse(since) ? r : null;
 }
 
+const sentKey = (action: MdmAction) => `${action}@sent`;
+
+/**
+ * When to read the MDM's record again: soon after a send, then less and less often (half the time
+ * since the command was sent, within mdmFollowWaitMs), so the lock after a long reset is followed
+ * as closely as the reset was, and a restart keeps the pace.
+ */
+function followWaitMs(engine: Engine, request: ResetRequest, now: Date): number {
+  const { min, max } = engine.settings.mdmFollowWaitMs;
+  const sent = request.mdmBaselines[sentKey(currentAction(request))];
+  if (!sent) return min;
+  return Math.min(max, Math.max(min, (now.getTime() - Date.parse(sent)) / 2));
+}
+
 /** The MDM's latest record of `action` before this request sends it: its start time, or "none". */
 function baselineOf(action: MdmAction, results: MdmActionResult[]): string {
   const r = results.find((x) => x.action === action);
@@ -116,33 +130,36 @@ function currentAction(request: ResetRequest): MdmAction {
 async function send(ctx: Ctx, action: MdmAction, results: MdmActionResult[]): Promise<void> {
   const { engine, request, name } = ctx;
   // The baseline of the first send stays: a resend (the MDM never listed the first) compares with it.
-  const baselines =
-    request.mdmBaselines[action] === undefined
-      ? { ...request.mdmBaselines, [action]: baselineOf(action, results) }
-      : request.mdmBaselines;
-  const lease = new Date(engine.clock.now().getTime() + SEND_LEASE_MS);
+  const now = engine.clock.now();
+  const baselines = {
+    ...request.mdmBaselines,
+    [action]: request.mdmBaselines[action] ?? baselineOf(action, results),
+    [sentKey(action)]: now.toISOString(),
+  };
+  const lease = new Date(now.getTime() + SEND_LEASE_MS);
   if (!(await engine.stores.requests.claimMdmSend(request.id, request.pushAttempts, lease, baselines)))
     return;
   const sent = await ctx.commands.send(ctx.device.id, action);
-  // The next step (or retry) is due after the usual wait, not after the whole lease.
+  // Sent (or tried) just now: the next read (or try) is due soon, not after the whole lease.
+  const soon = { ...ctx, next: new Date(engine.clock.now().getTime() + engine.settings.mdmFollowWaitMs.min) };
   if (sent.ok) {
-    if (request.state === "checked") await accepted(ctx, action, false);
+    if (request.state === "checked") await accepted(soon, action, false);
     else {
       await event(ctx, {
         type: "lock_sent",
         actor: "latchkey",
         detail: `${name} accepted the lock; waiting for the device to carry it out.`,
       });
-      await engine.stores.requests.schedulePush(request.id, ctx.next);
+      await engine.stores.requests.schedulePush(request.id, soon.next);
     }
     return;
   }
   if (sent.kind === "refused") return fail(ctx, sent.message);
-  await engine.stores.requests.schedulePush(request.id, ctx.next);
+  await engine.stores.requests.schedulePush(request.id, soon.next);
   const detail =
     sent.kind === "unknown"
-      ? words.unknownSendText(name, action, sent.message, ctx.next)
-      : words.sendRetryText(name, action, sent.message, ctx.next);
+      ? words.unknownSendText(name, action, sent.message, soon.next)
+      : words.sendRetryText(name, action, sent.message, soon.next);
   engine.log.warn(
     { requestId: request.id, action, kind: sent.kind },
     "MDM command not confirmed; trying again",
