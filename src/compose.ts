@@ -4,6 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Database, openDatabase } from "./adapters/db/open-database.ts";
+import { readinessOf } from "./adapters/db/readiness.ts";
 import { createStores } from "./adapters/db/stores.ts";
 import { createDeviceApi } from "./adapters/device-api/device-routes.ts";
 import { type IntuneWiring, intuneWiring } from "./adapters/intune/intune-wiring.ts";
@@ -190,7 +191,7 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
   const deviceApi = createDeviceApi(engine, { rate: config.deviceApiRate });
   const routes: Route[] = [
     { method: "GET", path: "/healthz", handler: async () => ({ status: 200, body: { status: "ok" } }) },
-    ...opsRoutes({ database: core.database, log }),
+    ...opsRoutes({ database: core.database.kind, readiness: readinessOf(core.database), log }),
     // Without a token, /metrics is only on its own listener: the main port answers 404.
     ...(config.metrics.token ? [metricsRoute(metrics, config.metrics.token)] : []),
     ...deviceApi.routes,

@@ -1,7 +1,7 @@
 // Parsers for values of the environment (booleans, durations, email lists, rates, ports), for
 // src/config.ts. Each names what it expected; none echoes a secret.
 import { z } from "zod";
-import { parseRate, type RateLimit } from "./http/rate-limit.ts";
+import { parseRate, type RateLimit } from "./rate.ts";
 
 export class ConfigError extends Error {}
 

@@ -57,6 +57,54 @@ function coreViolations(file: string, text: string): string[] {
   });
 }
 
+/**
+ * The folders of src/ and the arrows allowed between them: a newcomer reads here what may import
+ * what. Inner layers never import outer ones: the core nothing; `shared` (loopback.ts, rate.ts,
+ * private-files.ts) nothing; config only shared; http (router, limits, ops routes) the core and
+ * shared, never an adapter; the simulator reaches the device API over HTTP, never its adapter; the
+ * Playground drives the real adapters through HTTP, never their internals. compose.ts and main.ts
+ * (the composition root) may import anything. "adapters/*" is any adapter folder.
+ */
+const ALLOWED: Record<string, string[]> = {
+  core: [],
+  shared: [],
+  config: ["shared"],
+  http: ["core", "shared"],
+  inventory: ["core"],
+  scheduler: ["core"],
+  "adapters/root": ["core", "config", "shared"],
+  "adapters/db": ["core", "shared", "generated"],
+  "adapters/*": ["core", "config", "http", "shared", "adapters/root"],
+  // The metrics adapter counts rows with SQL of its own (issue 18, section 4: to move into the stores).
+  "adapters/metrics": ["core", "http", "adapters/db"],
+  "adapters/slack": ["core", "config", "http", "shared", "adapters/root", "adapters/metrics"],
+  "adapters/teams": ["core", "config", "http", "shared", "adapters/root", "adapters/metrics"],
+  simulator: ["core", "config", "http", "shared"],
+  playground: ["core", "config", "http", "shared", "simulator"],
+  cli: ["core", "config", "compose", "inventory", "adapters/log", "adapters/intune"],
+};
+const SHARED = new Set(["loopback.ts", "rate.ts", "private-files.ts"]);
+
+/** The layer of a file (or a module path) under src/. */
+function layerOf(file: string): string {
+  const parts = relative(SRC, file).split(sep);
+  const [top = "", second] = parts;
+  if (parts.length === 1) {
+    const name = top.endsWith(".ts") ? top : `${top}.ts`;
+    if (SHARED.has(name)) return "shared";
+    if (name.startsWith("config")) return "config";
+    return name.replace(/\.ts$/, ""); // compose, main
+  }
+  if (top === "adapters") return parts.length === 2 ? "adapters/root" : `adapters/${second}`;
+  return top;
+}
+
+function allowed(from: string, to: string): boolean {
+  if (from === "compose" || from === "main") return true;
+  const rules = ALLOWED[from] ?? (from.startsWith("adapters/") ? ALLOWED["adapters/*"] : undefined);
+  return rules?.includes(to) === true;
+}
+
 /** The composition roots hand process.env to the config parser; nothing else touches it. */
 const ENV_PASSING: Record<string, RegExp> = {
   "src/main.ts": /\bloadConfig\(process\.env\)/g,
@@ -119,6 +167,27 @@ describe("architecture", () => {
   it("finds the sources", () => {
     expect(srcFiles.map(rel)).toContain("src/core/engine.ts");
     expect(srcFiles.map(rel)).toContain("src/config.ts");
+  });
+
+  it("imports only along the allowed arrows between folders (the table above)", () => {
+    const strays: string[] = [];
+    let arrows = 0;
+    for (const f of srcFiles) {
+      const from = layerOf(f);
+      for (const spec of importsOf(readFileSync(f, "utf8"))) {
+        if (!spec.startsWith(".")) continue;
+        const to = layerOf(resolve(dirname(f), spec));
+        if (to === from) continue;
+        arrows++;
+        if (!allowed(from, to)) strays.push(`${rel(f)} (${from}) imports ${spec} (${to})`);
+      }
+    }
+    expect(strays).toEqual([]);
+    expect(arrows).toBeGreaterThan(100);
+    // Every layer of the table exists, so the table cannot silently describe folders that went away.
+    const layers = new Set(srcFiles.map(layerOf));
+    for (const layer of Object.keys(ALLOWED).filter((l) => l !== "adapters/*"))
+      expect(layers, layer).toContain(layer);
   });
 
   it("keeps SDKs, databases, adapters and HTTP out of src/core", () => {

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Config, ConfigError, decodeKey } from "../config.ts";
-import { PRIVATE_DIR, PRIVATE_FILE, privateDir, tightenIfPresent } from "./private-files.ts";
+import { PRIVATE_DIR, PRIVATE_FILE, privateDir, tightenIfPresent } from "../private-files.ts";
 
 export interface PasscodeKeys {
   key: Buffer;

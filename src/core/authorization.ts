@@ -1,9 +1,11 @@
-// Who may do what. Admins (configured or with the admin role) act on any device; an employee
-// acts only on their own devices, and only to report one lost. Every decision is audited.
+// Taking an action: who the actor is (resolveActor), and the audited decision. What is allowed is
+// decided by the pure policy (policy.ts), which surfaces also ask to decide what to offer.
+import type { AuthorizedAction } from "./audit-actions.ts";
 import type { Engine } from "./engine.ts";
+import { can } from "./policy.ts";
 import type { Device, Person, Surface } from "./types.ts";
 
-export type Action = "reset" | "report_lost" | "cancel" | "view";
+export type Action = AuthorizedAction;
 
 export type Decision =
   | { allowed: true; actor: Person }
@@ -48,28 +50,7 @@ export async function authorize(
 }
 
 function decide(actor: Person | null, action: Action, owner: string | null, requestedBy?: string): Decision {
-  if (!actor) {
-    return {
-      allowed: false,
-      actor: null,
-      message: "You are not known to Latchkey: ask IT to add you to the inventory.",
-    };
-  }
-  if (actor.role === "admin") return { allowed: true, actor };
-  if ((action === "cancel" || action === "view") && requestedBy === actor.email)
-    return { allowed: true, actor };
-  const own = owner !== null && owner === actor.email;
-  if (own && (action === "report_lost" || action === "view")) return { allowed: true, actor };
-  if (action === "reset" && own) {
-    return {
-      allowed: false,
-      actor,
-      message: "Only IT admins can reset a passcode. If your device is lost, report it lost instead.",
-    };
-  }
-  return {
-    allowed: false,
-    actor,
-    message: "Only IT admins can act on someone else's device. This attempt has been recorded.",
-  };
+  const verdict = can(actor, action, { ownerEmail: owner, requestedBy: requestedBy ?? null });
+  if (verdict.allowed && actor) return { allowed: true, actor };
+  return { allowed: false, actor, message: verdict.allowed ? "" : verdict.message };
 }

@@ -103,29 +103,32 @@ export function awaitsPickup(kind: RequestKind): RequestState[] {
   return kind === "lock" ? ["checked", "pushed"] : ["passcode_generated", "pushed"];
 }
 
-/** An admin may cancel until the device has picked the command up; after that it runs to its end. */
-export const CANCELLABLE: readonly RequestState[] = [
-  "requested",
-  "awaiting_approval",
-  "checked",
-  "passcode_generated",
-  "pushed",
-];
-
 /**
- * The states a request on a device of this back-end may be cancelled in. Through an MDM only before
- * Latchkey sends the command: once sent, the MDM cannot take it back, and a cancel racing the send
- * would leave a reset running that nobody follows.
+ * The states a request may be cancelled in, read from the table: for the agent until the device has
+ * picked the command up; through an MDM only before Latchkey sends the command (once sent, the MDM
+ * cannot take it back, and a cancel racing the send would leave a reset running that nobody follows).
  */
-export function cancellableStates(backend: DeviceBackend): readonly RequestState[] {
-  return backend === "agent" ? CANCELLABLE : ["requested", "awaiting_approval"];
+export function cancellableStates(kind: RequestKind, backend: DeviceBackend): RequestState[] {
+  return statesLeadingTo(kind, "cancelled", backend);
 }
 
-/** Shown instead of a Cancel button on an open request that can no longer be cancelled, or null. */
-export function noCancelNote(backend: DeviceBackend | null, state: RequestState): string | null {
-  if (!backend || backend === "agent" || cancellableStates(backend).includes(state)) return null;
-  if (isFinal(state)) return null;
-  return `${BACKEND_NAMES[backend]} cannot cancel a command it has accepted: this request runs to its end.`;
+/**
+ * What a surface offers about cancelling, the same everywhere: a Cancel button while the request can
+ * be cancelled; while it is open and cannot, through an MDM, the sentence that says why.
+ */
+export function cancelOffer(
+  request: { kind: RequestKind; state: RequestState },
+  backend: DeviceBackend | null,
+): { cancellable: boolean; noCancel: string | null } {
+  const b = backend ?? "agent";
+  const cancellable = cancellableStates(request.kind, b).includes(request.state);
+  const noCancel =
+    cancellable || b === "agent" || isFinal(request.state)
+      ? null
+      : request.state === "checked"
+        ? `Latchkey is sending this to ${BACKEND_NAMES[b]}, which cannot cancel a command once it has it: this request runs to its end.`
+        : `${BACKEND_NAMES[b]} cannot cancel a command it has accepted: this request runs to its end.`;
+  return { cancellable, noCancel };
 }
 
 /** Waiting for a second admin (REQUIRE_APPROVAL): Approve and Reject make sense. */

@@ -1,5 +1,6 @@
 // What the core needs from the outside world, named for the need. Adapters implement these;
 // the core never imports an SDK.
+import type { AuditAction } from "./audit-actions.ts";
 import type { ChatContacts, ThreadStore } from "./chat-ports.ts";
 import type { MdmInventoryStore } from "./inventory/mdm-ports.ts";
 import type {
@@ -107,7 +108,8 @@ export interface NewEvent {
 export interface AuditInput {
   actor: string;
   surface: Surface;
-  action: string;
+  /** One of the closed list in audit-actions.ts. */
+  action: AuditAction;
   outcome: AuditEntry["outcome"];
   deviceId?: string | null;
   requestId?: string | null;

@@ -4,21 +4,9 @@
 // back full, exactly as it would have refilled), and past `maxKeys` the least recently used go.
 // Each process counts on its own: with several replicas the effective limit is per replica.
 
-export interface RateLimit {
-  limit: number;
-  windowMs: number;
-}
+import type { RateLimit } from "../rate.ts";
 
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** "120/m", "20/10s", "3/500ms": so many calls per window; null when it is not that. */
-export function parseRate(text: string): RateLimit | null {
-  const m = /^\s*(\d+)\s*\/\s*(?:(\d+)\s*)?(ms|s|m|h|d)\s*$/.exec(text);
-  if (!m) return null;
-  const limit = Number(m[1]);
-  const windowMs = Number(m[2] || "1") * UNIT_MS[m[3] as keyof typeof UNIT_MS];
-  return limit > 0 && windowMs > 0 ? { limit, windowMs } : null;
-}
+export { parseRate, type RateLimit } from "../rate.ts";
 
 export type RateDecision =
   | { ok: true }

@@ -6,9 +6,9 @@
 
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { privateDir } from "../adapters/private-files.ts";
 import type { Logger } from "../core/ports.ts";
 import type { Device } from "../core/types.ts";
+import { privateDir } from "../private-files.ts";
 import { hashPasscode, newPhone, type PhoneState, passcodeMatches, refusalFor } from "./simulated-phone.ts";
 
 export interface SimulatorOptions {

@@ -3,9 +3,9 @@
 // passcode guess like any other: wrong guesses spend an allowance per client address and per
 // phone, as failed calls to the device API do (failure-allowance.ts), and past it get 429.
 import { z } from "zod";
-import { parse } from "../adapters/device-api/device-routes.ts";
 import type { Logger } from "../core/ports.ts";
 import { createFailureAllowance, type Held, type Refusal } from "../http/failure-allowance.ts";
+import { parse } from "../http/parse-body.ts";
 import { clientKey, type RateLimit } from "../http/rate-limit.ts";
 import type { HttpResponse, Route } from "../http/router.ts";
 import type { DeviceSimulator } from "./device-simulator.ts";

@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as PgClient } from "../../generated/postgresql/client.ts";
 import { PrismaClient as SqliteClient } from "../../generated/sqlite/client.ts";
-import { privateDir, privateFile, tightenIfPresent } from "../private-files.ts";
+import { privateDir, privateFile, tightenIfPresent } from "../../private-files.ts";
 import { postgresReads, type Reads, SqliteAdapterWithConnection, sqliteReads } from "./direct-reads.ts";
 import { applyMigrations, type MigrationReport } from "./migrate.ts";
 

@@ -7,7 +7,8 @@ import type { Engine } from "../../core/engine.ts";
 import { authenticateDevice, enrollDevice, registerPushToken } from "../../core/enrollment.ts";
 import { DEVICE_STEPS } from "../../core/lifecycle.ts";
 import { fetchPendingCommand, reportDeviceStep } from "../../core/reset/device-commands.ts";
-import { HttpError, type HttpResponse, type Route } from "../../http/router.ts";
+import { parse } from "../../http/parse-body.ts";
+import type { HttpResponse, Route } from "../../http/router.ts";
 import { createDeviceGate } from "./device-throttle.ts";
 
 const enrollBody = z.object({
@@ -17,13 +18,6 @@ const enrollBody = z.object({
 });
 const pushTokenBody = z.object({ token: z.string().min(1).max(4096) });
 const reportBody = z.object({ step: z.enum(DEVICE_STEPS), reason: z.string().max(2000).optional() });
-
-export function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const detail = result.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
-  throw new HttpError(400, `Invalid request: ${detail}`);
-}
 
 export interface DeviceApi {
   routes: Route[];

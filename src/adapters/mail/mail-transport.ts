@@ -5,7 +5,7 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import nodemailer from "nodemailer";
 import { PermanentDeliveryError } from "../../core/ports.ts";
-import { PRIVATE_DIR, PRIVATE_FILE } from "../private-files.ts";
+import { PRIVATE_DIR, PRIVATE_FILE } from "../../private-files.ts";
 import { type SmtpTls, smtpTlsPolicy } from "./smtp-tls.ts";
 
 export interface OutgoingMail {

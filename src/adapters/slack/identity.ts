@@ -10,6 +10,7 @@
 import type { webApi } from "@slack/bolt";
 import { resolveActor } from "../../core/authorization.ts";
 import type { Engine } from "../../core/engine.ts";
+import { isAdmin } from "../../core/policy.ts";
 import { storeChatIdentity } from "../chat-relink.ts";
 import { createIdentityCache } from "../identity-cache.ts";
 
@@ -108,10 +109,7 @@ export function createSlackIdentity(engine: Engine, client: webApi.WebClient): S
         `Slack has not confirmed the email address of ${name}'s account (${email}), so Latchkey cannot tell who they are. Confirm it in Slack; Latchkey checks again within 10 minutes.`,
       );
     }
-    if (
-      (user.is_restricted || user.is_ultra_restricted) &&
-      (await resolveActor(engine, email))?.role === "admin"
-    ) {
+    if ((user.is_restricted || user.is_ultra_restricted) && isAdmin(await resolveActor(engine, email))) {
       return refuse(
         slackUserId,
         `${name} uses a guest account in this Slack workspace; Latchkey never takes an IT admin's actions from a guest account. Use your full member account.`,

@@ -103,6 +103,7 @@ export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): S
   const deps: SlackDeps = {
     engine,
     client: app.client,
+    background,
     identity,
     securityChannel: config.securityChannel,
     forms: createWorkLimiter(opts.formLimits ?? FORM_LIMITS),

@@ -12,13 +12,15 @@
 //   lock only: checked --send remoteLock--> pushed --done (macOS: an unlock PIN)--> locked --> completed
 //   a device the MDM cannot lock: passcode_reset (deliveries queued) --> completed
 
-import { announce, type Engine } from "../engine.ts";
+import type { Engine } from "../engine.ts";
 import type { NewEvent, Transition } from "../ports.ts";
+import { moveRequest, noteRequest } from "../request-gate.ts";
 import { completeIfDelivered, deliverPending } from "../reset/deliver.ts";
 import { assessDevice } from "../reset/device-choices.ts";
 import { mayHaveApplied, plannedDeliveries, recipientsText } from "../reset/unconfirmed-reset.ts";
 import { BACKEND_NAMES, type Device, type RequestState, type ResetRequest } from "../types.ts";
 import type { MdmAction, MdmActionResult, MdmCommands } from "./mdm-port.ts";
+import { baselineOf, currentAction, followWaitMs, ownResult, sentKey } from "./mdm-records.ts";
 import * as words from "./mdm-words.ts";
 
 /**
@@ -40,7 +42,7 @@ export async function advanceMdm(engine: Engine, request: ResetRequest, device: 
   const now = engine.clock.now();
   if (!commands || !MDM_DUE.includes(request.state)) return;
   if (!request.nextPushAt || request.nextPushAt > now) return;
-  const next = new Date(now.getTime() + followWaitMs(engine, request, now));
+  const next = new Date(now.getTime() + followWaitMs(engine.settings.mdmFollowWaitMs, request, now));
   if (!(await engine.stores.requests.claimPush(request.id, request.pushAttempts, next))) return;
   await step(engine, { ...request, pushAttempts: request.pushAttempts + 1 }, device, commands, next);
 }
@@ -84,47 +86,6 @@ async function step(
   // The lock not listed since it was (perhaps) sent: the MDM lists a command once it accepts it.
   if (request.state === "passcode_reset" && !ours) return send(ctx, action, read.results);
   if (ours) return onResult(ctx, ours);
-}
-
-/** The MDM's record of `action` newer than the request's baseline for it: what this request sent. */
-function ownResult(
-  request: ResetRequest,
-  action: MdmAction,
-  results: MdmActionResult[],
-): MdmActionResult | null {
-  const since = request.mdmBaselines[action];
-  const r = results.find((x) => x.action === action);
-  if (since === undefined || !r) return null;
-  if (since === "none") return r;
-  return (r.startedAt?.getTime() ?? Number.NEGATIVE_INFINITY) > Date.parse(since) ? r : null;
-}
-
-const sentKey = (action: MdmAction) => `${action}@sent`;
-
-/**
- * When to read the MDM's record again: soon after a send, then less and less often (half the time
- * since the command was sent, within mdmFollowWaitMs), so the lock after a long reset is followed
- * as closely as the reset was, and a restart keeps the pace.
- */
-function followWaitMs(engine: Engine, request: ResetRequest, now: Date): number {
-  const { min, max } = engine.settings.mdmFollowWaitMs;
-  const sent = request.mdmBaselines[sentKey(currentAction(request))];
-  if (!sent) return min;
-  return Math.min(max, Math.max(min, (now.getTime() - Date.parse(sent)) / 2));
-}
-
-/** The MDM's latest record of `action` before this request sends it: its start time, or "none". */
-function baselineOf(action: MdmAction, results: MdmActionResult[]): string {
-  const r = results.find((x) => x.action === action);
-  if (!r) return "none";
-  return (r.startedAt ?? new Date(0)).toISOString();
-}
-
-/** The command the request waits on: the reset until the MDM reports its passcode, then the lock. */
-function currentAction(request: ResetRequest): MdmAction {
-  return request.kind === "reset_and_lock" && request.state !== "passcode_reset"
-    ? "resetPasscode"
-    : "remoteLock";
 }
 
 async function send(ctx: Ctx, action: MdmAction, results: MdmActionResult[]): Promise<void> {
@@ -171,22 +132,26 @@ async function send(ctx: Ctx, action: MdmAction, results: MdmActionResult[]): Pr
 async function accepted(ctx: Ctx, action: MdmAction, found: boolean): Promise<ResetRequest | null> {
   const { engine, request, name } = ctx;
   const e: NewEvent = { type: "pushed", actor: "latchkey", detail: words.acceptedText(name, action, found) };
-  const moved = await engine.stores.requests.transition(request.id, {
-    from: ["checked"],
-    to: "pushed",
-    event: e,
-    nextPushAt: ctx.next,
-    audit: {
-      actor: request.requestedBy,
-      surface: request.surface,
-      action: "mdm.command",
-      outcome: "ok",
-      deviceId: request.deviceId,
-      requestId: request.id,
-      detail: `${name} accepted ${action}${found ? " (found in its record after an interruption)" : ""}`,
+  const moved = await moveRequest(
+    engine,
+    request,
+    {
+      from: ["checked"],
+      to: "pushed",
+      event: e,
+      nextPushAt: ctx.next,
+      audit: {
+        actor: request.requestedBy,
+        surface: request.surface,
+        action: "mdm.command",
+        outcome: "ok",
+        deviceId: request.deviceId,
+        requestId: request.id,
+        detail: `${name} accepted ${action}${found ? " (found in its record after an interruption)" : ""}`,
+      },
     },
-  });
-  if (moved) announce(engine, moved, e);
+    ctx.device.backend,
+  );
   return moved;
 }
 
@@ -224,9 +189,8 @@ async function passcodeReported(ctx: Ctx, passcode: string | null): Promise<void
       detail: words.noLockText(name, recipientsText(t.deliveries)),
     };
   }
-  const moved = await engine.stores.requests.transition(request.id, t);
+  const moved = await moveRequest(engine, request, t, device.backend);
   if (!moved) return;
-  for (const x of [...(t.before ?? []), t.event]) announce(engine, moved, x);
   await engine.stores.directory.markPasscodeSet(device.id);
   if (lockNext) return step(engine, moved, device, ctx.commands, ctx.next);
   await deliverPending(engine, { requestId: moved.id });
@@ -243,16 +207,20 @@ async function locked(ctx: Ctx, pin: string | null): Promise<void> {
     actor: "latchkey",
     detail: words.lockedText(name, withPin, recipientsText(deliveries)),
   };
-  const moved = await engine.stores.requests.transition(request.id, {
-    from: [request.state],
-    to: "locked",
-    event: e,
-    nextPushAt: null,
-    deliveries,
-    ...(withPin && pin ? { passcode: sealed(engine, device, pin) } : {}),
-  });
+  const moved = await moveRequest(
+    engine,
+    request,
+    {
+      from: [request.state],
+      to: "locked",
+      event: e,
+      nextPushAt: null,
+      deliveries,
+      ...(withPin && pin ? { passcode: sealed(engine, device, pin) } : {}),
+    },
+    device.backend,
+  );
   if (!moved) return;
-  announce(engine, moved, e);
   await deliverPending(engine, { requestId: moved.id });
   await completeIfDelivered(engine, moved.id);
 }
@@ -269,31 +237,34 @@ async function fail(ctx: Ctx, why: string): Promise<void> {
       : " The passcode was reset all the same, but nobody can be sent it."
     : "";
   const e: NewEvent = { type: "failed", actor: "latchkey", detail: `${why}${sending}` };
-  const moved = await engine.stores.requests.transition(request.id, {
-    from: [request.state],
-    to: "failed",
-    event: e,
-    outcome: `Failed: ${why}${sending}`,
-    purgePasscode: !keep,
-    deliveries,
-    audit: {
-      actor: "latchkey",
-      surface: "system",
-      action: "mdm.failed",
-      outcome: "failed",
-      deviceId: request.deviceId,
-      requestId: request.id,
-      detail: why,
+  const moved = await moveRequest(
+    engine,
+    request,
+    {
+      from: [request.state],
+      to: "failed",
+      event: e,
+      outcome: `Failed: ${why}${sending}`,
+      purgePasscode: !keep,
+      deliveries,
+      audit: {
+        actor: "latchkey",
+        surface: "system",
+        action: "mdm.failed",
+        outcome: "failed",
+        deviceId: request.deviceId,
+        requestId: request.id,
+        detail: why,
+      },
     },
-  });
+    ctx.device.backend,
+  );
   if (!moved) return;
-  announce(engine, moved, e);
   if (deliveries.length > 0) await deliverPending(engine, { requestId: moved.id });
 }
 
 async function event(ctx: Ctx, e: NewEvent): Promise<void> {
-  await ctx.engine.stores.requests.addEvent(ctx.request.id, e);
-  announce(ctx.engine, ctx.request, e);
+  await noteRequest(ctx.engine, ctx.request, e);
 }
 
 function sealed(engine: Engine, device: Device, secret: string): { cipher: string; digest: string } {

@@ -4,10 +4,12 @@
 // and an employee cannot approve at all; every decision and every refusal is audited with who,
 // when and from which surface.
 import { resolveActor } from "../authorization.ts";
-import { announce, at, type Engine } from "../engine.ts";
+import { at, type Engine } from "../engine.ts";
 import { reasonSuffix } from "../free-text.ts";
 import { awaitsApproval, STATE_LABELS, stateAfterCheck } from "../lifecycle.ts";
+import { can, isAdmin } from "../policy.ts";
 import type { AuditInput, NewEvent, Transition } from "../ports.ts";
+import { moveRequest } from "../request-gate.ts";
 import { isFinal, type Person, type ResetRequest, type Surface } from "../types.ts";
 import { assessDevice } from "./device-choices.ts";
 import { pushRequest } from "./push-command.ts";
@@ -106,9 +108,8 @@ export async function approveReset(engine: Engine, input: ApprovalInput): Promis
       audit,
     };
   }
-  const moved = await engine.stores.requests.transition(request.id, t);
+  const moved = await moveRequest(engine, request, t, device?.backend);
   if (!moved) return approveReset(engine, input); // someone else decided first: say what happened
-  for (const e of events) announce(engine, moved, e);
   if (!isFinal(moved.state)) await pushRequest(engine, moved.id);
   return { status: "approved", request: (await engine.stores.requests.get(moved.id)) ?? moved };
 }
@@ -124,7 +125,7 @@ export async function rejectReset(engine: Engine, input: ApprovalInput): Promise
     actor: actor.email,
     detail: `Rejected by ${actor.name} (${actor.email}) ${ON[input.surface]}.${why} Nothing was sent to the device.`,
   };
-  const moved = await engine.stores.requests.transition(request.id, {
+  const moved = await moveRequest(engine, request, {
     from: ["awaiting_approval"],
     to: "rejected",
     event: e,
@@ -141,7 +142,6 @@ export async function rejectReset(engine: Engine, input: ApprovalInput): Promise
     },
   });
   if (!moved) return rejectReset(engine, input);
-  announce(engine, moved, e);
   return { status: "rejected", request: moved };
 }
 
@@ -171,18 +171,9 @@ async function admit(
   };
   if (!request) return refuse("not_found", `No request "${requestId.slice(0, 64)}".`);
   const actor = await resolveActor(engine, actorEmail);
-  if (!actor)
-    return refuse("not_allowed", "You are not known to Latchkey: ask IT to add you to the inventory.");
-  if (actor.role !== "admin") {
-    return refuse("not_allowed", `Only IT admins can ${verb} a reset. This attempt has been recorded.`);
-  }
-  if (request.requestedBy === actor.email) {
-    return refuse(
-      "own_request",
-      verb === "approve"
-        ? "You asked for this reset, so a second admin must approve it (two-person rule). This attempt has been recorded."
-        : "You asked for this reset: use Cancel to withdraw it. Rejecting is for a second admin.",
-    );
+  const verdict = can(actor, verb, { requestedBy: request.requestedBy });
+  if (!verdict.allowed || !actor) {
+    return refuse(isAdmin(actor) ? "own_request" : "not_allowed", verdict.allowed ? "" : verdict.message);
   }
   if (awaitsApproval(request.state) && request.expiresAt <= engine.clock.now()) {
     return refuse(

@@ -1,9 +1,10 @@
 // Use case: an admin (or whoever started it) cancels a request the device has not picked up.
 import { authorize } from "../authorization.ts";
-import { announce, type Engine } from "../engine.ts";
+import type { Engine } from "../engine.ts";
 import { reasonSuffix } from "../free-text.ts";
-import { cancellableStates, noCancelNote, STATE_LABELS } from "../lifecycle.ts";
+import { cancellableStates, cancelOffer, STATE_LABELS } from "../lifecycle.ts";
 import type { NewEvent } from "../ports.ts";
+import { moveRequest } from "../request-gate.ts";
 import type { ResetRequest, Surface } from "../types.ts";
 import { consoleNote } from "./approve-reset.ts";
 
@@ -29,9 +30,9 @@ export async function cancelReset(
   });
   if (!request) return { status: "not_found", message: `No request "${input.requestId}".` };
   if (!decision.allowed) return { status: "not_allowed", message: decision.message };
-  const cancellable = cancellableStates(device?.backend ?? "agent");
+  const cancellable = cancellableStates(request.kind, device?.backend ?? "agent");
   if (!cancellable.includes(request.state)) {
-    const note = noCancelNote(device?.backend ?? null, request.state);
+    const note = cancelOffer(request, device?.backend ?? null).noCancel;
     return {
       status: "too_late",
       request,
@@ -44,23 +45,27 @@ export async function cancelReset(
   }
   const why = reasonSuffix(input.reason);
   const e: NewEvent = { type: "cancelled", actor: actorEmail, detail: `Cancelled by ${actorEmail}.${why}` };
-  const moved = await requests.transition(request.id, {
-    from: cancellable,
-    to: "cancelled",
-    event: e,
-    outcome: `Cancelled by ${actorEmail}.${why}`,
-    purgePasscode: true,
-    audit: {
-      actor: actorEmail,
-      surface: input.surface,
-      action: "request.cancel",
-      outcome: "ok",
-      deviceId: request.deviceId,
-      requestId: request.id,
-      detail: `cancelled in state ${request.state}${why}${consoleNote(input.surface)}`,
+  const moved = await moveRequest(
+    engine,
+    request,
+    {
+      from: cancellable,
+      to: "cancelled",
+      event: e,
+      outcome: `Cancelled by ${actorEmail}.${why}`,
+      purgePasscode: true,
+      audit: {
+        actor: actorEmail,
+        surface: input.surface,
+        action: "request.cancel",
+        outcome: "ok",
+        deviceId: request.deviceId,
+        requestId: request.id,
+        detail: `cancelled in state ${request.state}${why}${consoleNote(input.surface)}`,
+      },
     },
-  });
+    device?.backend ?? "agent",
+  );
   if (!moved) return cancelReset(engine, input);
-  announce(engine, moved, e);
   return { status: "cancelled", request: moved };
 }

@@ -1,8 +1,11 @@
 // Use case: send the new passcode privately (email, chat DM) once the device confirms the lock (or
 // once a reset it picked up ends unconfirmed: unconfirmed-reset.ts), retrying with backoff, then
 // complete the request. Each attempt is claimed in the database.
-import { announce, at, backoff, type Engine, errorText } from "../engine.ts";
+
+import { moveDelivery } from "../delivery-gate.ts";
+import { at, backoff, type Engine, errorText } from "../engine.ts";
 import { type NewEvent, type PasscodeSender, PermanentDeliveryError, type SentMessage } from "../ports.ts";
+import { moveRequest, noteRequest } from "../request-gate.ts";
 import type { Delivery, Person, ResetRequest } from "../types.ts";
 import { passcodeCaveat } from "./unconfirmed-reset.ts";
 
@@ -78,19 +81,24 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
       : opened && !opened.ok
         ? opened.error
         : "this channel is no longer configured";
-    await deliveries.settle(
-      delivery.id,
-      { status: "failed", at: now, error: why },
+    await moveDelivery(
+      engine,
+      request,
+      delivery,
+      {
+        to: "failed",
+        outcome: { status: "failed", at: now, error: why },
+        audit: {
+          ...auditBase,
+          action: "passcode.delivery",
+          outcome: "failed",
+          detail: `${delivery.channel} to ${to}: ${why}`,
+        },
+      },
       {
         type: "delivery_failed",
         actor: "latchkey",
         detail: `Could not send the passcode by ${channel} to ${to}: ${why}.`,
-      },
-      {
-        ...auditBase,
-        action: "passcode.delivery",
-        outcome: "failed",
-        detail: `${delivery.channel} to ${to}: ${why}`,
       },
     );
     await completeIfDelivered(engine, delivery.requestId);
@@ -127,13 +135,14 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
           ? `Could not send the passcode by ${channel} to ${to}, and trying again cannot help: ${reason}`
           : `Gave up sending the passcode by ${channel} to ${to} after ${attempt} attempts: ${reason}`,
       };
-      await deliveries.settle(delivery.id, { status: "failed", at: now, error: reason }, e, {
+      const audit = {
         ...auditBase,
-        action: "passcode.delivery",
-        outcome: "failed",
+        action: "passcode.delivery" as const,
+        outcome: "failed" as const,
         detail: `${delivery.channel} to ${to}: ${reason}`,
-      });
-      announce(engine, request, e);
+      };
+      const outcome = { status: "failed" as const, at: now, error: reason };
+      await moveDelivery(engine, request, delivery, { to: "failed", outcome, audit }, e);
       await completeIfDelivered(engine, request.id);
     } else {
       const retryAt = new Date(engine.clock.now().getTime() + backoffMs);
@@ -142,8 +151,13 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
         actor: "latchkey",
         detail: `Sending the passcode by ${channel} to ${to} failed (attempt ${attempt}): ${reason} Retrying at ${at(retryAt)}.`,
       };
-      await deliveries.retryLater(delivery.id, reason, e, retryAt);
-      announce(engine, request, e);
+      await moveDelivery(
+        engine,
+        request,
+        delivery,
+        { to: "retry", error: reason, nextAttemptAt: retryAt },
+        e,
+      );
     }
     return;
   }
@@ -163,15 +177,15 @@ async function deliverOne(engine: Engine, delivery: Delivery): Promise<void> {
     : { status: "sent" as const, at: now };
   // It went out: failing to record that would send it again on the next attempt, so the record
   // is retried (within the claim) while the database is briefly away.
-  await recordSent(engine, delivery, () =>
-    deliveries.settle(delivery.id, outcome, e, {
-      ...auditBase,
-      action: "passcode.delivery",
-      outcome: "ok",
-      detail: `${delivery.channel} to ${to}`,
-    }),
-  );
-  announce(engine, request, e);
+  const audit = {
+    ...auditBase,
+    action: "passcode.delivery" as const,
+    outcome: "ok" as const,
+    detail: `${delivery.channel} to ${to}`,
+  };
+  await recordSent(engine, delivery, async () => {
+    await moveDelivery(engine, request, delivery, { to: "sent", outcome, audit }, e);
+  });
   await completeIfDelivered(engine, request.id);
 }
 
@@ -195,8 +209,7 @@ async function noteCutOff(
       `${delivery.recipientEmail}${started} was cut off before its outcome was recorded: the process ` +
       `sending it stopped, and it may have gone out. Sending it ${sender.repeatsAs ?? "again"}.`,
   };
-  await engine.stores.requests.addEvent(request.id, e);
-  announce(engine, request, e);
+  await noteRequest(engine, request, e);
 }
 
 async function recordSent(
@@ -265,13 +278,7 @@ export async function completeIfDelivered(engine: Engine, requestId: string): Pr
   else outcome = `${what}; passcode sent to ${sent.join(", ")}.`;
   if (failed.length > 0 && sent.length > 0) outcome += ` Delivery failed to ${failed.join(", ")}.`;
   const e: NewEvent = { type: "completed", actor: "latchkey", detail: outcome };
-  const done = await engine.stores.requests.transition(requestId, {
-    from: [request.state],
-    to: "completed",
-    event: e,
-    outcome,
-  });
-  if (done) announce(engine, done, e);
+  await moveRequest(engine, request, { from: [request.state], to: "completed", event: e, outcome });
 }
 
 /** Sweep: requests left in "locked" (say, after a crash) whose deliveries have all settled. */

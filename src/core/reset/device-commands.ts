@@ -1,8 +1,9 @@
 // Use cases of the device agent: fetch the pending command, report each step.
-import { announce, type Engine } from "../engine.ts";
+import type { Engine } from "../engine.ts";
 import { cleanFreeText } from "../free-text.ts";
 import { awaitsPickup, canMove, type DeviceStep } from "../lifecycle.ts";
 import type { NewEvent, Transition } from "../ports.ts";
+import { moveRequest } from "../request-gate.ts";
 import type { Device, RequestState, ResetRequest } from "../types.ts";
 import { completeIfDelivered, deliverPending } from "./deliver.ts";
 import { recordLateReport } from "./late-report.ts";
@@ -28,14 +29,18 @@ export async function fetchPendingCommand(engine: Engine, device: Device): Promi
       actor: `device:${device.id}`,
       detail: pickedUpDetail(engine, active),
     };
-    const moved = await requests.transition(active.id, {
-      from: awaitsPickup(active.kind),
-      to: "received",
-      event: e,
-      nextPushAt: null, // picked up: no push (and no sweep) is due any more
-    });
-    if (moved) announce(engine, moved, e);
-    else {
+    const moved = await moveRequest(
+      engine,
+      active,
+      {
+        from: awaitsPickup(active.kind),
+        to: "received",
+        event: e,
+        nextPushAt: null, // picked up: no push (and no sweep) is due any more
+      },
+      device.backend,
+    );
+    if (!moved) {
       // Lost the race: a cancel or expiry won (hand out nothing), or another fetch did (go on).
       const now = await requests.get(active.id);
       if (!now || !["received", "passcode_reset"].includes(now.state)) return null;
@@ -119,15 +124,13 @@ export async function reportDeviceStep(
       transition.event = { ...transition.event, detail: said + sending };
     }
   }
-  const moved = await requests.transition(request.id, transition);
+  const moved = await moveRequest(engine, request, transition, device.backend);
   if (!moved) {
     const now = await requests.get(request.id);
     return now && alreadyThere(now.state, to)
       ? { ok: true, state: now.state, changed: false }
       : { ok: false, status: 409, message: "The request changed meanwhile; fetch it again." };
   }
-  const e = transition.event;
-  announce(engine, moved, e);
   if (to === "passcode_reset") await engine.stores.directory.markPasscodeSet(device.id);
   if (to === "locked") await afterLocked(engine, moved);
   if (to === "failed" && transition.deliveries?.length) await deliverPending(engine, { requestId: moved.id });

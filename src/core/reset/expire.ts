@@ -1,8 +1,9 @@
 // Sweep: requests that did not finish before their expiry end as "expired", saying where they stopped.
-import { announce, at, type Engine } from "../engine.ts";
+import { at, type Engine } from "../engine.ts";
 import { awaitsApproval } from "../lifecycle.ts";
 import { expiredText } from "../mdm/mdm-words.ts";
 import type { NewEvent } from "../ports.ts";
+import { moveRequest } from "../request-gate.ts";
 import { BACKEND_NAMES, type ResetRequest } from "../types.ts";
 import { deliverPending } from "./deliver.ts";
 import { mayHaveApplied, plannedDeliveries, recipientsText } from "./unconfirmed-reset.ts";
@@ -34,26 +35,30 @@ async function expireOne(engine: Engine, request: ResetRequest): Promise<boolean
         ? `Expired at ${at(request.expiresAt)}: the device picked up the command but did not report the result (last step: ${request.state}).${sending}`
         : `Expired at ${at(request.expiresAt)}: the device never picked up the command (${request.pushAttempts} push attempt(s)). Nothing was changed on the device.`;
   const e: NewEvent = { type: "expired", actor: "latchkey", detail: outcome };
-  const moved = await engine.stores.requests.transition(request.id, {
-    from: [request.state],
-    to: "expired",
-    event: e,
-    outcome,
-    purgePasscode: !keep,
-    deliveries,
-    audit: {
-      actor: "latchkey",
-      surface: "system",
-      action: unapproved ? "approval.expire" : "request.expire",
-      outcome: "ok",
-      deviceId: request.deviceId,
-      requestId: request.id,
-      detail: unapproved
-        ? "expired waiting for a second admin's approval"
-        : `expired in state ${request.state}`,
+  const moved = await moveRequest(
+    engine,
+    request,
+    {
+      from: [request.state],
+      to: "expired",
+      event: e,
+      outcome,
+      purgePasscode: !keep,
+      deliveries,
+      audit: {
+        actor: "latchkey",
+        surface: "system",
+        action: unapproved ? "approval.expire" : "request.expire",
+        outcome: "ok",
+        deviceId: request.deviceId,
+        requestId: request.id,
+        detail: unapproved
+          ? "expired waiting for a second admin's approval"
+          : `expired in state ${request.state}`,
+      },
     },
-  });
-  if (moved) announce(engine, moved, e);
+    device?.backend ?? "agent",
+  );
   if (moved && deliveries.length > 0) await deliverPending(engine, { requestId: moved.id });
   return moved !== null;
 }

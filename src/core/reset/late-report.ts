@@ -2,9 +2,10 @@
 // earlier report said it failed). The request keeps its final state, but the report is recorded in the timeline and the
 // audit log, and a passcode the device says it applied is sent if nobody has been sent it yet: a
 // phone offline until after the expiry is the normal case for a lost phone.
-import { announce, type Engine } from "../engine.ts";
+import type { Engine } from "../engine.ts";
 import type { DeviceStep } from "../lifecycle.ts";
 import type { NewDelivery, NewEvent } from "../ports.ts";
+import { moveRequest } from "../request-gate.ts";
 import type { Device, RequestState, ResetRequest } from "../types.ts";
 import { deliverPending } from "./deliver.ts";
 import { plannedDeliveries, recipientsText } from "./unconfirmed-reset.ts";
@@ -50,7 +51,7 @@ export async function recordLateReport(
     actor: `device:${device.id}`,
     detail: detail + after(applied, cipher, queued, planned),
   };
-  const written = await requests.transition(request.id, {
+  const written = await moveRequest(engine, request, {
     // A note on a request that stays as it is: the compare-and-set keeps the state it was read in.
     from: [request.state],
     to: request.state,
@@ -67,7 +68,6 @@ export async function recordLateReport(
     },
   });
   if (!written) return unchanged;
-  announce(engine, written, e);
   if (applied && !cipher) {
     engine.log.error(
       { requestId: request.id, deviceId: device.id, step },

@@ -1,10 +1,11 @@
 // Use case: tell the device a command waits (or, for a device its MDM acts on, take the MDM step due). Driven from the database: the request's
 // `nextPushAt` says when a (re-)push is due, and each attempt is claimed with a compare-and-set
 // on the attempt count, so a crash never loses a push and two workers never send the same one.
-import { announce, at, backoff, type Engine, errorText } from "../engine.ts";
+import { at, backoff, type Engine, errorText } from "../engine.ts";
 import { awaitsPickup } from "../lifecycle.ts";
 import { advanceMdm } from "../mdm/mdm-sequence.ts";
 import type { NewEvent } from "../ports.ts";
+import { noteRequest as event, moveRequest } from "../request-gate.ts";
 import type { ResetRequest } from "../types.ts";
 
 export async function pushRequest(engine: Engine, requestId: string): Promise<void> {
@@ -73,12 +74,7 @@ async function recordSent(engine: Engine, request: ResetRequest, attempt: number
     actor: "latchkey",
     detail: `Sent to the device through ${via}; waiting for the device to pick up the command (the request expires at ${at(request.expiresAt)} if it does not).`,
   };
-  const moved = await engine.stores.requests.transition(request.id, {
-    from: [request.state],
-    to: "pushed",
-    event: e,
-  });
-  if (moved) announce(engine, moved, e);
+  await moveRequest(engine, request, { from: [request.state], to: "pushed", event: e }, "agent");
 }
 
 /** The request's state if it no longer waits for the device to pick the command up. */
@@ -86,11 +82,6 @@ async function stateIfMovedOn(engine: Engine, requestId: string): Promise<string
   const now = await engine.stores.requests.get(requestId);
   if (!now || awaitsPickup(now.kind).includes(now.state)) return null;
   return now.state;
-}
-
-async function event(engine: Engine, request: ResetRequest, e: NewEvent): Promise<void> {
-  await engine.stores.requests.addEvent(request.id, e);
-  announce(engine, request, e);
 }
 
 /** One sweep: every request whose push is due. */

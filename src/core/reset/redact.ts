@@ -1,6 +1,8 @@
 // Use case: once the retention time has passed, edit each chat DM that carried a passcode so it
 // no longer shows it, leaving a note of when it was sent. Each attempt is claimed in the database.
-import { announce, at, type Engine, errorText } from "../engine.ts";
+
+import { moveDelivery } from "../delivery-gate.ts";
+import { at, type Engine, errorText } from "../engine.ts";
 import type { NewEvent } from "../ports.ts";
 import type { Delivery } from "../types.ts";
 import { CHANNEL_NAMES } from "./deliver.ts";
@@ -48,13 +50,13 @@ async function redactOne(engine: Engine, delivery: Delivery): Promise<void> {
       actor: "latchkey",
       detail: `Could not remove the passcode from the ${channel} to ${delivery.recipientEmail} (sent ${at(sentAt)}): ${reason} Delete that message by hand.`,
     };
-    await deliveries.abandonRedaction(delivery.id, reason, e, {
+    const audit = {
       ...auditBase,
-      action: "passcode.redact",
-      outcome: "failed",
+      action: "passcode.redact" as const,
+      outcome: "failed" as const,
       detail: `${delivery.channel} to ${delivery.recipientEmail}: ${reason}`,
-    });
-    if (request) announce(engine, request, e);
+    };
+    await moveDelivery(engine, request, delivery, { to: "redaction_abandoned", error: reason, audit }, e);
     return;
   }
   const e: NewEvent = {
@@ -62,11 +64,11 @@ async function redactOne(engine: Engine, delivery: Delivery): Promise<void> {
     actor: "latchkey",
     detail: `The passcode was removed from the ${channel} to ${delivery.recipientEmail} (sent ${at(sentAt)}).`,
   };
-  await deliveries.markRedacted(delivery.id, now, e, {
+  const audit = {
     ...auditBase,
-    action: "passcode.redact",
-    outcome: "ok",
+    action: "passcode.redact" as const,
+    outcome: "ok" as const,
     detail: `${delivery.channel} to ${delivery.recipientEmail}`,
-  });
-  if (request) announce(engine, request, e);
+  };
+  await moveDelivery(engine, request, delivery, { to: "redacted", at: now, audit }, e);
 }

@@ -1,7 +1,9 @@
 // Use cases behind "status" and "Details": the latest requests someone may see, and one
 // request's full timeline. Admins see every request; an employee sees the ones they started.
+
 import { authorize, resolveActor } from "../authorization.ts";
 import type { Engine } from "../engine.ts";
+import { can } from "../policy.ts";
 import type { Delivery, Device, ResetRequest, Surface, TimelineEvent } from "../types.ts";
 
 export interface RequestSummary {
@@ -17,7 +19,7 @@ export async function recentRequests(
   if (!actor) return [];
   const limit = Math.min(Math.max(input.limit ?? 10, 1), 50);
   const list = await engine.stores.requests.list(
-    actor.role === "admin" ? { limit } : { limit, requestedBy: actor.email },
+    can(actor, "see_all").allowed ? { limit } : { limit, requestedBy: actor.email },
   );
   const out: RequestSummary[] = [];
   for (const request of list) {

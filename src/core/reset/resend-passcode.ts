@@ -3,6 +3,7 @@
 // because the device may hold it; an admin asks for it to be sent again, to the same people on
 // the same channels. Audited like a reset.
 import { authorize } from "../authorization.ts";
+import { moveDelivery } from "../delivery-gate.ts";
 import type { Engine } from "../engine.ts";
 import type { Surface } from "../types.ts";
 import { CHANNEL_NAMES, deliverPending } from "./deliver.ts";
@@ -51,17 +52,24 @@ export async function resendPasscode(
   const actor = decision.actor.email;
   for (const d of failed) {
     const to = `${CHANNEL_NAMES[d.channel]} to ${d.recipientEmail}`;
-    await deliveries.requeueFailed(
-      d.id,
-      { type: "delivery_retry", actor, detail: `${actor} asked to send the passcode again by ${to}.` },
+    const audit = {
+      actor,
+      surface: input.surface,
+      action: "passcode.resend" as const,
+      outcome: "ok" as const,
+      deviceId: request.deviceId,
+      requestId: request.id,
+      detail: `${d.channel} to ${d.recipientEmail}`,
+    };
+    await moveDelivery(
+      engine,
+      request,
+      d,
+      { to: "requeued", audit },
       {
+        type: "delivery_retry",
         actor,
-        surface: input.surface,
-        action: "passcode.resend",
-        outcome: "ok",
-        deviceId: request.deviceId,
-        requestId: request.id,
-        detail: `${d.channel} to ${d.recipientEmail}`,
+        detail: `${actor} asked to send the passcode again by ${to}.`,
       },
     );
   }

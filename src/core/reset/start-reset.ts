@@ -1,11 +1,14 @@
 // Use case: an admin (or an employee reporting their own device lost) starts a reset-and-lock
 // or lock-only request. Check -> generate -> store encrypted -> push, each step in the timeline.
+
+import type { AuditAction } from "../audit-actions.ts";
 import { authorize } from "../authorization.ts";
 import type { Capability } from "../capability.ts";
-import { announce, type Engine } from "../engine.ts";
+import type { Engine } from "../engine.ts";
 import { STATE_LABELS, stateAfterCheck } from "../lifecycle.ts";
 import { generatePasscode, passcodeRulesFor } from "../passcode.ts";
 import type { AuditInput, NewEvent } from "../ports.ts";
+import { createRequest } from "../request-gate.ts";
 import { sha256 } from "../secrets.ts";
 import type { Device, RequestKind, ResetRequest, Surface, ThreadTarget } from "../types.ts";
 import { approvalDeadline, approvalRequestedEvent, needsApproval } from "./approval-rules.ts";
@@ -93,7 +96,8 @@ async function start(
 
   const refusal = refusalOf(engine, device, kind, capability);
   if (refusal) {
-    const created = await stores.requests.create(
+    const created = await createRequest(
+      engine,
       {
         ...base,
         state: "refused",
@@ -107,16 +111,17 @@ async function start(
         audit: audit(actorEmail, input.surface, action, "refused", device.id, base.id, refusal),
         threads: input.threads ?? [],
       },
+      device.backend,
     );
     if (!created.created) return afterConflict(engine, created, actorEmail, input.surface, action);
-    announce(engine, created.request, { type: "refused", actor: "latchkey", detail: refusal });
     return { status: "refused", request: created.request, capability };
   }
 
   if (needsApproval(engine, actorEmail, device)) {
     // Two-person rule: no passcode and no push until a second admin approves (the check runs again then).
     const waiting = approvalRequestedEvent(engine, now);
-    const created = await stores.requests.create(
+    const created = await createRequest(
+      engine,
       {
         ...base,
         state: "awaiting_approval",
@@ -139,15 +144,16 @@ async function start(
         ),
         threads: input.threads ?? [],
       },
+      device.backend,
     );
     if (!created.created) return afterConflict(engine, created, actorEmail, input.surface, action);
-    for (const e of [requested, waiting]) announce(engine, created.request, e);
     return { status: "started", request: created.request, capability };
   }
 
   const { events: checks, passcode } = await checkedEvents(engine, device, kind, capability);
   const events = [requested, ...checks];
-  const created = await stores.requests.create(
+  const created = await createRequest(
+    engine,
     {
       ...base,
       state: stateAfterCheck(kind, device.backend),
@@ -162,9 +168,9 @@ async function start(
       audit: audit(actorEmail, input.surface, action, "ok", device.id, base.id, `${kind} request started`),
       threads: input.threads ?? [],
     },
+    device.backend,
   );
   if (!created.created) return afterConflict(engine, created, actorEmail, input.surface, action);
-  for (const e of events) announce(engine, created.request, e);
 
   await pushRequest(engine, created.request.id); // or the MDM's first step
   const latest = (await stores.requests.get(created.request.id)) ?? created.request;
@@ -262,7 +268,7 @@ async function afterConflict(
 function audit(
   actor: string,
   surface: Surface,
-  action: string,
+  action: AuditAction,
   outcome: AuditInput["outcome"],
   deviceId: string,
   requestId: string,

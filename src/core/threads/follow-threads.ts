@@ -4,7 +4,7 @@
 // worker of any process updates a thread at a time. Events that pile up while a worker is busy
 // are shown together: a burst of device events costs one status update, not one per event.
 import { type Engine, errorText } from "../engine.ts";
-import { cancellableStates, noCancelNote } from "../lifecycle.ts";
+import { cancelOffer } from "../lifecycle.ts";
 import type { ChatTimeline, ThreadView, TimelineObserver } from "../ports.ts";
 import { type ChatThread, isFinal, type ResetRequest } from "../types.ts";
 
@@ -187,7 +187,6 @@ export async function threadView(
     device,
     owner: device ? await directory.person(device.ownerEmail) : null,
     requester: await directory.person(request.requestedBy),
-    cancellable: cancellableStates(device?.backend ?? "agent").includes(request.state),
-    noCancel: noCancelNote(device?.backend ?? null, request.state),
+    ...cancelOffer(request, device?.backend ?? null),
   };
 }

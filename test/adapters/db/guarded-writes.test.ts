@@ -14,7 +14,7 @@ const targets = await dbTargets();
 const audit = (detail: string) => ({
   actor: "latchkey",
   surface: "cli" as const,
-  action: "test.delivery",
+  action: "passcode.delivery" as const,
   outcome: "ok" as const,
   detail,
 });
@@ -106,7 +106,7 @@ describe.each(targets)("guarded writes on $name", (target) => {
       audit: {
         actor: "ada@example.com",
         surface: "cli" as const,
-        action: `test.${tag}`,
+        action: "reset" as const,
         outcome: "ok" as const,
         detail: tag,
       },
@@ -156,7 +156,7 @@ describe.each(targets)("guarded writes on $name", (target) => {
       audit: {
         actor: "latchkey",
         surface: "cli",
-        action: "test.fail",
+        action: "mdm.failed",
         outcome: "ok",
         detail: "d",
         requestId: id,
@@ -180,7 +180,7 @@ describe.each(targets)("guarded writes on $name", (target) => {
       }),
     ).toBeNull();
     expect(await db.timelineEvent.count({ where: { requestId: id } })).toBe(events);
-    expect(await db.auditEntry.count({ where: { action: "test.fail", requestId: id } })).toBe(1);
+    expect(await db.auditEntry.count({ where: { action: "mdm.failed", requestId: id } })).toBe(1);
 
     const [due] = await deliveries.due(new Date(Date.now() + 60_000), 10, id);
     const row = await db.delivery.findUnique({ where: { id: "dl_test" } });

@@ -141,11 +141,11 @@ describe.each(targets)("raw reads on $name", (target) => {
     await audit.append({
       actor: "a@example.com",
       surface: "cli",
-      action: "test.write",
+      action: "inventory.import",
       outcome: "ok",
       detail: "d",
     });
-    const row = await db.auditEntry.findFirst({ where: { action: "test.write" } });
+    const row = await db.auditEntry.findFirst({ where: { action: "inventory.import" } });
     expect(row).toMatchObject({ actor: "a@example.com", deviceId: null, requestId: null, detail: "d" });
     expect(row?.at).toBeInstanceOf(Date);
   });

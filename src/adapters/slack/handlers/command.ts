@@ -1,8 +1,10 @@
 // `/reset-passcode`: acknowledged at once. A person opens the reset modal (open-modal.ts: a loading
 // view first when the form is slow, because the trigger is only valid for 3 s); status, cancel and
 // help answer privately.
+
 import { authorize, resolveActor } from "../../../core/authorization.ts";
 import { STATE_LABELS } from "../../../core/lifecycle.ts";
+import { can } from "../../../core/policy.ts";
 import { cancelReset } from "../../../core/reset/cancel-reset.ts";
 import { deviceChoices } from "../../../core/reset/device-choices.ts";
 import { recentRequests, requestDetails } from "../../../core/reset/request-status.ts";
@@ -90,7 +92,7 @@ async function resetForm(
   const actor = await deps.identity.resolve(actorId);
   if (!actor.ok) return messageView(title, `:no_entry: ${esc(actor.message)}`);
   const person = await resolveActor(deps.engine, actor.email);
-  if (person?.role !== "admin") {
+  if (!can(person, "reset").allowed) {
     // Refused (and audited) before the target is looked up: the inventory is not searchable by
     // employees, and a name that matches no one must not tell them so.
     const decision = await authorize(deps.engine, {

@@ -8,6 +8,11 @@ import type { SlackIdentity } from "../identity.ts";
 export interface SlackDeps {
   engine: Engine;
   client: webApi.WebClient;
+  /**
+   * The background client (threads, DMs, Home tabs): calls no trigger waits for. A 429 pauses a
+   * client's whole queue, so nothing here may hold up the interactive client's views.open.
+   */
+  background: webApi.WebClient;
   identity: SlackIdentity;
   securityChannel: string | null;
   /** Bounds the reset forms being built after their commands' acknowledgements. */

@@ -1,5 +1,7 @@
 // The App Home tab: published when the user opens it, and again after they report a device.
+
 import { resolveActor } from "../../../core/authorization.ts";
+import { can } from "../../../core/policy.ts";
 import { ownDevices } from "../../../core/reset/device-choices.ts";
 import { recentRequests } from "../../../core/reset/request-status.ts";
 import type { SlackRoutes } from "../routes.ts";
@@ -29,11 +31,12 @@ export async function publishHome(deps: SlackDeps, userId: string): Promise<void
           message: `You are not in Latchkey's inventory (${slackWho.email}). Ask IT to add you, then open this tab again.`,
         }
       : slackWho;
-  const isAdmin = person?.role === "admin";
+  const isAdmin = can(person, "see_all").allowed;
   const devices = who.ok ? await ownDevices(deps.engine, who.email) : [];
   const recent =
     who.ok && isAdmin ? await recentRequests(deps.engine, { actorEmail: who.email, limit: 10 }) : [];
-  await deps.client.views.publish({
+  // No trigger waits for a Home tab: the background client, whose 429 pauses no reset form.
+  await deps.background.views.publish({
     user_id: userId,
     view: homeView(who, devices, recent, isAdmin) as never,
   });

@@ -7,7 +7,8 @@
 import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, TurnContext } from "botbuilder";
 import { resolveActor } from "../../../core/authorization.ts";
 import type { Engine } from "../../../core/engine.ts";
-import { cancellableStates, noCancelNote } from "../../../core/lifecycle.ts";
+import { cancelOffer } from "../../../core/lifecycle.ts";
+import { can } from "../../../core/policy.ts";
 import { approveReset, rejectReset } from "../../../core/reset/approve-reset.ts";
 import { cancelReset } from "../../../core/reset/cancel-reset.ts";
 import { requestDetails } from "../../../core/reset/request-status.ts";
@@ -79,27 +80,23 @@ async function statusFor(deps: TeamsDeps, ctx: TurnContext, email: string, reque
       device: d.device,
       owner: d.device ? await directory.person(d.device.ownerEmail) : null,
       requester: await directory.person(d.request.requestedBy),
-      cancellable: cancellableStates(d.device?.backend ?? "agent").includes(d.request.state),
-      noCancel: noCancelNote(d.device?.backend ?? null, d.request.state),
+      ...cancelOffer(d.request, d.device?.backend ?? null),
     },
     {
       userIds: await refreshUserIds(engine, d.request),
-      cancel: await mayCancel(engine, email, d.request),
-      approve: await mayApprove(engine, email, d.request),
+      ...(await offers(engine, email, d.request)),
     },
   );
 }
 
-/** Whether `email` may cancel: the core's rule (an admin, or whoever started it), without an audit row. */
-async function mayCancel(engine: Engine, email: string, request: ResetRequest): Promise<boolean> {
-  if (request.requestedBy === email) return true;
-  return (await resolveActor(engine, email))?.role === "admin";
-}
-
-/** Whether `email` may approve or reject: an admin who did not start the request (two-person rule). */
-async function mayApprove(engine: Engine, email: string, request: ResetRequest): Promise<boolean> {
-  if (request.requestedBy === email) return false;
-  return (await resolveActor(engine, email))?.role === "admin";
+/** What this viewer is offered: the core's policy (no audit row: nothing is taken yet). */
+async function offers(engine: Engine, email: string, request: ResetRequest) {
+  const actor = await resolveActor(engine, email);
+  const subject = { requestedBy: request.requestedBy };
+  return {
+    cancel: can(actor, "cancel", subject).allowed,
+    approve: can(actor, "approve", subject).allowed,
+  };
 }
 
 /** The purpose of the thread whose card was clicked: by its message id, else by its conversation. */

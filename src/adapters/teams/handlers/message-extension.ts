@@ -2,8 +2,10 @@
 // pre-filled from the message's author when launched from a message's "..." menu), and each
 // composeExtension/submitAction answers with the next step, or ends the dialog with a message once
 // the reset has started; its status card is then posted into the conversation by the thread follower.
+
 import type { MessagingExtensionAction, MessagingExtensionActionResponse, TurnContext } from "botbuilder";
 import { authorize, resolveActor } from "../../../core/authorization.ts";
+import { can } from "../../../core/policy.ts";
 import { personFormCard } from "../cards/flow-cards.ts";
 import { attachment, type Card, messageCard } from "../cards/render.ts";
 import { RESET_COMMAND_ID, VERBS } from "../ids.ts";
@@ -34,7 +36,7 @@ export async function fetchTask(
     if (!user?.id) return personFormCard();
     const who = await deps.identity.sender(ctx);
     if (!who.ok) return messageCard(TITLE, `⛔ ${who.message}`);
-    if ((await resolveActor(deps.engine, who.email))?.role !== "admin") {
+    if (!can(await resolveActor(deps.engine, who.email), "reset").allowed) {
       // Refused (and audited) before the author is looked up: an employee learns nothing about them.
       const decision = await authorize(deps.engine, {
         actorEmail: who.email,
