@@ -48,6 +48,8 @@ const DEVICES = [
   managedDevice({ id: "nosup-1" }),
   managedDevice({ id: "lockfail-1" }),
   managedDevice({ id: "nocancel-1" }),
+  managedDevice({ id: "active-1" }),
+  managedDevice({ id: "canceled-1" }),
 ];
 
 /** A fresh stand-in per database: Intune's record of each device starts empty. */
@@ -238,6 +240,25 @@ for (const target of targets) {
       });
       expect(r.status).toBe("refused");
       expect(actionsOn("win-1")).toEqual([]);
+    });
+
+    it("Intune's other action states: none and active are waited on; canceled ends the request", async () => {
+      // none (not started yet on Intune's side) and active (the device is at it): keep following.
+      graph.scriptAction("active-1", "resetPasscode", ["none", "active", "active", "done"]);
+      graph.scriptAction("active-1", "remoteLock", ["active", "done"]);
+      const waited = await start(t(), "active-1");
+      const done = await drive(t(), waited.id);
+      expect(done?.state).toBe("completed");
+      expect(actionsOn("active-1")).toEqual(["resetPasscode", "remoteLock"]);
+      await expectLegalPath(t(), waited.id);
+      // canceled (someone cancelled it in Intune): the request fails saying so; nothing delivered.
+      graph.scriptAction("canceled-1", "resetPasscode", ["pending", "canceled"]);
+      const cancelled = await start(t(), "canceled-1");
+      const ended = await drive(t(), cancelled.id);
+      expect(ended?.state).toBe("failed");
+      expect(ended?.outcome).toContain("Intune says the passcode reset was cancelled");
+      expect(t().sender.letters.filter((l) => l.request.id === cancelled.id)).toEqual([]);
+      await expectLegalPath(t(), cancelled.id);
     });
 
     it("Intune says notSupported: failed in plain words, no passcode kept, nothing delivered", async () => {
