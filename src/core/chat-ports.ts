@@ -56,6 +56,9 @@ export interface ThreadView {
   cancellable: boolean;
   /** Said where Cancel would be, when the device's back-end cannot take the command back (Intune). */
   noCancel?: string | null;
+  /** The requester's and the device owner's user ids on this thread's chat platform, when known. */
+  requesterChatId?: string | null;
+  ownerChatId?: string | null;
 }
 
 /** One chat platform's way of showing a request: a status message kept up to date, milestones in its thread. */

@@ -131,9 +131,7 @@ export function createSlackAdapter(engine: Engine, opts: SlackAdapterOptions): S
       // A request has either the admin's thread or the employee's own one (never both), so the
       // owner's Home tab is refreshed once per state change, not once per thread.
       if (view.thread.purpose !== "owner" && view.thread.purpose !== "requester") return;
-      const ownerId = view.device
-        ? await engine.stores.directory.chatUserOf("slack", view.device.ownerEmail)
-        : null;
+      const ownerId = view.ownerChatId ?? null;
       if (ownerId) await publishHome(deps, ownerId);
     }),
     sender: createSlackDmSender(engine, poster, identity),

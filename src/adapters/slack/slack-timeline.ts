@@ -31,7 +31,7 @@ export function createSlackTimeline(
     conversation.startsWith("@") ? poster.openDm(conversation.slice(1)) : Promise.resolve(conversation);
 
   async function requesterLabel(view: ThreadView): Promise<string> {
-    const id = await engine.stores.directory.chatUserOf("slack", view.request.requestedBy);
+    const id = view.requesterChatId ?? null;
     return id ? `<@${id}>` : esc(view.request.requestedBy);
   }
 

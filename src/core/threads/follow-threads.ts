@@ -188,5 +188,7 @@ export async function threadView(
     owner: device ? await directory.person(device.ownerEmail) : null,
     requester: await directory.person(request.requestedBy),
     ...cancelOffer(request, device?.backend ?? null),
+    requesterChatId: await directory.chatUserOf(thread.surface, request.requestedBy),
+    ownerChatId: device ? await directory.chatUserOf(thread.surface, device.ownerEmail) : null,
   };
 }

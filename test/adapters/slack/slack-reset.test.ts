@@ -44,6 +44,17 @@ describe("Slack: /reset-passcode end to end", () => {
     expect(confirmation.callback_id).toBe("reset_confirm");
     expect(viewText(confirmation)).toContain("Felix Field");
     expect(viewText(confirmation)).toContain("demo-pixel-xl-android7-owner");
+    // The confirmation step is the core's (as in Teams): it writes its audited decision on the device.
+    const audit = await h.running.core.engine.stores.audit.list({ limit: 200 });
+    expect(
+      audit.some(
+        (a) =>
+          a.action === "authorize.reset" &&
+          a.outcome === "allowed" &&
+          a.deviceId === "demo-pixel-xl-android7-owner" &&
+          a.surface === "slack",
+      ),
+    ).toBe(true);
 
     await submitConfirmation(h, confirmation, "VCONFIRM1");
 

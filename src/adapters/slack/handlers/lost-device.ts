@@ -1,8 +1,9 @@
 // An employee reports one of their own devices lost: from the global shortcut (pick a device,
 // then confirm) or from the Home tab's "Report lost" button (straight to the confirmation). The
 // device is locked at once; the security channel gets a threaded alert that follows it live.
-import { authorize } from "../../../core/authorization.ts";
-import { choiceFor, deviceChoices } from "../../../core/reset/device-choices.ts";
+
+import { lostConfirmStep } from "../../../core/reset/confirm-step.ts";
+import { deviceChoices } from "../../../core/reset/device-choices.ts";
 import { reportLostDevice } from "../../../core/reset/start-reset.ts";
 import type { ThreadTarget } from "../../../core/types.ts";
 import { ACTIONS, BLOCKS, REPORT_LOST_SHORTCUT, VIEWS } from "../ids.ts";
@@ -126,20 +127,12 @@ async function confirmFor(
 ): Promise<{ ok: true; view: Modal } | { ok: false; message: string }> {
   const who = await deps.identity.resolve(userId);
   if (!who.ok) return { ok: false, message: who.message };
-  const device = await deps.engine.stores.directory.device(deviceId);
-  if (!device) return { ok: false, message: "That device is no longer in the inventory." };
-  if (device.ownerEmail !== who.email) {
-    // Audited like every refusal: someone tried to act on a device that is not theirs.
-    const decision = await authorize(deps.engine, {
-      actorEmail: who.email,
-      action: "report_lost",
-      device,
-      surface: "slack",
-    });
-    const why = decision.allowed ? "Use /reset-passcode for someone else's device." : decision.message;
-    return { ok: false, message: `You can only report your own devices. ${why}` };
-  }
-  const choice = await choiceFor(deps.engine, device, "report_lost");
-  if (choice.refusal || choice.action === "none") return { ok: false, message: choice.refusal ?? "" };
-  return { ok: true, view: lostConfirmView(choice, who.email, deps.securityChannel) };
+  const step = await lostConfirmStep(deps.engine, {
+    actorEmail: who.email,
+    deviceId,
+    surface: "slack",
+    elsewhere: "Use /reset-passcode for someone else's device.",
+  });
+  if (step.status !== "ok") return { ok: false, message: step.message };
+  return { ok: true, view: lostConfirmView(step.choice, who.email, deps.securityChannel) };
 }

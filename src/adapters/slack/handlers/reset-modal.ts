@@ -1,7 +1,7 @@
 // The reset wizard's two submissions. "Next" re-checks the chosen device and pushes the
 // confirmation naming device and owner; "Reset and lock" closes the modal and starts the reset,
 // keyed by the confirmation view's id, so a double click or a redelivery never starts a second one.
-import { choiceFor } from "../../../core/reset/device-choices.ts";
+import { resetConfirmStep } from "../../../core/reset/confirm-step.ts";
 import { startReset } from "../../../core/reset/start-reset.ts";
 import { BLOCKS, VIEWS } from "../ids.ts";
 import type { SlackRoutes } from "../routes.ts";
@@ -13,7 +13,7 @@ import { notifyTicked, readMeta, selectedDevice } from "./view-values.ts";
 export function registerResetModal(app: SlackRoutes, deps: SlackDeps): void {
   const { engine } = deps;
 
-  app.view(VIEWS.resetForm, async ({ ack, view }) => {
+  app.view(VIEWS.resetForm, async ({ ack, view, body }) => {
     const meta = readMeta<ResetFormMeta>(view.private_metadata);
     const deviceId = selectedDevice(view.state.values);
     if (!meta || !deviceId) {
@@ -21,21 +21,19 @@ export function registerResetModal(app: SlackRoutes, deps: SlackDeps): void {
       return;
     }
     const notify = notifyTicked(view.state.values);
-    const found = await engine.stores.directory.deviceWithOwner(deviceId);
-    if (!found || found.owner.email !== meta.o) {
-      await ack({
-        response_action: "errors",
-        errors: { [BLOCKS.device]: "This device is no longer in the inventory." },
-      });
-      return;
-    }
-    const { device, owner } = found;
     // The form may have been open for a while: the device's situation is checked again.
-    const choice = await choiceFor(engine, device, "reset");
-    if (choice.refusal) {
-      await ack({ response_action: "errors", errors: { [BLOCKS.device]: cut(choice.refusal, 150) } });
+    const who = await deps.identity.resolve(body.user.id);
+    if (!who.ok) {
+      await ack({ response_action: "errors", errors: { [BLOCKS.device]: cut(who.message, 150) } });
       return;
     }
+    const input = { actorEmail: who.email, deviceId, ownerEmail: meta.o, surface: "slack" as const };
+    const step = await resetConfirmStep(engine, input);
+    if (step.status !== "ok") {
+      await ack({ response_action: "errors", errors: { [BLOCKS.device]: cut(step.message, 150) } });
+      return;
+    }
+    const { device, owner, choice } = step;
     const confirm: ResetConfirmMeta = { ...meta, d: device.id, n: notify };
     await ack({
       response_action: "push",

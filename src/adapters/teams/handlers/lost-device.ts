@@ -2,9 +2,11 @@
 // (pick a device, confirm) or "My devices" (a "Report lost" button per device, straight to the
 // confirmation). The device is locked at once. The request is followed in their chat and, when
 // TEAMS_SECURITY_CONVERSATION is set, by an alert card with the live timeline in that channel.
+
 import type { TurnContext } from "botbuilder";
-import { authorize, resolveActor } from "../../../core/authorization.ts";
-import { choiceFor, deviceChoices, ownDevices } from "../../../core/reset/device-choices.ts";
+import { resolveActor } from "../../../core/authorization.ts";
+import { lostConfirmStep } from "../../../core/reset/confirm-step.ts";
+import { deviceChoices, ownDevices } from "../../../core/reset/device-choices.ts";
 import { reportLostDevice } from "../../../core/reset/start-reset.ts";
 import type { ThreadTarget } from "../../../core/types.ts";
 import { myDevicesCard } from "../cards/details-card.ts";
@@ -56,20 +58,14 @@ export async function lostStep(
   }
   const who = await deps.identity.sender(ctx);
   if (!who.ok) return messageCard(TITLE, `⛔ ${who.message}`);
-  const deviceId = field(data, "deviceId");
-  const device = deviceId ? await engine.stores.directory.device(deviceId) : null;
-  if (!device) return messageCard(TITLE, "⛔ That device is no longer in the inventory.");
-  if (device.ownerEmail !== who.email) {
-    // Audited like every refusal: someone tried to act on a device that is not theirs.
-    const decision = await authorize(engine, {
-      actorEmail: who.email,
-      action: "report_lost",
-      device,
-      surface: "teams",
-    });
-    const why = decision.allowed ? "Use **reset passcode** for someone else's device." : decision.message;
-    return messageCard(TITLE, `⛔ You can only report your own devices. ${why}`);
-  }
+  const step = await lostConfirmStep(engine, {
+    actorEmail: who.email,
+    deviceId: field(data, "deviceId") ?? "",
+    surface: "teams",
+    elsewhere: "Use **reset passcode** for someone else's device.",
+  });
+  if (step.status !== "ok") return messageCard(TITLE, `⛔ ${step.message}`);
+  const { device, choice } = step;
   const shown: Confirmation = {
     kind: "report_lost",
     actorEmail: who.email,
@@ -78,9 +74,7 @@ export async function lostStep(
     owner: device.ownerEmail,
     notify: true,
   };
-  if (verb === VERBS.lostConfirm) {
-    const choice = await choiceFor(engine, device, "report_lost");
-    if (choice.refusal || choice.action === "none") return messageCard(TITLE, `⛔ ${choice.refusal ?? ""}`);
+  if (verb === VERBS.lostConfirm && choice.action !== "none") {
     const nonce = engine.random.id("tk");
     const seal = sealConfirmation(engine, { ...shown, nonce });
     return lostConfirmCard(device, choice.action, who.email, deps.security.id !== null, { nonce, seal });

@@ -4,10 +4,11 @@
 // core (and refusals audited): an employee never sees a confirmation for someone else's device.
 // The confirmation is sealed (confirm-seal.ts) and its nonce keys the start, so Teams' retried
 // submits and double clicks start one reset, and a crafted submit cannot change what was shown.
+
 import type { TurnContext } from "botbuilder";
 import { emailProblem, MAX_EMAIL_LENGTH } from "../../../core/addresses.ts";
-import { authorize } from "../../../core/authorization.ts";
-import { choiceFor, deviceChoices } from "../../../core/reset/device-choices.ts";
+import { resetConfirmStep } from "../../../core/reset/confirm-step.ts";
+import { deviceChoices } from "../../../core/reset/device-choices.ts";
 import { startReset } from "../../../core/reset/start-reset.ts";
 import { personFormCard, resetConfirmCard, resetFormCard } from "../cards/flow-cards.ts";
 import { type Card, messageCard } from "../cards/render.ts";
@@ -85,25 +86,24 @@ async function confirm(
 ): Promise<StepResult> {
   const { engine } = deps;
   const deviceId = field(data, "deviceId");
-  const found = deviceId ? await engine.stores.directory.deviceWithOwner(deviceId) : null;
-  // An unknown device, or one that is not this person's: the form again (itself authorized).
-  if (!found || found.owner.email !== owner.trim().toLowerCase())
-    return form(deps, actorEmail, owner, dialog);
-  const { device, owner: person } = found;
-  const decision = await authorize(engine, { actorEmail, action: "reset", device, surface: "teams" });
-  if (!decision.allowed) return stop(decision.message);
   // The form may have been open for a while: the device's situation is checked again.
-  const choice = await choiceFor(engine, device, "reset");
-  if (choice.refusal) {
+  const step = deviceId
+    ? await resetConfirmStep(engine, { actorEmail, deviceId, ownerEmail: owner, surface: "teams" })
+    : null;
+  // An unknown device, or one that is not this person's: the form again (itself authorized).
+  if (!step || step.status === "gone") return form(deps, actorEmail, owner, dialog);
+  if (step.status === "not_allowed") return stop(step.message);
+  if (step.status === "refused") {
     const again = await deviceChoices(engine, {
       actorEmail,
       ownerEmail: owner,
       surface: "teams",
       purpose: "reset",
     });
-    if (again.status !== "ok") return stop(choice.refusal);
-    return card(resetFormCard(again.owner, again.choices, dialog, `⛔ ${device.name}: ${choice.refusal}`));
+    if (again.status !== "ok") return stop(step.message);
+    return card(resetFormCard(again.owner, again.choices, dialog, `⛔ ${step.device.name}: ${step.message}`));
   }
+  const { device, owner: person, choice } = step;
   const shown: Confirmation = {
     kind: "reset",
     actorEmail,
