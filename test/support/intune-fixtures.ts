@@ -11,19 +11,10 @@
 // on): 15 to 25 s. The CLI's own follow (polling every 300 ms) takes each step as soon as it is due:
 // 5 s, or 15 s when Intune says "pending" at the first read. FOLLOW_MS leaves room for one more round.
 import { randomInt } from "node:crypto";
-import { startFakeConnector } from "../fakes/fake-bot-connector.ts";
-import { startFakeSlack } from "../fakes/fake-slack-api.ts";
-import { type Embedded, startEmbedded } from "./embedded.ts";
+import type { Embedded } from "./embedded.ts";
 import { type FakeGraph, type ManagedDevice, managedDevice } from "./fake-graph.ts";
-import { SECURITY_CHANNEL, SIGNING_SECRET, SLACK_USERS, type SlackHarness } from "./slack-harness.ts";
-import { createSlackClient } from "./slack-requests.ts";
-import {
-  createTeamsClient,
-  SECURITY_CONVERSATION,
-  TEAMS_USERS,
-  TENANT,
-  type TeamsHarness,
-} from "./teams-harness.ts";
+import { type SlackHarness, startSlackHarness } from "./slack-harness.ts";
+import { startTeamsHarness, TENANT, type TeamsHarness } from "./teams-harness.ts";
 
 /** The deadline for a reset through Intune to end after it started (see above). */
 export const FOLLOW_MS = 60_000;
@@ -121,41 +112,9 @@ export async function until<T>(
   }
 }
 
-// The chat harnesses with Intune. startSlackHarness and startTeamsHarness take StartOptions but pass
-// on only its `slack` / `teams` part, so `intuneCa` would be dropped and the in-process Graph client
-// would not trust the stand-in: these two start the same harness with the Intune settings and CA.
-
-/** startSlackHarness with INTUNE_* pointing at `graph` and its CA trusted. */
-export async function startIntuneSlackHarness(graph: FakeGraph): Promise<SlackHarness> {
-  const fake = await startFakeSlack({ users: SLACK_USERS });
-  const embedded = await startEmbedded(
-    "slack-intune",
-    {
-      SLACK_BOT_TOKEN: "xoxb-test-token",
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: fake.apiUrl,
-      SLACK_SECURITY_CHANNEL: SECURITY_CHANNEL,
-      ...graph.env(),
-    },
-    () => ({
-      slack: {
-        postIntervalMs: 0,
-        updateIntervalMs: 0,
-        retries: { retries: 2, minTimeout: 10, maxTimeout: 50 },
-      },
-      intuneCa: graph.ca,
-    }),
-  );
-  const slack = createSlackClient({ baseUrl: embedded.running.url, signingSecret: SIGNING_SECRET, fake });
-  return {
-    ...embedded,
-    fake,
-    slack,
-    async stop() {
-      await embedded.stop();
-      await fake.close();
-    },
-  };
+/** startSlackHarness with INTUNE_* pointing at `graph` and its CA trusted (in-process Graph client). */
+export function startIntuneSlackHarness(graph: FakeGraph): Promise<SlackHarness> {
+  return startSlackHarness(graph.env(), { intuneCa: graph.ca });
 }
 
 /** The bot's app id in the Teams harness with Intune. */
@@ -166,52 +125,13 @@ export const TEAMS_APP_ID = "00000000-0000-4000-8000-00000000a117";
  * id, signed activities): with INTUNE_* set there are no simulated devices, and Teams' unsigned local
  * mode is only for those.
  */
-export async function startIntuneTeamsHarness(graph: FakeGraph): Promise<TeamsHarness> {
-  const fake = await startFakeConnector({ users: TEAMS_USERS });
-  const embedded = await startEmbedded(
-    "teams-intune",
-    {
-      TEAMS_SECURITY_CONVERSATION: SECURITY_CONVERSATION,
-      MICROSOFT_APP_ID: TEAMS_APP_ID,
-      MICROSOFT_APP_PASSWORD: "test-secret",
-      MICROSOFT_APP_TENANT_ID: TENANT,
-      ...graph.env(),
-    },
-    () => ({
-      teams: {
-        retries: {
-          background: {
-            retries: 3,
-            minDelayMs: 10,
-            maxDelayMs: 50,
-            budgetMs: 60_000,
-            attemptTimeoutMs: 15_000,
-          },
-        },
-        pacing: { windows: [] },
-        auth: {
-          openIdMetadataUrl: fake.openIdMetadataUrl,
-          // Stands in for Azure AD on the bot's outgoing calls: the fake Bot Connector checks no token.
-          credentialsFactory: {
-            isValidAppId: async (id: string) => id === TEAMS_APP_ID,
-            isAuthenticationDisabled: async () => false,
-            createCredentials: async () => ({ signRequest: async <T>(request: T) => request }),
-          },
-        },
-      },
-      intuneCa: graph.ca,
-    }),
-  );
-  const teams = createTeamsClient(`${embedded.running.url}/api/messages`, fake, TEAMS_APP_ID);
-  return {
-    ...embedded,
-    fake,
-    teams,
-    async stop() {
-      await embedded.stop();
-      await fake.close();
-    },
+export function startIntuneTeamsHarness(graph: FakeGraph): Promise<TeamsHarness> {
+  const app = {
+    MICROSOFT_APP_ID: TEAMS_APP_ID,
+    MICROSOFT_APP_PASSWORD: "test-secret",
+    MICROSOFT_APP_TENANT_ID: TENANT,
   };
+  return startTeamsHarness({ ...app, ...graph.env() }, { intuneCa: graph.ca });
 }
 
 /** Intune's devices and users into the harness's inventory, through the server's own Intune wiring. */

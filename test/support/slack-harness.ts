@@ -61,6 +61,7 @@ export async function startSlackHarness(
         retries: { retries: 2, minTimeout: 10, maxTimeout: 50 },
         ...opts.slack,
       },
+      ...(opts.intuneCa ? { intuneCa: opts.intuneCa } : {}),
     }),
   );
   const { running } = embedded;

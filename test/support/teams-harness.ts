@@ -124,6 +124,7 @@ export async function startTeamsHarness(
             : {}),
           ...opts.teams,
         },
+        ...(opts.intuneCa ? { intuneCa: opts.intuneCa } : {}),
       };
     },
   );
