@@ -112,6 +112,12 @@ const ENV_PASSING: Record<string, RegExp> = {
 };
 const ENV_READ = /\bprocess\s*(?:\??\.\s*env\b|\[\s*["'`]env["'`]\s*\])|\}\s*=\s*process\b/;
 
+/** Code (comments left out) that names the engine's stores: `engine.stores`, `{ stores } = engine`. */
+function readsStores(text: string): boolean {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:])\/\/.*$/gm, "$1");
+  return /\bstores\b/.test(code);
+}
+
 function linesOf(text: string): number {
   const parts = text.split("\n");
   return text.endsWith("\n") ? parts.length - 1 : parts.length;
@@ -148,6 +154,15 @@ describe("the checks themselves", () => {
     for (const spec of ["../engine.ts", "./deliver.ts", "node:crypto", "zod", "pgx-like"]) {
       expect(coreViolation(coreFile, spec), spec).toBeNull();
     }
+  });
+
+  it("spot a surface reaching into the stores, but not the word in a comment", () => {
+    expect(readsStores("const d = await engine.stores.directory.device(id);")).toBe(true);
+    expect(readsStores("const { directory } = deps.engine.stores;")).toBe(true);
+    expect(readsStores("const { stores } = engine;")).toBe(true);
+    expect(readsStores("// every activity first stores how to reach its sender\nconst x = 1;")).toBe(false);
+    expect(readsStores("/** the simulator never stores it in clear */ const y = 2;")).toBe(false);
+    expect(readsStores('const url = "https://example.com/a"; // stores')).toBe(false);
   });
 
   it("spot reads of process.env however they are written", () => {
@@ -195,6 +210,19 @@ describe("architecture", () => {
     expect(core.length).toBeGreaterThan(5);
     const violations = core.flatMap((f) => coreViolations(f, readFileSync(f, "utf8")));
     expect(violations).toEqual([]);
+  });
+
+  it("lets only the core reach the stores: surfaces and adapters call use cases (issue 18, section 1)", () => {
+    // The composition root builds the stores; adapters/db implements them; everything else (Slack,
+    // Teams, the CLI, the Playground, the simulator, the scheduler, HTTP) goes through src/core.
+    const owners = (f: string) =>
+      f.startsWith(join(SRC, "core") + sep) ||
+      f.startsWith(join(SRC, "adapters", "db") + sep) ||
+      f === join(SRC, "compose.ts");
+    const outside = srcFiles.filter((f) => !owners(f));
+    expect(outside.length).toBeGreaterThan(50);
+    const readers = outside.filter((f) => readsStores(readFileSync(f, "utf8"))).map(rel);
+    expect(readers).toEqual([]);
   });
 
   it("keeps each chat SDK inside its own adapter folder (swapping an SDK is a one-folder change)", () => {

@@ -1,14 +1,16 @@
 // Operator commands. Each parses its arguments, calls one core function, prints the result.
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
+import { auditTrail } from "../core/audit-trail.ts";
 import type { Engine } from "../core/engine.ts";
 import { issueEnrollmentCode } from "../core/enrollment.ts";
+import { deviceCheck, deviceList, importInventory } from "../core/inventory/device-list.ts";
 import { awaitsApproval } from "../core/lifecycle.ts";
 import { approveReset, rejectReset } from "../core/reset/approve-reset.ts";
 import { cancelReset } from "../core/reset/cancel-reset.ts";
 import { deliverPending } from "../core/reset/deliver.ts";
-import { assessDevice } from "../core/reset/device-choices.ts";
 import { pushRequest } from "../core/reset/push-command.ts";
+import { latestForOperator, requestProgress } from "../core/reset/request-progress.ts";
 import { reportLostDevice, type StartResult, startReset } from "../core/reset/start-reset.ts";
 import { timeText } from "../core/time-text.ts";
 import { isFinal, type ResetRequest } from "../core/types.ts";
@@ -24,7 +26,7 @@ export class UsageError extends Error {}
 
 type Flags = Record<string, string | boolean | undefined>;
 
-export async function importInventory(engine: Engine, io: Io, file: string | undefined): Promise<number> {
+export async function importFile(engine: Engine, io: Io, file: string | undefined): Promise<number> {
   if (!file) throw new UsageError("usage: latchkey import <file.json|file.csv>");
   const format = formatFromFileName(file);
   if (!format) throw new UsageError(`Cannot tell the format of "${basename(file)}": name it .json or .csv.`);
@@ -34,7 +36,7 @@ export async function importInventory(engine: Engine, io: Io, file: string | und
     for (const e of parsed.errors) io.err(`  ${e.location}: ${e.message}`);
     return 1;
   }
-  const n = await engine.stores.directory.upsertInventory(parsed.people, parsed.devices, {
+  const n = await importInventory(engine, parsed.people, parsed.devices, {
     actor: "operator",
     surface: "cli",
     action: "inventory.import",
@@ -47,11 +49,16 @@ export async function importInventory(engine: Engine, io: Io, file: string | und
 
 export async function listDevices(engine: Engine, io: Io, flags: Flags): Promise<number> {
   const owner = typeof flags.owner === "string" ? flags.owner : undefined;
-  const devices = await engine.stores.directory.listDevices(owner ? { ownerEmail: owner } : {});
-  const rows = devices.map((d) => {
-    const c = assessDevice(engine, d, null);
-    return [d.id, d.ownerEmail, d.platform, d.osVersion, d.managementMode, c.capable ? "yes" : "no", d.name];
-  });
+  const listed = await deviceList(engine, owner ? { ownerEmail: owner } : {});
+  const rows = listed.map(({ device: d, capability: c }) => [
+    d.id,
+    d.ownerEmail,
+    d.platform,
+    d.osVersion,
+    d.managementMode,
+    c.capable ? "yes" : "no",
+    d.name,
+  ]);
   io.out(table([["ID", "OWNER", "PLATFORM", "OS", "MODE", "RESETTABLE", "NAME"], ...rows]));
   return 0;
 }
@@ -63,13 +70,12 @@ export async function checkDevice(
   flags: Flags,
 ): Promise<number> {
   if (!id) throw new UsageError("usage: latchkey check <deviceId> [--json]");
-  const device = await engine.stores.directory.device(id);
-  if (!device) {
+  const checked = await deviceCheck(engine, id);
+  if (!checked) {
     io.err(`No device with id "${id}" is in the inventory.`);
     return 1;
   }
-  const active = await engine.stores.requests.activeForDevice(id);
-  const c = assessDevice(engine, device, active);
+  const { device, capability: c } = checked;
   if (flags.json) {
     io.out(
       JSON.stringify({ deviceId: c.deviceId, capable: c.capable, reason: c.reason, warnings: c.warnings }),
@@ -135,12 +141,15 @@ export async function follow(
 ): Promise<ResetRequest> {
   let last = 0;
   let current = request;
-  // An Intune device needs no server: the CLI takes Intune's steps itself (each claimed, so a
-  // running server taking them too does each once). An agent device reports to the server.
-  const device = await engine.stores.directory.device(request.deviceId);
-  const drive = device !== null && device.backend !== "agent";
+  let drive: boolean | null = null;
   for (;;) {
-    for (const e of await engine.stores.requests.events(current.id, last)) {
+    const progress = await requestProgress(engine, request.id, last);
+    if (!progress) return current;
+    current = progress.request;
+    // An Intune device needs no server: the CLI takes Intune's steps itself (each claimed, so a
+    // running server taking them too does each once). An agent device reports to the server.
+    drive ??= progress.backend !== null && progress.backend !== "agent";
+    for (const e of progress.events) {
       io.out(eventLine(e, engine.clock.now()));
       last = e.id;
     }
@@ -150,7 +159,6 @@ export async function follow(
       await pushRequest(engine, current.id);
       await deliverPending(engine, { requestId: current.id });
     }
-    current = (await engine.stores.requests.get(current.id)) ?? current;
   }
 }
 
@@ -209,7 +217,7 @@ export async function decide(
 
 export async function listRequests(engine: Engine, io: Io, flags: Flags): Promise<number> {
   const limit = Number(flags.limit ?? 20);
-  const list = await engine.stores.requests.list({ limit: Number.isFinite(limit) && limit > 0 ? limit : 20 });
+  const list = await latestForOperator(engine, Number.isFinite(limit) && limit > 0 ? limit : 20);
   io.out(
     table([
       ["ID", "DEVICE", "KIND", "STATE", "BY", "CREATED", "OUTCOME"],
@@ -229,15 +237,16 @@ export async function listRequests(engine: Engine, io: Io, flags: Flags): Promis
 
 export async function timeline(engine: Engine, io: Io, id: string | undefined): Promise<number> {
   if (!id) throw new UsageError("usage: latchkey timeline <requestId>");
-  const request = await engine.stores.requests.get(id);
-  if (!request) {
+  const progress = await requestProgress(engine, id);
+  if (!progress) {
     io.err(`No request "${id}".`);
     return 1;
   }
+  const { request } = progress;
   io.out(
     `${request.id}  ${request.kind} of ${request.deviceId}, requested by ${request.requestedBy}: ${request.state}`,
   );
-  for (const e of await engine.stores.requests.events(id)) io.out(eventLine(e, engine.clock.now()));
+  for (const e of progress.events) io.out(eventLine(e, engine.clock.now()));
   return 0;
 }
 
@@ -250,7 +259,7 @@ export async function audit(engine: Engine, io: Io, flags: Flags): Promise<numbe
   }
   const format = flags.format ?? "csv";
   if (format !== "csv" && format !== "json") throw new UsageError("--format must be csv or json");
-  const rows = await engine.stores.audit.list(since ? { since } : {});
+  const rows = await auditTrail(engine, since ? { since } : {});
   if (format === "json") {
     io.out(JSON.stringify(rows, null, 2));
     return 0;

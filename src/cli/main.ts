@@ -65,7 +65,7 @@ export async function runCli(
   try {
     switch (command) {
       case "import":
-        return await cmd.importInventory(e, io, arg);
+        return await cmd.importFile(e, io, arg);
       case "devices":
         return await cmd.listDevices(e, io, flags);
       case "check":

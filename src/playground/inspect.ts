@@ -3,7 +3,9 @@
 // inventory's devices.
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { auditTrail } from "../core/audit-trail.ts";
 import type { Engine } from "../core/engine.ts";
+import { deviceList } from "../core/inventory/device-list.ts";
 import type { DeviceSimulator } from "../simulator/device-simulator.ts";
 
 export interface OutboxMail {
@@ -96,13 +98,13 @@ function decodeWords(value: string): string {
 
 export async function auditTail(engine: Engine, limit = 60) {
   const since = new Date(engine.clock.now().getTime() - 7 * 86_400_000);
-  const entries = await engine.stores.audit.list({ since });
+  const entries = await auditTrail(engine, { since });
   return entries.slice(-limit).reverse();
 }
 
 /** Every inventory device with its simulated phone's state (null until it got a first command). */
 export async function phones(engine: Engine, simulator: DeviceSimulator | null) {
-  const devices = await engine.stores.directory.listDevices();
+  const devices = (await deviceList(engine)).map((l) => l.device);
   const simulated = new Map((simulator?.list() ?? []).map((p) => [p.deviceId, p]));
   return devices.map((d) => ({
     id: d.id,

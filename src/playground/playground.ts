@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Config, SlackConfig } from "../config.ts";
 import { type Engine, errorText } from "../core/engine.ts";
+import { peopleWithDevices } from "../core/inventory/device-list.ts";
 import type { Logger, TimelineObserver } from "../core/ports.ts";
 import type { RawListener, Route } from "../http/router.ts";
 import type { DeviceSimulator } from "../simulator/device-simulator.ts";
@@ -90,10 +91,8 @@ export function createPlayground(opts: PlaygroundOptions): Playground {
   function directory(): Promise<{ email: string; name: string }[]> {
     if (people && Date.now() - people.at < 5000) return people.list;
     const list = (async () => {
-      const emails = new Set([...(await engine.stores.directory.listDevices()).map((d) => d.ownerEmail)]);
-      for (const a of opts.admins) emails.add(a);
-      const found = await Promise.all([...emails].sort().map((e) => engine.stores.directory.person(e)));
-      return found.flatMap((p) => (p ? [{ email: p.email, name: p.name }] : []));
+      const found = await peopleWithDevices(engine, opts.admins);
+      return found.map((p) => ({ email: p.email, name: p.name }));
     })();
     people = { at: Date.now(), list };
     return list;

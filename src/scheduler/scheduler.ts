@@ -2,6 +2,7 @@
 // run a given fire; the answer is a unique-key insert in the database (see job-claims.ts).
 import cron, { type ScheduledTask } from "node-cron";
 import { type Engine, errorText } from "../core/engine.ts";
+import { claimDutyFire } from "../core/reset/sweep.ts";
 import type { JobSpec } from "./jobs.ts";
 
 export interface Scheduler {
@@ -24,7 +25,7 @@ export function startScheduler(
   const coordinator = {
     shouldRun: async (key: string) => {
       try {
-        return await engine.stores.jobs.claim(key, key.split(":")[0] ?? key, owner);
+        return await claimDutyFire(engine, key, owner);
       } catch (err) {
         engine.log.warn({ key, err: errorText(err) }, "could not claim job run");
         return false;

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Config } from "../config.ts";
 import type { Engine } from "../core/engine.ts";
 import { issueEnrollmentCode } from "../core/enrollment.ts";
+import { agentDevice, agentDevices } from "../core/inventory/device-list.ts";
 import type { Route } from "../http/router.ts";
 import { createDeviceSimulator, type DeviceSimulator } from "./device-simulator.ts";
 import { simulatorRoutes } from "./simulator-routes.ts";
@@ -20,15 +21,12 @@ export function createSimulatedFleet(
     delayMs: config.simulatorDelayMs,
     log: engine.log,
     // Only devices of Latchkey's own agent: an Intune device is never played by a simulated phone.
-    device: async (id) => {
-      const d = await engine.stores.directory.device(id);
-      return d?.backend === "agent" ? d : null;
-    },
+    device: (id) => agentDevice(engine, id),
     enrollmentCode: async (id) => {
       const issued = await issueEnrollmentCode(engine, id);
       return issued.ok ? issued.code : null;
     },
-    devices: async () => (await engine.stores.directory.listDevices()).filter((d) => d.backend === "agent"),
+    devices: () => agentDevices(engine),
   });
   // Wrong guesses on a lock screen are limited as failed device API calls are (per address).
   const routes = simulatorRoutes(simulator, {

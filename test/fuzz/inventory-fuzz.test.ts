@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { importInventory } from "../../src/cli/commands.ts";
+import { importFile } from "../../src/cli/commands.ts";
 import { runCli } from "../../src/cli/main.ts";
 import { PROJECT_ROOT } from "../../src/compose.ts";
 import { CSV_COLUMNS } from "../../src/inventory/csv.ts";
@@ -227,11 +227,7 @@ describe("latchkey import with malformed files, against a running Latchkey", () 
           writeFileSync(file, m.text);
           const out: string[] = [];
           const err: string[] = [];
-          const code = await importInventory(
-            engine,
-            { out: (t) => out.push(t), err: (t) => err.push(t) },
-            file,
-          );
+          const code = await importFile(engine, { out: (t) => out.push(t), err: (t) => err.push(t) }, file);
           expect(code, m.why).toBe(1);
           expect(out).toEqual([]);
           expect(err[0]).toContain("was not imported (nothing was changed)");

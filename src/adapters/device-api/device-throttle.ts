@@ -6,7 +6,9 @@
 // valid secret is always accepted at once, so a device behind the same address as a noisy
 // neighbour (a proxy, a NAT) is never locked out. Refusals are audited per address and window,
 // not per call (refusal-audit.ts).
+
 import type { DeviceApiRate } from "../../config.ts";
+import { recordAudit } from "../../core/audit-trail.ts";
 import { type Engine, errorText } from "../../core/engine.ts";
 import { sha256 } from "../../core/secrets.ts";
 import type { Device } from "../../core/types.ts";
@@ -146,7 +148,7 @@ async function audit(
       ? `device API calls over ${per}; refused for ${retryAfterSeconds} s (further refusals this window are not audited)`
       : `unauthenticated or failed device API calls from ${who} over ${per}; refused for ${retryAfterSeconds} s (further refusals this window are not audited)`;
   try {
-    await engine.stores.audit.append({
+    await recordAudit(engine, {
       actor: scope === "device" ? `device:${who}` : `client:${who}`,
       surface: "device",
       action: "device.rate_limited",

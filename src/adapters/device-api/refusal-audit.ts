@@ -7,6 +7,7 @@
 // caller chose is cut short, stripped of control characters and quoted. Memory is bounded: past
 // `maxAddresses` addresses in a window, refusals are counted into one row for "other addresses".
 
+import { recordAudit } from "../../core/audit-trail.ts";
 import { type Engine, errorText } from "../../core/engine.ts";
 import { callerText } from "../../core/free-text.ts";
 
@@ -75,9 +76,12 @@ export function createRefusalAudit(engine: Engine, opts: RefusalAuditOptions = {
     track(
       (async () => {
         for (const row of rows) {
-          await engine.stores.audit
-            .append({ ...row, surface: "device", action: "device.refusals", outcome: "refused" })
-            .catch(failed);
+          await recordAudit(engine, {
+            ...row,
+            surface: "device",
+            action: "device.refusals",
+            outcome: "refused",
+          }).catch(failed);
         }
       })(),
     );
@@ -126,7 +130,7 @@ export function createRefusalAudit(engine: Engine, opts: RefusalAuditOptions = {
         deviceId: id,
         detail: `${what}; further refusals from this address until ${until} UTC are counted in one row`,
       } as const;
-      await track(engine.stores.audit.append(row).catch(failed));
+      await track(recordAudit(engine, row).catch(failed));
     },
 
     async flush() {

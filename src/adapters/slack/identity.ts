@@ -8,10 +8,14 @@
 // (single- or multi-channel) never acts as an IT admin.
 
 import type { webApi } from "@slack/bolt";
-import { resolveActor } from "../../core/authorization.ts";
+import { recordAudit } from "../../core/audit-trail.ts";
 import type { Engine } from "../../core/engine.ts";
-import { isAdmin } from "../../core/policy.ts";
-import { storeChatIdentity } from "../chat-relink.ts";
+import {
+  adminOnGuestAccount,
+  inventoryName,
+  linkedAccount,
+  storeChatIdentity,
+} from "../../core/people/chat-identity.ts";
 import { createIdentityCache } from "../identity-cache.ts";
 
 export type SlackWho = { ok: true; email: string; name: string } | { ok: false; message: string };
@@ -51,7 +55,6 @@ class WorkspaceUnknown extends Error {
 export function createSlackIdentity(engine: Engine, client: webApi.WebClient): SlackIdentity {
   const cache = createIdentityCache<SlackWho>(TTL_MS);
   const misses = new Map<string, number>();
-  const { directory } = engine.stores;
   let ownTeam: Promise<string> | null = null;
   /** This workspace's id; throws WorkspaceUnknown (and asks again next time) while auth.test fails. */
   const team = (): Promise<string> => {
@@ -74,7 +77,7 @@ export function createSlackIdentity(engine: Engine, client: webApi.WebClient): S
 
   /** A refusal worth a trace: an account that gives a known address it may not act for. */
   async function refuse(slackUserId: string, message: string): Promise<SlackWho> {
-    await engine.stores.audit.append({
+    await recordAudit(engine, {
       actor: `slack:${slackUserId}`,
       surface: "slack",
       action: "identity.refused",
@@ -109,7 +112,7 @@ export function createSlackIdentity(engine: Engine, client: webApi.WebClient): S
         `Slack has not confirmed the email address of ${name}'s account (${email}), so Latchkey cannot tell who they are. Confirm it in Slack; Latchkey checks again within 10 minutes.`,
       );
     }
-    if ((user.is_restricted || user.is_ultra_restricted) && isAdmin(await resolveActor(engine, email))) {
+    if ((user.is_restricted || user.is_ultra_restricted) && (await adminOnGuestAccount(engine, email))) {
       return refuse(
         slackUserId,
         `${name} uses a guest account in this Slack workspace; Latchkey never takes an IT admin's actions from a guest account. Use your full member account.`,
@@ -118,14 +121,9 @@ export function createSlackIdentity(engine: Engine, client: webApi.WebClient): S
     return { ok: true, email, name };
   }
 
-  /** Stores what Slack said now (chat-relink.ts: a link that changed hands is moved and audited). */
+  /** Stores what Slack said now (core/people/chat-identity.ts: a link that changed hands is moved and audited). */
   const remember = (slackUserId: string, who: SlackWho) =>
-    storeChatIdentity(
-      directory,
-      { surface: "slack", chatUserId: slackUserId },
-      who,
-      "email changed in Slack",
-    );
+    storeChatIdentity(engine, { surface: "slack", chatUserId: slackUserId }, who, "email changed in Slack");
 
   async function lookup(slackUserId: string): Promise<SlackWho> {
     const info = await client.users
@@ -137,7 +135,7 @@ export function createSlackIdentity(engine: Engine, client: webApi.WebClient): S
     const who = await check(slackUserId, (info?.user as SlackUser | undefined) ?? null);
     await remember(slackUserId, who);
     if (!who.ok) return who;
-    return { ok: true, email: who.email, name: (await directory.person(who.email))?.name ?? who.name };
+    return { ok: true, email: who.email, name: await inventoryName(engine, who.email, who.name) };
   }
 
   function resolve(slackUserId: string): Promise<SlackWho> {
@@ -154,7 +152,7 @@ export function createSlackIdentity(engine: Engine, client: webApi.WebClient): S
     resolve,
     async slackIdOf(email) {
       const key = email.trim().toLowerCase();
-      const stored = await directory.chatUserOf("slack", key);
+      const stored = await linkedAccount(engine, "slack", key);
       // The stored account must still be this person's (resolve re-checks it with Slack).
       if (stored) {
         const who = await resolve(stored);

@@ -3,6 +3,7 @@
 // tenant (MICROSOFT_APP_TENANT_ID): a Bot Framework token proves Microsoft sent the activity, not
 // that its sender belongs to this organization. A refused activity changes nothing; it is audited
 // under the sender's Teams id.
+import { recordAudit } from "../../core/audit-trail.ts";
 import type { Engine } from "../../core/engine.ts";
 
 interface ActivityLike {
@@ -35,7 +36,7 @@ export function activityRefusal(
 export async function auditRefusal(engine: Engine, activity: ActivityLike, why: string): Promise<void> {
   const who = activity.from?.aadObjectId ?? activity.from?.id;
   if (!who) return;
-  await engine.stores.audit.append({
+  await recordAudit(engine, {
     actor: `teams:${who}`.slice(0, 200),
     surface: "teams",
     action: "teams.activity",

@@ -4,6 +4,7 @@
 // another account that claims their address). The message's location is returned so the passcode
 // can be edited out after the retention time.
 import type { Engine } from "../../core/engine.ts";
+import { saveContact } from "../../core/people/chat-contacts.ts";
 import type { PasscodeSender } from "../../core/ports.ts";
 import { passcodeActivity, preparingActivity, redactedActivity } from "./cards/dm-cards.ts";
 import { type MessageRef, personalConversation } from "./conversation-ref.ts";
@@ -11,7 +12,6 @@ import { contactOf } from "./identity.ts";
 import type { Proactive } from "./proactive.ts";
 
 export function createTeamsDmSender(engine: Engine, proactive: Proactive): PasscodeSender {
-  const { contacts } = engine.stores;
   return {
     channel: "teams_dm",
     repeatsAs: "into the same direct message, edited in place (no second copy)",
@@ -25,7 +25,10 @@ export function createTeamsDmSender(engine: Engine, proactive: Proactive): Passc
       const { contact, ref: p } = found;
       const conversationId = await proactive.openPersonal(p);
       if (!p.conversationId) {
-        await contacts.save("teams", { ...contact, reference: JSON.stringify({ ...p, conversationId }) });
+        await saveContact(engine, "teams", {
+          ...contact,
+          reference: JSON.stringify({ ...p, conversationId }),
+        });
       }
       const conversation = personalConversation({ ...p, conversationId });
       const activityId = await proactive.post(conversation, preparingActivity(letter.device));

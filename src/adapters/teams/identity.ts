@@ -11,8 +11,9 @@
 
 import { type TeamsChannelAccount, TeamsInfo, type TurnContext } from "botbuilder";
 import type { Engine } from "../../core/engine.ts";
+import { contactOfAccount, privateContact, saveContact } from "../../core/people/chat-contacts.ts";
+import { inventoryName, storeChatIdentity } from "../../core/people/chat-identity.ts";
 import type { ChatContact } from "../../core/ports.ts";
-import { storeChatIdentity } from "../chat-relink.ts";
 import { createIdentityCache } from "../identity-cache.ts";
 import { escapeMarkdown } from "./cards/markdown.ts";
 import { ConnectorError } from "./connector-transport.ts";
@@ -42,7 +43,6 @@ export interface TeamsIdentity {
 }
 
 export function createTeamsIdentity(engine: Engine, opts: TeamsIdentityOptions): TeamsIdentity {
-  const { directory, contacts } = engine.stores;
   const ttl = opts.ttlMs ?? IDENTITY_TTL_MS;
   const cache = createIdentityCache<TeamsWho>(ttl);
   const saved = new Map<string, string>();
@@ -75,9 +75,9 @@ export function createTeamsIdentity(engine: Engine, opts: TeamsIdentityOptions):
     return { ok: true, email, name: member.name || "this user", aadObjectId: member.aadObjectId };
   }
 
-  /** Stores what Teams said now (chat-relink.ts: a link that changed hands is moved and audited). */
+  /** Stores what Teams said now (core/people/chat-identity.ts: a link that changed hands is moved and audited). */
   const relink = (aad: string, who: TeamsWho) =>
-    storeChatIdentity(directory, { surface: "teams", chatUserId: aad }, who, "sign-in name changed in Teams");
+    storeChatIdentity(engine, { surface: "teams", chatUserId: aad }, who, "sign-in name changed in Teams");
 
   async function lookup(ctx: TurnContext, id: string, aad: string | null): Promise<TeamsWho> {
     const member = await TeamsInfo.getMember(ctx, id).catch((err: unknown) => {
@@ -88,7 +88,7 @@ export function createTeamsIdentity(engine: Engine, opts: TeamsIdentityOptions):
     const objectId = member?.aadObjectId ?? aad;
     if (objectId) await relink(objectId, who);
     if (!who.ok) return who;
-    return { ...who, name: (await directory.person(who.email))?.name ?? who.name };
+    return { ...who, name: await inventoryName(engine, who.email, who.name) };
   }
 
   function cached(ctx: TurnContext, id: string, aad: string | null): Promise<TeamsWho> {
@@ -110,14 +110,14 @@ export function createTeamsIdentity(engine: Engine, opts: TeamsIdentityOptions):
       const memo = `${fresh.serviceUrl}|${fresh.conversationId ?? ""}`;
       if (saved.get(aad) === memo && cache.fresh(aad)) return;
       const who = await cached(ctx, ctx.activity.from.id, aad);
-      const existing = await contacts.get("teams", aad);
+      const existing = await contactOfAccount(engine, "teams", aad);
       const old = existing ? safeParse(existing.reference) : null;
       // A channel or group chat activity does not reveal the 1:1 conversation: keep the known one.
       const reference: PersonalRef = {
         ...fresh,
         conversationId: fresh.conversationId ?? old?.conversationId ?? null,
       };
-      await contacts.save("teams", {
+      await saveContact(engine, "teams", {
         chatUserId: aad,
         email: who.ok ? who.email : null,
         reference: JSON.stringify(reference),
@@ -127,26 +127,14 @@ export function createTeamsIdentity(engine: Engine, opts: TeamsIdentityOptions):
   };
 }
 
-/**
- * How to reach a person privately in Teams: the contact of the one account linked to them (the
- * newest verified). People known only from LATCHKEY_ADMINS have no inventory row to link to: their
- * newest contact with a verified address is used.
- */
+/** How to reach a person privately in Teams (who that is: core/people/chat-contacts.ts). */
 export async function contactOf(
   engine: Engine,
   email: string,
 ): Promise<{ contact: ChatContact; ref: PersonalRef } | null> {
-  const { directory, contacts } = engine.stores;
-  const key = email.trim().toLowerCase();
-  const linked = await directory.chatUserOf("teams", key);
-  const contact = linked
-    ? await contacts.get("teams", linked)
-    : (await directory.person(key))
-      ? null
-      : await contacts.byEmail("teams", key);
-  if (!contact || contact.email !== key) return null;
-  const ref = safeParse(contact.reference);
-  return ref ? { contact, ref } : null;
+  const contact = await privateContact(engine, "teams", email);
+  const ref = contact ? safeParse(contact.reference) : null;
+  return contact && ref ? { contact, ref } : null;
 }
 
 function safeParse(text: string): PersonalRef | null {

@@ -3,7 +3,9 @@
 // the worst moment. Posting there needs a service URL and tenant: the bot learns them from any
 // activity it sees in that channel or its team (installation, a message, a mention) and stores
 // them; until then it uses the reporter's own (the same region, in practice).
+
 import type { Engine } from "../../core/engine.ts";
+import { contactOfAccount, saveContact } from "../../core/people/chat-contacts.ts";
 import type { Logger } from "../../core/ports.ts";
 import { type ConversationRef, parseRef, refOf } from "./conversation-ref.ts";
 
@@ -50,7 +52,7 @@ export function createSecurityChannel(engine: Engine, id: string | null, log: Lo
       const ref: ConversationRef = { ...refOf(activity), conversationId: id, conversationType: "channel" };
       const key = `${ref.serviceUrl}|${ref.tenantId ?? ""}|${ref.bot.id}`;
       if (key === memo || !ref.serviceUrl || !ref.bot.id) return;
-      await engine.stores.contacts.save("teams", {
+      await saveContact(engine, "teams", {
         chatUserId: STORE_ID(id),
         email: null,
         reference: JSON.stringify(ref),
@@ -61,7 +63,7 @@ export function createSecurityChannel(engine: Engine, id: string | null, log: Lo
     async target(reporter) {
       if (!id) return null;
       if (!learned) {
-        const stored = await engine.stores.contacts.get("teams", STORE_ID(id));
+        const stored = await contactOfAccount(engine, "teams", STORE_ID(id));
         try {
           learned = stored ? parseRef<ConversationRef>(stored.reference) : null;
         } catch {

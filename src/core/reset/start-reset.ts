@@ -24,6 +24,8 @@ export interface StartInput {
   idempotencyKey?: string;
   /** Chat threads to follow the request in, created in the same write as the request. */
   threads?: ThreadTarget[];
+  /** The owner the confirmation named: a device that changed hands since is not reset. */
+  expectedOwner?: string;
 }
 
 export type StartResult =
@@ -64,6 +66,12 @@ async function start(
     return { status: "not_found", message: `No device with id "${input.deviceId}" is in the inventory.` };
   }
   if (!decision.allowed) return { status: "not_allowed", message: decision.message };
+  if (input.expectedOwner !== undefined && device.ownerEmail !== input.expectedOwner.trim().toLowerCase()) {
+    return {
+      status: "not_found",
+      message: "The device's owner changed since the confirmation. Start again.",
+    };
+  }
 
   const active = await stores.requests.activeForDevice(device.id);
   if (active) {

@@ -49,3 +49,8 @@ export const DUTIES: readonly Duty[] = [
 export async function sweepAll(engine: Engine): Promise<void> {
   for (const duty of DUTIES) if (duty.atStartup) await duty.run(engine);
 }
+
+/** One process runs each fire of a duty: the one whose claim of `key` (the fire's name and time) was first. */
+export function claimDutyFire(engine: Engine, key: string, owner: string): Promise<boolean> {
+  return engine.stores.jobs.claim(key, key.split(":")[0] ?? key, owner);
+}

@@ -111,6 +111,25 @@ describe("Slack: /reset-passcode end to end", () => {
     expect(h.logs.join("")).not.toContain(passcode);
   });
 
+  it("a device that changed hands between the confirmation and its submission is not reset; the admin is told", async () => {
+    const deviceId = "demo-pixel-xl-android7-owner";
+    const { viewId } = await openResetForm(h, { text: "<@UFELIX|felix>", channel: CHANNEL });
+    const confirmation = await chooseDevice(h, { viewId, deviceId, notifyUser: false });
+    expect(viewText(confirmation)).toContain("Felix Field");
+    // The inventory now says the phone is Omar's (an MDM sync, a reassignment).
+    const { directory } = h.running.core.engine.stores;
+    const device = await directory.device(deviceId);
+    if (!device) throw new Error("demo device missing");
+    await directory.upsertInventory([], [{ ...device, ownerEmail: "omar.ops@example.com" }]);
+    const before = await h.running.core.engine.stores.requests.list({ limit: 50, deviceId });
+    await submitConfirmation(h, confirmation, "VCONFIRMOWNER");
+    await expect
+      .poll(() => JSON.stringify(h.fake.ephemerals()))
+      .toContain("The device's owner changed since the confirmation");
+    const after = await h.running.core.engine.stores.requests.list({ limit: 50, deviceId });
+    expect(after).toEqual(before);
+  });
+
   it("a device the rules refuse: the modal says why, it cannot be chosen, nothing is pushed", async () => {
     const { form } = await openResetForm(h, { text: "omar.ops@example.com", channel: CHANNEL });
     expect(form.callback_id).toBe("reset_form");

@@ -2,12 +2,12 @@
 // view first when the form is slow, because the trigger is only valid for 3 s); status, cancel and
 // help answer privately.
 
-import { authorize, resolveActor } from "../../../core/authorization.ts";
 import { STATE_LABELS } from "../../../core/lifecycle.ts";
-import { can } from "../../../core/policy.ts";
 import { cancelReset } from "../../../core/reset/cancel-reset.ts";
 import { deviceChoices } from "../../../core/reset/device-choices.ts";
-import { recentRequests, requestDetails } from "../../../core/reset/request-status.ts";
+import { findOwner, mayLookUpOwners } from "../../../core/reset/find-owner.ts";
+import { latestRequests } from "../../../core/reset/home-screen.ts";
+import { requestDetails } from "../../../core/reset/request-status.ts";
 import { SLACK_COMMAND } from "../ids.ts";
 import { type ParsedCommand, parseCommand, USAGE } from "../parse-command.ts";
 import type { SlackRoutes } from "../routes.ts";
@@ -91,20 +91,12 @@ async function resetForm(
   const title = "Reset passcode";
   const actor = await deps.identity.resolve(actorId);
   if (!actor.ok) return messageView(title, `:no_entry: ${esc(actor.message)}`);
-  const person = await resolveActor(deps.engine, actor.email);
-  if (!can(person, "reset").allowed) {
-    // Refused (and audited) before the target is looked up: the inventory is not searchable by
-    // employees, and a name that matches no one must not tell them so.
-    const decision = await authorize(deps.engine, {
-      actorEmail: actor.email,
-      action: "reset",
-      device: null,
-      ownerEmail: targetHint(target, actorId, actor.email),
-      surface: "slack",
-      actor: person,
-    });
-    if (!decision.allowed) return messageView(title, `:no_entry: ${esc(decision.message)}`);
-  }
+  const gate = await mayLookUpOwners(deps.engine, {
+    actorEmail: actor.email,
+    ownerHint: targetHint(target, actorId, actor.email),
+    surface: "slack",
+  });
+  if (!gate.allowed) return messageView(title, `:no_entry: ${esc(gate.message)}`);
   const owner = await targetEmail(deps, target);
   if (!owner.ok) return messageView(title, owner.message);
   const result = await deviceChoices(deps.engine, {
@@ -112,7 +104,7 @@ async function resetForm(
     ownerEmail: owner.email,
     surface: "slack",
     purpose: "reset",
-    actor: person,
+    actor: gate.actor,
   });
   if (result.status !== "ok") return messageView(title, `:no_entry: ${esc(result.message)}`);
   return resetFormView(result.owner, result.choices, { c: channelId, o: result.owner.email });
@@ -135,22 +127,19 @@ async function targetEmail(
     const who = await deps.identity.resolve(target.slackUserId);
     return who.ok ? { ok: true, email: who.email } : { ok: false, message: `:no_entry: ${esc(who.message)}` };
   }
-  const found = await deps.engine.stores.directory.findPeople(target.name, 6);
-  const [only] = found;
-  if (found.length === 1 && only) return { ok: true, email: only.email };
-  if (found.length === 0) {
+  const found = await findOwner(deps.engine, target.name);
+  if (found.status === "one") return { ok: true, email: found.owner.email };
+  if (found.status === "none") {
     return {
       ok: false,
       message: `:mag: No one in the inventory matches *${esc(target.name)}*. Mention them (so Slack links the name) or give their email.`,
     };
   }
-  const list = found
-    .slice(0, 5)
-    .map((p) => `• ${esc(p.name)} (${esc(p.email)})`)
-    .join("\n");
+  const list = found.people.map((p) => `• ${esc(p.name)} (${esc(p.email)})`);
+  if (found.more) list.push("• …");
   return {
     ok: false,
-    message: `:busts_in_silhouette: Several people match *${esc(target.name)}*:\n${list}\nRun the command again with their email or a mention.`,
+    message: `:busts_in_silhouette: Several people match *${esc(target.name)}*:\n${list.join("\n")}\nRun the command again with their email or a mention.`,
   };
 }
 
@@ -189,10 +178,11 @@ async function answer(
     const head = `${STATE_EMOJI[d.request.state]} \`${d.request.id}\` · *${esc(d.device?.name ?? d.request.deviceId)}* · ${STATE_LABELS[d.request.state]}`;
     return [head, d.request.outcome ? esc(d.request.outcome) : "", ...lines].filter(Boolean).join("\n");
   }
-  if (!(await resolveActor(deps.engine, who.email))) {
-    return `:no_entry: You are not in Latchkey's inventory (${esc(who.email)}), so there is nothing to show. Ask IT to add you.`;
+  const latest = await latestRequests(deps.engine, who.email);
+  if (latest.status === "not_in_inventory") {
+    return `:no_entry: You are not in Latchkey's inventory (${esc(latest.email)}), so there is nothing to show. Ask IT to add you.`;
   }
-  const list = await recentRequests(deps.engine, { actorEmail: who.email, limit: 10 });
+  const { list } = latest;
   if (list.length === 0) return `No requests yet. ${USAGE}`;
   return [
     "*Latest requests*",

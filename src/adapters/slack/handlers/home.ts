@@ -1,9 +1,6 @@
 // The App Home tab: published when the user opens it, and again after they report a device.
 
-import { resolveActor } from "../../../core/authorization.ts";
-import { can } from "../../../core/policy.ts";
-import { ownDevices } from "../../../core/reset/device-choices.ts";
-import { recentRequests } from "../../../core/reset/request-status.ts";
+import { homeScreen } from "../../../core/reset/home-screen.ts";
 import type { SlackRoutes } from "../routes.ts";
 import { homeView } from "../views/home-view.ts";
 import { guarded, type SlackDeps } from "./deps.ts";
@@ -23,21 +20,21 @@ export function registerHome(app: SlackRoutes, deps: SlackDeps): void {
 
 export async function publishHome(deps: SlackDeps, userId: string): Promise<void> {
   const slackWho = await deps.identity.resolve(userId);
-  const person = slackWho.ok ? await resolveActor(deps.engine, slackWho.email) : null;
-  const who =
-    slackWho.ok && !person
-      ? {
-          ok: false as const,
-          message: `You are not in Latchkey's inventory (${slackWho.email}). Ask IT to add you, then open this tab again.`,
-        }
-      : slackWho;
-  const isAdmin = can(person, "see_all").allowed;
-  const devices = who.ok ? await ownDevices(deps.engine, who.email) : [];
-  const recent =
-    who.ok && isAdmin ? await recentRequests(deps.engine, { actorEmail: who.email, limit: 10 }) : [];
+  const screen = slackWho.ok ? await homeScreen(deps.engine, slackWho.email) : null;
+  const view =
+    !slackWho.ok || !screen
+      ? homeView(slackWho, [], [], false)
+      : screen.status === "not_in_inventory"
+        ? homeView(
+            {
+              ok: false,
+              message: `You are not in Latchkey's inventory (${screen.email}). Ask IT to add you, then open this tab again.`,
+            },
+            [],
+            [],
+            false,
+          )
+        : homeView(slackWho, screen.devices, screen.recent, screen.seesAll);
   // No trigger waits for a Home tab: the background client, whose 429 pauses no reset form.
-  await deps.background.views.publish({
-    user_id: userId,
-    view: homeView(who, devices, recent, isAdmin) as never,
-  });
+  await deps.background.views.publish({ user_id: userId, view: view as never });
 }

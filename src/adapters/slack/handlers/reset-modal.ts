@@ -66,6 +66,7 @@ export function registerResetModal(app: SlackRoutes, deps: SlackDeps): void {
           notifyUser: meta.n,
           surface: "slack",
           idempotencyKey: `slack-view:${view.id}`,
+          expectedOwner: meta.o,
           threads: [{ surface: "slack", purpose: "requester", conversation: meta.c }],
         });
         // Started, refused and duplicate requests are shown by their thread; the rest is said privately.

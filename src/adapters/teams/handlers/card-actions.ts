@@ -5,14 +5,10 @@
 // (requestDetails); the thread's purpose comes from the stored thread, never from card data; Cancel
 // is shown only to someone who may cancel.
 import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, TurnContext } from "botbuilder";
-import { resolveActor } from "../../../core/authorization.ts";
-import type { Engine } from "../../../core/engine.ts";
-import { cancelOffer } from "../../../core/lifecycle.ts";
-import { can } from "../../../core/policy.ts";
 import { approveReset, rejectReset } from "../../../core/reset/approve-reset.ts";
 import { cancelReset } from "../../../core/reset/cancel-reset.ts";
-import { requestDetails } from "../../../core/reset/request-status.ts";
-import type { ResetRequest, ThreadPurpose } from "../../../core/types.ts";
+import { statusScreen } from "../../../core/reset/status-screen.ts";
+import type { ChatThread } from "../../../core/types.ts";
 import { ADAPTIVE_CARD, type Card, messageCard } from "../cards/render.ts";
 import { APPROVAL_VERBS, statusCard } from "../cards/status-card.ts";
 import { type ConversationRef, parseRef, refOf } from "../conversation-ref.ts";
@@ -67,41 +63,24 @@ export async function onCardAction(
   return { statusCode: 200, type: ADAPTIVE_CARD, value: card as never };
 }
 
-/** The status card as the request stands now, for one viewer (authorized and audited). */
+/** The status card as the request stands now, for one viewer (authorized and audited by the core). */
 async function statusFor(deps: TeamsDeps, ctx: TurnContext, email: string, requestId: string): Promise<Card> {
   const { engine } = deps;
-  const d = await requestDetails(engine, { actorEmail: email, requestId, surface: "teams" });
-  if (d.status !== "ok") return messageCard("Request", `⛔ ${d.message}`);
-  const { directory } = engine.stores;
-  return statusCard(
-    {
-      thread: { purpose: await purposeHere(engine, d.request.id, ctx) },
-      request: d.request,
-      device: d.device,
-      owner: d.device ? await directory.person(d.device.ownerEmail) : null,
-      requester: await directory.person(d.request.requestedBy),
-      ...cancelOffer(d.request, d.device?.backend ?? null),
-    },
-    {
-      userIds: await refreshUserIds(engine, d.request),
-      ...(await offers(engine, email, d.request)),
-    },
-  );
+  const screen = await statusScreen(engine, {
+    actorEmail: email,
+    requestId,
+    surface: "teams",
+    here: (threads) => threadHere(threads, ctx),
+  });
+  if (screen.status !== "ok") return messageCard("Request", `⛔ ${screen.message}`);
+  return statusCard(screen.view, {
+    userIds: await refreshUserIds(engine, screen.view.request),
+    ...screen.offers,
+  });
 }
 
-/** What this viewer is offered: the core's policy (no audit row: nothing is taken yet). */
-async function offers(engine: Engine, email: string, request: ResetRequest) {
-  const actor = await resolveActor(engine, email);
-  const subject = { requestedBy: request.requestedBy };
-  return {
-    cancel: can(actor, "cancel", subject).allowed,
-    approve: can(actor, "approve", subject).allowed,
-  };
-}
-
-/** The purpose of the thread whose card was clicked: by its message id, else by its conversation. */
-async function purposeHere(engine: Engine, requestId: string, ctx: TurnContext): Promise<ThreadPurpose> {
-  const threads = await engine.stores.threads.forRequest(requestId);
+/** The thread whose card was clicked: by its message id, else by its conversation. */
+function threadHere(threads: ChatThread[], ctx: TurnContext): ChatThread | undefined {
   const conversation = refOf(ctx.activity).conversationId;
   const replyTo = ctx.activity.replyToId;
   const byMessage = replyTo ? threads.find((t) => t.messageId === replyTo) : undefined;
@@ -112,5 +91,5 @@ async function purposeHere(engine: Engine, requestId: string, ctx: TurnContext):
       return false;
     }
   });
-  return (byMessage ?? byConversation)?.purpose ?? "requester";
+  return byMessage ?? byConversation;
 }

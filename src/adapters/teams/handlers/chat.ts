@@ -4,11 +4,11 @@
 // lists and lost-device reports are not for an audience.
 
 import type { TurnContext } from "botbuilder";
-import { resolveActor } from "../../../core/authorization.ts";
 import { eventTitle } from "../../../core/labels.ts";
 import { STATE_LABELS } from "../../../core/lifecycle.ts";
 import { cancelReset } from "../../../core/reset/cancel-reset.ts";
-import { recentRequests, requestDetails } from "../../../core/reset/request-status.ts";
+import { latestRequests } from "../../../core/reset/home-screen.ts";
+import { requestDetails } from "../../../core/reset/request-status.ts";
 import { cardDate } from "../cards/card-time.ts";
 import { escapeMarkdown } from "../cards/markdown.ts";
 import { type Card, messageCard } from "../cards/render.ts";
@@ -141,13 +141,14 @@ async function statusOrCancel(
         : "";
     return messageCard(`Request ${d.request.id}`, head, d.request.outcome ?? "", earlier, ...lines);
   }
-  if (!(await resolveActor(deps.engine, who.email))) {
+  const latest = await latestRequests(deps.engine, who.email);
+  if (latest.status === "not_in_inventory") {
     return messageCard(
       "Latest requests",
-      `⛔ You are not in Latchkey's inventory (${who.email}), so there is nothing to show. Ask IT to add you.`,
+      `⛔ You are not in Latchkey's inventory (${latest.email}), so there is nothing to show. Ask IT to add you.`,
     );
   }
-  const list = await recentRequests(deps.engine, { actorEmail: who.email, limit: 10 });
+  const { list } = latest;
   if (list.length === 0) return messageCard("Latest requests", "No requests yet.", ...HELP.slice(1, 2));
   return messageCard(
     "Latest requests",

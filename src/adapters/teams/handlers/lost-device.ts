@@ -4,9 +4,9 @@
 // TEAMS_SECURITY_CONVERSATION is set, by an alert card with the live timeline in that channel.
 
 import type { TurnContext } from "botbuilder";
-import { resolveActor } from "../../../core/authorization.ts";
 import { lostConfirmStep } from "../../../core/reset/confirm-step.ts";
-import { deviceChoices, ownDevices } from "../../../core/reset/device-choices.ts";
+import { deviceChoices } from "../../../core/reset/device-choices.ts";
+import { homeScreen } from "../../../core/reset/home-screen.ts";
 import { reportLostDevice } from "../../../core/reset/start-reset.ts";
 import type { ThreadTarget } from "../../../core/types.ts";
 import { myDevicesCard } from "../cards/details-card.ts";
@@ -36,13 +36,14 @@ export async function lostForm(deps: TeamsDeps, ctx: TurnContext): Promise<Card>
 export async function myDevices(deps: TeamsDeps, ctx: TurnContext): Promise<Card> {
   const who = await deps.identity.sender(ctx);
   if (!who.ok) return messageCard("My devices", `⛔ ${who.message}`);
-  if (!(await resolveActor(deps.engine, who.email))) {
+  const screen = await homeScreen(deps.engine, who.email, 0);
+  if (screen.status === "not_in_inventory") {
     return messageCard(
       "My devices",
-      `You are not in Latchkey's inventory (${who.email}). Ask IT to add you, then say **my devices** again.`,
+      `You are not in Latchkey's inventory (${screen.email}). Ask IT to add you, then say **my devices** again.`,
     );
   }
-  return myDevicesCard(await ownDevices(deps.engine, who.email));
+  return myDevicesCard(screen.devices);
 }
 
 export async function lostStep(

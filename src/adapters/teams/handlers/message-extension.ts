@@ -4,8 +4,7 @@
 // the reset has started; its status card is then posted into the conversation by the thread follower.
 
 import type { MessagingExtensionAction, MessagingExtensionActionResponse, TurnContext } from "botbuilder";
-import { authorize, resolveActor } from "../../../core/authorization.ts";
-import { can } from "../../../core/policy.ts";
+import { mayLookUpOwners } from "../../../core/reset/find-owner.ts";
 import { personFormCard } from "../cards/flow-cards.ts";
 import { attachment, type Card, messageCard } from "../cards/render.ts";
 import { RESET_COMMAND_ID, VERBS } from "../ids.ts";
@@ -36,17 +35,13 @@ export async function fetchTask(
     if (!user?.id) return personFormCard();
     const who = await deps.identity.sender(ctx);
     if (!who.ok) return messageCard(TITLE, `⛔ ${who.message}`);
-    if (!can(await resolveActor(deps.engine, who.email), "reset").allowed) {
-      // Refused (and audited) before the author is looked up: an employee learns nothing about them.
-      const decision = await authorize(deps.engine, {
-        actorEmail: who.email,
-        action: "reset",
-        device: null,
-        ownerEmail: `teams:${user.id}`,
-        surface: "teams",
-      });
-      if (!decision.allowed) return messageCard(TITLE, `⛔ ${decision.message}`);
-    }
+    // Refused (and audited) before the author is looked up: an employee learns nothing about them.
+    const gate = await mayLookUpOwners(deps.engine, {
+      actorEmail: who.email,
+      ownerHint: `teams:${user.id}`,
+      surface: "teams",
+    });
+    if (!gate.allowed) return messageCard(TITLE, `⛔ ${gate.message}`);
     // Teams names a message's author by AAD object id in the message payload.
     const author = await deps.identity.member(ctx, user.id, user.id);
     if (!author.ok) return personFormCard("", `The message's author: ${author.message}`);

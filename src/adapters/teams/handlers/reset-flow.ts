@@ -149,17 +149,13 @@ async function start(
     engine.log.warn({ component: "teams", actorEmail }, "a reset confirmation did not match its seal");
     return stop("That confirmation is not valid (it was changed or has expired). Start again.");
   }
-  // The device may have changed hands since the confirmation named its owner.
-  const device = await engine.stores.directory.device(shown.deviceId);
-  if (!device || device.ownerEmail !== shown.owner) {
-    return stop("The device's owner changed since the confirmation. Start again.");
-  }
   const starting = startReset(engine, {
     actorEmail,
     deviceId: shown.deviceId,
     notifyUser: shown.notify,
     surface: "teams",
     idempotencyKey: `teams-card:${shown.nonce}`,
+    expectedOwner: shown.owner,
     threads: [{ surface: "teams", purpose: "requester", conversation: JSON.stringify(refOf(ctx.activity)) }],
   });
   const result = await answerWithin(deps, "start reset", starting);
@@ -168,8 +164,8 @@ async function start(
     // Still sending to the device: answer now, before Teams retries the submit; the card follows.
     return {
       kind: "done",
-      card: messageCard(TITLE, `The reset of ${device.name} is under way. Its status card ${where}.`),
-      closeWith: `The reset of ${device.name} is under way: its status card ${where}.`,
+      card: messageCard(TITLE, `The reset you confirmed is under way. Its status card ${where}.`),
+      closeWith: `The reset you confirmed is under way: its status card ${where}.`,
     };
   }
   // Started, refused and duplicate requests are shown by their status card; the rest is said here.
