@@ -78,7 +78,7 @@ export function registerLostDevice(app: SlackRoutes, deps: SlackDeps): void {
       deps,
       "report lost device",
       async () => {
-        const meta = readMeta<LostConfirmMeta>(view.private_metadata);
+        const meta = readMeta<LostConfirmMeta>(view.private_metadata, ["d", "a"]);
         if (!meta) throw new Error("confirmation without its metadata");
         const who = await deps.identity.resolve(userId);
         if (!who.ok) return void (await dm(userId)(`:no_entry: ${who.message}`));

@@ -14,7 +14,7 @@ export function registerResetModal(app: SlackRoutes, deps: SlackDeps): void {
   const { engine } = deps;
 
   app.view(VIEWS.resetForm, async ({ ack, view, body }) => {
-    const meta = readMeta<ResetFormMeta>(view.private_metadata);
+    const meta = readMeta<ResetFormMeta>(view.private_metadata, ["c", "o"]);
     const deviceId = selectedDevice(view.state.values);
     if (!meta || !deviceId) {
       await ack({ response_action: "errors", errors: { [BLOCKS.device]: "Choose a device." } });
@@ -50,7 +50,7 @@ export function registerResetModal(app: SlackRoutes, deps: SlackDeps): void {
 
   app.view(VIEWS.resetConfirm, async ({ ack, view, body }) => {
     await ack({ response_action: "clear" });
-    const meta = readMeta<ResetConfirmMeta>(view.private_metadata);
+    const meta = readMeta<ResetConfirmMeta>(view.private_metadata, ["c", "o", "d", "n"]);
     const userId = body.user.id;
     const say = (text: string) => tell(deps, { userId, channelId: meta?.c ?? null }, text);
     await guarded(

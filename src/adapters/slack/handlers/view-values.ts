@@ -26,8 +26,14 @@ const META_TYPES: Record<string, "string" | "boolean"> = {
   n: "boolean",
 };
 
-/** The view's metadata, or null when it is not an object whose known fields have their types. */
-export function readMeta<T>(text: string | undefined): T | null {
+/**
+ * The view's metadata, or null when it is not an object whose known fields have their types, or
+ * lacks one of `required` (a crafted "{}" is refused here, not deep in a handler before its ack).
+ */
+export function readMeta<T extends object>(
+  text: string | undefined,
+  required: readonly (keyof T & string)[],
+): T | null {
   let meta: unknown;
   try {
     meta = text ? JSON.parse(text) : null;
@@ -39,5 +45,6 @@ export function readMeta<T>(text: string | undefined): T | null {
   for (const [key, type] of Object.entries(META_TYPES)) {
     if (key in fields && typeof fields[key] !== type) return null;
   }
+  if (required.some((key) => !(key in fields))) return null;
   return meta as T;
 }
