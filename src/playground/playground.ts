@@ -178,8 +178,8 @@ export function createPlayground(opts: PlaygroundOptions): Playground {
         );
       }
       if (parts[1] === "response" && parts[2]) {
-        slack.respond(parts[2], raw);
-        return sendJson(res, 200, { ok: true });
+        const taken = slack.respond(parts.slice(2).join("/"), raw);
+        return sendJson(res, taken ? 200 : 404, taken ? { ok: true } : { ok: false, error: "used_url" });
       }
       const body = JSON.parse(raw || "{}") as { user?: string; op?: string; view?: never; errors?: unknown };
       if (parts[1] === "ui" && parts[2] === "trigger" && body.user) {

@@ -1,29 +1,24 @@
-// A local HTTP server that plays the Bot Connector API closely enough for botbuilder's
-// ConnectorClient (point an activity's `serviceUrl` at it): new 1:1 conversations, activities
-// posted (with or without a replyTo), activities updated in place, and the member lookup behind
-// TeamsInfo.getMember. It keeps what a Teams user would see (each conversation's messages with
-// their edits; a channel thread reply lands in `<channel>;messageid=<root>`), records every call,
-// and lets a test inject 429/412/502/504 (with Retry-After) and other failures. It also publishes
-// an OpenID metadata document and signing keys, and signs Bot Framework channel tokens with them,
-// so authenticated mode is tested with real token verification. A service URL may carry a path
-// prefix (`${url}/emea`), as Teams' regional service URLs do.
+// The tests' Teams: the one local Bot Connector (src/local-platforms/bot-connector.ts, the same
+// the Playground serves) on a local HTTP server, closely enough for botbuilder's ConnectorClient
+// (point an activity's `serviceUrl` at it; a service URL may carry a path prefix, `${url}/emea`, as
+// Teams' regional service URLs do). What this layer adds is only what tests need: every call
+// recorded, waits on calls and messages, injected 429/412/502/504 (with Retry-After) and other
+// failures, and an OpenID metadata document and signing keys with which it signs Bot Framework
+// channel tokens, so authenticated mode is tested with real token verification.
 import { createSign, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import {
+  createBotConnector,
+  personalConversationOf,
+  type TeamsMessage,
+  type TeamsUser,
+} from "../../src/local-platforms/bot-connector.ts";
+import { createWaiters } from "./waiters.ts";
 
-export interface FakeTeamsUser {
-  /** The bot-scoped id Teams puts in `from.id` (29:...). */
-  id: string;
-  aadObjectId: string;
-  name: string;
-  email?: string;
-  /** The sign-in name; by default the email (or one made from the AAD id); null: Teams gives none. */
-  userPrincipalName?: string | null;
-  tenantId?: string;
-  /** "user" (default), "guest" or "anonymous". */
-  userRole?: string;
-}
+export type FakeTeamsUser = TeamsUser;
+export type FakeTeamsMessage = TeamsMessage;
 
 export interface FakeConnectorCall {
   method: string;
@@ -32,15 +27,6 @@ export interface FakeConnectorCall {
   body: unknown;
   status: number;
   at: number;
-}
-
-export interface FakeTeamsMessage {
-  id: string;
-  conversationId: string;
-  replyToId: string | null;
-  activity: Record<string, unknown>;
-  /** Each update applied, oldest first; `activity` holds the latest. */
-  edits: Record<string, unknown>[];
 }
 
 export type FakeConnectorFault = { status: number; retryAfterSec?: number; code?: string };
@@ -73,76 +59,10 @@ export async function startFakeConnector(opts: { users: FakeTeamsUser[] }): Prom
   // Copies: a test may change a user (their sign-in name) without touching another harness.
   const users = opts.users.map((u) => ({ ...u }));
   const calls: FakeConnectorCall[] = [];
-  let messages: FakeTeamsMessage[] = [];
   const faults: { route: RegExp; fault: FakeConnectorFault; left: number }[] = [];
-  const waiters = new Set<() => void>();
-  let counter = 0;
-  const notify = () => {
-    for (const w of [...waiters]) w();
-  };
-
-  const personal = (userId: string) => `a:1on1-${userId.replace(/[^A-Za-z0-9-]/g, "")}`;
-
-  function route(method: string, parts: string[], body: Record<string, unknown>): [number, unknown] {
-    // parts: ["v3", "conversations", id?, "activities"|"members", x?]
-    if (parts[0] !== "v3" || parts[1] !== "conversations") return [404, { error: { code: "NotFound" } }];
-    const conversationId = parts[2];
-    if (method === "POST" && !conversationId) {
-      const members = (body.members as { id?: string }[] | undefined) ?? [];
-      const member = members[0]?.id;
-      const user = users.find((u) => u.id === member || u.aadObjectId === member);
-      if (!user) return [400, { error: { code: "BadArgument", message: "Unknown member" } }];
-      return [201, { id: personal(user.id) }];
-    }
-    if (!conversationId) return [404, { error: { code: "NotFound" } }];
-    if (parts[3] === "activities" && method === "POST") {
-      const id = `act-${++counter}`;
-      const replyToId = parts[4] ?? null;
-      messages.push({ id, conversationId, replyToId, activity: { ...body, id }, edits: [] });
-      return [201, { id }];
-    }
-    if (parts[3] === "activities" && method === "PUT" && parts[4]) {
-      const m = messages.find((x) => x.id === parts[4] && x.conversationId === conversationId);
-      if (!m) return [404, { error: { code: "ActivityNotFoundInConversation" } }];
-      // Teams (and the Agents Playground) turn an activity into one message per part (its text,
-      // each attachment) unless the attachments are a carousel; an update must stay one message.
-      const update = body as { text?: unknown; attachments?: unknown[]; attachmentLayout?: unknown };
-      const pieces =
-        (update.text ? 1 : 0) +
-        (update.attachmentLayout === "carousel"
-          ? Math.min(1, update.attachments?.length ?? 0)
-          : (update.attachments?.length ?? 0));
-      if (pieces > 1) {
-        return [
-          400,
-          { error: { code: "BadSyntax", message: "Activity resulted into multiple skype activities" } },
-        ];
-      }
-      m.activity = { ...body, id: m.id };
-      m.edits.push(body);
-      return [200, { id: m.id }];
-    }
-    if (parts[3] === "members" && method === "GET" && parts[4]) {
-      const u = users.find((x) => x.id === parts[4] || x.aadObjectId === parts[4]);
-      if (!u) return [404, { error: { code: "MemberNotFoundInConversation" } }];
-      return [
-        200,
-        {
-          id: u.id,
-          name: u.name,
-          aadObjectId: u.aadObjectId,
-          objectId: u.aadObjectId,
-          ...(u.email ? { email: u.email } : {}),
-          ...(u.userPrincipalName === null
-            ? {}
-            : { userPrincipalName: u.userPrincipalName ?? u.email ?? `${u.aadObjectId}@upn.example` }),
-          tenantId: u.tenantId ?? "tenant-1",
-          userRole: u.userRole ?? "user",
-        },
-      ];
-    }
-    return [404, { error: { code: "NotFound" } }];
-  }
+  const waiters = createWaiters("fake connector");
+  // Waits are checked once an answer is on its way (below), not at the change itself.
+  const connector = createBotConnector({ users: () => users });
 
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -179,12 +99,12 @@ export async function startFakeConnector(opts: { users: FakeTeamsUser[] }): Prom
       out = { error: { code: fault.fault.code ?? "Throttled", message: "injected fault" } };
       if (fault.fault.retryAfterSec !== undefined) headers["retry-after"] = String(fault.fault.retryAfterSec);
     } else {
-      [status, out] = route(method, parts, body);
+      [status, out] = await connector.handle(method, all, body);
     }
     call.status = status;
     calls.push(call);
     res.writeHead(status, headers).end(JSON.stringify(out));
-    notify();
+    waiters.check();
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -225,28 +145,6 @@ export async function startFakeConnector(opts: { users: FakeTeamsUser[] }): Prom
     return `${head}.${body}.${signature}`;
   }
 
-  async function until<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-    const found = find();
-    if (found !== undefined) return found;
-    return new Promise<T>((resolve, reject) => {
-      const check = () => {
-        const hit = find();
-        if (hit === undefined) return;
-        cleanup();
-        resolve(hit);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`fake connector: timed out waiting for ${what}`));
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        waiters.delete(check);
-      };
-      waiters.add(check);
-    });
-  }
-
   return {
     url: base,
     openIdMetadataUrl: `${base}/openid/.well-known/openidconfiguration`,
@@ -256,22 +154,26 @@ export async function startFakeConnector(opts: { users: FakeTeamsUser[] }): Prom
     fail(routeRe, fault, times = 1) {
       faults.push({ route: routeRe, fault, left: times });
     },
-    messages: (conversationId) => messages.filter((m) => m.conversationId === conversationId),
-    allMessages: () => [...messages],
-    personalConversationOf: personal,
+    messages: (conversationId) => connector.messages.filter((m) => m.conversationId === conversationId),
+    allMessages: () => [...connector.messages],
+    personalConversationOf,
     waitForMessage(conversationId, predicate, timeoutMs = 5000) {
-      return until(
-        () => messages.find((m) => m.conversationId === conversationId && predicate(m)),
+      return waiters.until(
+        () => connector.messages.find((m) => m.conversationId === conversationId && predicate(m)),
         timeoutMs,
-        `a message in ${conversationId}`,
+        () => `a message in ${conversationId}`,
       );
     },
     waitFor(predicate, timeoutMs = 5000) {
-      return until(() => calls.find(predicate), timeoutMs, "a connector call");
+      return waiters.until(
+        () => calls.find(predicate),
+        timeoutMs,
+        () => "a connector call",
+      );
     },
     reset() {
       calls.length = 0;
-      messages = [];
+      connector.reset();
       faults.length = 0;
     },
     async close() {

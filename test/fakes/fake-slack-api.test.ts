@@ -122,6 +122,16 @@ describe("fake Slack Web API through WebClient", () => {
     expect(fake.callsTo("chat.postMessage")).toHaveLength(3);
   });
 
+  it("holds a call until the test lets it go; other methods go on meanwhile", async () => {
+    const release = fake.hold("chat.postMessage");
+    const posting = client.chat.postMessage({ channel: "C1", text: "held" });
+    expect((await client.auth.test()).ok).toBe(true);
+    expect(fake.messages("C1")).toEqual([]);
+    release();
+    expect((await posting).ok).toBe(true);
+    expect(fake.messages("C1").map((m) => m.text)).toEqual(["held"]);
+  });
+
   it("serves users.info with the email only when the user has one, and lookupByEmail", async () => {
     const alice = await client.users.info({ user: "U1" });
     expect(alice.user).toMatchObject({ name: "alice", real_name: "Alice Admin", is_bot: false });

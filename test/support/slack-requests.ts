@@ -5,6 +5,7 @@
 // holds, so a test only names what it changes.
 import { createHmac } from "node:crypto";
 import { type Logger as BoltLogger, LogLevel } from "@slack/bolt";
+import { viewProblems } from "../../src/local-platforms/slack-limits.ts";
 import type { FakeSlack, FakeSlackView } from "../fakes/fake-slack-api.ts";
 
 /** A Bolt logger that says nothing, for Apps a test builds by hand. */
@@ -48,6 +49,19 @@ export type ViewInput = Record<string, unknown> & {
   hash?: string;
   state?: { values: StateValues };
 };
+
+/** Throws when a view_submission's answer pushes or shows a view Slack would refuse. */
+function refusedAnswer(res: SlackHttpResult): void {
+  if (res.status !== 200 || !res.body.startsWith("{")) return;
+  const answer = JSON.parse(res.body) as { response_action?: string; view?: unknown };
+  if (answer.response_action !== "push" && answer.response_action !== "update") return;
+  const problems = viewProblems(answer.view);
+  if (problems.length > 0) {
+    throw new Error(
+      `Slack would refuse this response_action ${answer.response_action}: ${problems.join("; ")}`,
+    );
+  }
+}
 
 export interface SlackClientOptions {
   baseUrl: string;
@@ -131,9 +145,14 @@ export function createSlackClient({ baseUrl, signingSecret, teamId: team, fake }
       return signed(form.toString(), FORM);
     },
 
-    viewSubmission(o: { userId: string; view: ViewInput; triggerId?: string }) {
+    /**
+     * Submits a modal. With the fake, a `response_action` view (push, update) is checked against
+     * Slack's view limits as Slack (and the Playground) would check it: one it would refuse fails the
+     * test here.
+     */
+    async viewSubmission(o: { userId: string; view: ViewInput; triggerId?: string }) {
       const view = fullView(o.view);
-      return interaction({
+      const res = await interaction({
         type: "view_submission",
         team: teamObj,
         user: userObj(o.userId),
@@ -145,6 +164,8 @@ export function createSlackClient({ baseUrl, signingSecret, teamId: team, fake }
         is_enterprise_install: false,
         enterprise: null,
       });
+      if (fake) refusedAnswer(res);
+      return res;
     },
 
     blockAction(o: {
