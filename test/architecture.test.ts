@@ -268,6 +268,15 @@ describe("architecture", () => {
     expect(long).toEqual([]);
   });
 
+  it("keeps every test and benchmark file at 500 lines or fewer (split by what it tests)", () => {
+    const files = [...sourceFiles(join(ROOT, "test")), ...sourceFiles(join(ROOT, "bench"))];
+    expect(files.length).toBeGreaterThan(100);
+    const long = files
+      .map((f) => ({ file: rel(f), lines: linesOf(readFileSync(f, "utf8")) }))
+      .filter((f) => f.lines > 500);
+    expect(long).toEqual([]);
+  });
+
   it("never uses async_hooks or AsyncLocalStorage (on Node 20 they put a hook on every promise)", () => {
     const offenders = srcFiles
       .filter((f) => {
