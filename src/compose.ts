@@ -80,7 +80,7 @@ export async function composeCore(
       : CHECK_IN_ONLY);
   const intune = intuneWiring(config.intune, log, opts.intuneCa ? { ca: opts.intuneCa } : {});
   const engine: Engine = {
-    stores: createStores(database.db, systemClock, database.reads),
+    stores: createStores(database, systemClock),
     push: opts.push ?? push,
     pushChannelName: fcm
       ? "Firebase Cloud Messaging"
@@ -180,7 +180,11 @@ export async function startLatchkey(config: Config, log: Logger, opts: StartOpti
     ...(opts.intuneCa ? { intuneCa: opts.intuneCa } : {}),
   });
   const { engine } = core;
-  const metrics = createMetrics(core.database.db);
+  const metrics = createMetrics({
+    ping: () => core.database.sql.ping(),
+    requests: engine.stores.requests,
+    deliveries: engine.stores.deliveries,
+  });
   const metricsServer = await startMetricsServer(metrics, config.metrics, log).catch(async (err: unknown) => {
     await new Promise<void>((ok) => server.close(() => ok()));
     await core.close();

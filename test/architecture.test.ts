@@ -1,6 +1,7 @@
 // The boundaries the conventions promise, checked on the sources themselves: the core imports no
 // SDK, database or adapter; only config.ts reads the environment; files stay small; randomness
-// comes from the Random port (crypto), never Math.random.
+// comes from the Random port (crypto), never Math.random; SQL is written only in the database
+// adapter, and each of its stores reaches the database one way.
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -77,8 +78,8 @@ const ALLOWED: Record<string, string[]> = {
   "adapters/root": ["core", "config", "shared"],
   "adapters/db": ["core", "shared", "generated"],
   "adapters/*": ["core", "config", "http", "shared", "adapters/root"],
-  // The metrics adapter counts rows with SQL of its own (issue 18, section 4: to move into the stores).
-  "adapters/metrics": ["core", "http", "adapters/db"],
+  // The metrics adapter reads its gauges through the stores' ports (no SQL, no database adapter).
+  "adapters/metrics": ["core", "http"],
   "adapters/slack": ["core", "config", "http", "shared", "adapters/root", "adapters/metrics"],
   "adapters/teams": ["core", "config", "http", "shared", "adapters/root", "adapters/metrics"],
   simulator: ["core", "config", "http", "shared"],
@@ -108,6 +109,50 @@ function allowed(from: string, to: string): boolean {
   if (from === "compose" || from === "main") return true;
   const rules = ALLOWED[from] ?? (from.startsWith("adapters/") ? ALLOWED["adapters/*"] : undefined);
   return rules?.includes(to) === true;
+}
+
+/**
+ * SQL lives in the stores (src/adapters/db): Prisma's raw queries and SQL template tag, and a
+ * driver's prepared statement. `.prepare(` counts when it is given SQL text or the file imports a
+ * database driver: a mail sender's `prepare(envelope)` is not SQL.
+ */
+const DB_DIR = join(SRC, "adapters", "db");
+const DRIVER_PACKAGES = /^(@prisma\/|pg(\/|$)|better-sqlite3(\/|$))|\/generated\//;
+const SQL_MARKERS: [string, RegExp][] = [
+  ["$queryRaw", /\$queryRaw/],
+  ["$executeRaw", /\$executeRaw/],
+  ["Prisma.sql", /\bPrisma\s*\.\s*(?:sql|raw|join)\b/],
+];
+function sqlIn(text: string): string[] {
+  const found = SQL_MARKERS.filter(([, re]) => re.test(text)).map(([name]) => name);
+  const prepares = /\.prepare\s*\(/.test(text);
+  if (
+    prepares &&
+    (/\.prepare\s*\(\s*["'`]/.test(text) || importsOf(text).some((s) => DRIVER_PACKAGES.test(s)))
+  )
+    found.push(".prepare(");
+  return found;
+}
+
+/**
+ * One way in per store: a store (a module whose create… factory stores.ts calls) takes the driver
+ * connection (DriverSql, driver-connection.ts) or the Prisma client (Db, open-database.ts, or its
+ * raw queries and transactions), never both.
+ */
+const WAYS_IN: [string, (text: string) => boolean][] = [
+  ["the driver connection", (t) => importsOf(t).some((s) => /(^|\/)driver-connection\.ts$/.test(s))],
+  [
+    "the Prisma client",
+    (t) =>
+      importsOf(t).some((s) => /(^|\/)open-database\.ts$/.test(s)) ||
+      /\.\s*\$(?:queryRaw|executeRaw|transaction)/.test(t),
+  ],
+];
+const waysIn = (text: string) => WAYS_IN.filter(([, uses]) => uses(text)).map(([name]) => name);
+function storeFiles(): string[] {
+  const text = readFileSync(join(DB_DIR, "stores.ts"), "utf8");
+  const factories = /import\s*\{[^}]*\bcreate\w+[^}]*\}\s*from\s*["']\.\/([\w-]+\.ts)["']/g;
+  return [...text.matchAll(factories)].map((m) => join(DB_DIR, m[1] ?? ""));
 }
 
 /** The composition roots hand process.env to the config parser; nothing else touches it. */
@@ -168,6 +213,27 @@ describe("the checks themselves", () => {
     expect(readsStores("// every activity first stores how to reach its sender\nconst x = 1;")).toBe(false);
     expect(readsStores("/** the simulator never stores it in clear */ const y = 2;")).toBe(false);
     expect(readsStores('const url = "https://example.com/a"; // stores')).toBe(false);
+  });
+
+  it("spot SQL however it is sent, and not a sender's prepare()", () => {
+    for (const code of [
+      "await db.$queryRawUnsafe('SELECT 1')",
+      "await tx.$executeRaw`DELETE FROM x`",
+      "const q = Prisma.sql`SELECT 1`;",
+      'conn.prepare("SELECT 1").get()',
+      'import Sqlite from "better-sqlite3";\nconst s = conn.prepare(text);',
+    ])
+      expect(sqlIn(code), code).not.toEqual([]);
+    expect(sqlIn("prepared = await sender.prepare(envelope);")).toEqual([]);
+  });
+
+  it("tell a store that takes both ways in from one that takes one", () => {
+    const driver = 'import type { DriverSql } from "./driver-connection.ts";';
+    const prisma = 'import type { Db } from "./open-database.ts";';
+    expect(waysIn(`${driver}\n${prisma}`)).toHaveLength(2);
+    expect(waysIn(`${driver}\nawait db.$transaction(async (tx) => {});`)).toHaveLength(2);
+    expect(waysIn(driver)).toEqual(["the driver connection"]);
+    expect(waysIn(prisma)).toEqual(["the Prisma client"]);
   });
 
   it("spot reads of process.env however they are written", () => {
@@ -259,6 +325,41 @@ describe("architecture", () => {
       })
       .map(rel);
     expect(offenders).toEqual([]);
+  });
+
+  it("writes SQL only in src/adapters/db (the stores): none in http, metrics, the core, scripts…", () => {
+    const outside = [
+      ...srcFiles,
+      ...sourceFiles(join(ROOT, "scripts")),
+      ...sourceFiles(join(ROOT, "bin")),
+    ].filter((f) => !f.startsWith(DB_DIR + sep));
+    const offenders = outside.flatMap((f) => sqlIn(readFileSync(f, "utf8")).map((m) => `${rel(f)}: ${m}`));
+    expect(offenders).toEqual([]);
+    // The detector sees the stores' SQL, so an empty list above is not a blind one.
+    expect(sqlIn(readFileSync(join(DB_DIR, "request-store.ts"), "utf8"))).toContain("Prisma.sql");
+  });
+
+  it("imports a database driver or the Prisma client only in src/adapters/db", () => {
+    const strays = srcFiles
+      .filter((f) => !f.startsWith(DB_DIR + sep))
+      .flatMap((f) =>
+        importsOf(readFileSync(f, "utf8"))
+          .filter((s) => DRIVER_PACKAGES.test(s))
+          .map((s) => `${rel(f)} imports ${s}`),
+      );
+    expect(strays).toEqual([]);
+  });
+
+  it("gives each store one way to the database: the driver connection or the Prisma client", () => {
+    const stores = storeFiles();
+    expect(stores.map(rel)).toContain("src/adapters/db/request-store.ts");
+    expect(stores.length).toBeGreaterThanOrEqual(8);
+    const mixed = stores
+      .map((f) => ({ file: rel(f), ways: waysIn(readFileSync(f, "utf8")) }))
+      .filter((s) => s.ways.length > 1);
+    expect(mixed).toEqual([]);
+    // Every store reaches the database somehow: the detector is not blind.
+    for (const f of stores) expect(waysIn(readFileSync(f, "utf8")), rel(f)).toHaveLength(1);
   });
 
   it(`keeps every source file at ${MAX_LINES} lines or fewer`, () => {

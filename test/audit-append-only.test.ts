@@ -113,7 +113,7 @@ describe("the audit log is append-only", () => {
   it("finds the sources that write the audit log", () => {
     const writes = /\bauditEntry\s*\.\s*create\s*\(|\bINSERT\s+INTO\s+"AuditEntry"/;
     const writers = sources.filter((f) => writes.test(readFileSync(f, "utf8")));
-    expect(writers.map(rel)).toContain("src/adapters/db/raw-sql.ts");
+    expect(writers.map(rel)).toContain("src/adapters/db/write-sql.ts");
     expect(migrations.length).toBeGreaterThan(0);
     expect(schemas.length).toBeGreaterThanOrEqual(2);
   });

@@ -12,6 +12,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { applyMigrations } from "../../src/adapters/db/migrate.ts";
 import type { Db, DbKind } from "../../src/adapters/db/open-database.ts";
+import { sqlThroughPrisma } from "../../src/adapters/db/prisma-sql.ts";
 import { createStores } from "../../src/adapters/db/stores.ts";
 import { createLogger } from "../../src/adapters/log/logger.ts";
 import { cryptoRandom, systemClock } from "../../src/adapters/system.ts";
@@ -218,7 +219,7 @@ export function fleetEngine(target: FleetDb, admins: string[]): { engine: Engine
   };
   const quiet = new Writable({ write: (_chunk, _enc, cb) => cb() });
   const engine: Engine = {
-    stores: createStores(target.db, systemClock),
+    stores: createStores({ db: target.db, sql: sqlThroughPrisma(target.db) }, systemClock),
     push,
     backends: {},
     pushChannelName: "the benchmark's push channel",

@@ -210,6 +210,8 @@ export interface RequestStore {
   list(filter: RequestListFilter): Promise<ResetRequest[]>;
   events(id: string, afterId?: number): Promise<TimelineEvent[]>;
   recentPasscodeDigests(deviceId: string, count: number): Promise<string[]>;
+  /** How many requests are in each state (the metrics' gauge). */
+  countByState(): Promise<{ state: string; count: number }[]>;
 }
 
 export interface DeliveryStore {
@@ -248,6 +250,8 @@ export interface DeliveryStore {
   markRedacted(id: string, at: Date, event: NewEvent, audit: AuditInput): Promise<void>;
   /** Stops trying to redact (the message could not be edited); it is not marked as redacted. */
   abandonRedaction(id: string, error: string, event: NewEvent, audit: AuditInput): Promise<void>;
+  /** How many deliveries per channel and status (the metrics' gauge). */
+  countByChannelAndStatus(): Promise<{ channel: string; status: string; count: number }[]>;
 }
 
 export interface AuditLog {

@@ -95,7 +95,7 @@ export async function testEngine(url: string, settings: Partial<EngineSettings> 
     },
   });
   const engine: Engine = {
-    stores: createStores(database.db, clock, database.reads),
+    stores: createStores(database, clock),
     push,
     pushChannelName: "the test push channel",
     senders: [sender],

@@ -1,18 +1,18 @@
 // Private passcode deliveries, each attempt claimed with a compare-and-set on its attempt count
-// and marked started until its outcome is recorded. All of it as SQL on the driver: an outcome is
-// written with its timeline event and audit row in one guarded write (write-sql.ts).
+// and marked started until its outcome is recorded. All of it as SQL on the driver connection: an
+// outcome is written with its timeline event and audit row in one guarded write (write-sql.ts).
 import type { Clock, DeliveryStore } from "../../core/ports.ts";
 import { type Delivery as DbDelivery, Prisma } from "../../generated/postgresql/client.ts";
-import type { Reads } from "./direct-reads.ts";
+import type { DriverSql } from "./driver-connection.ts";
 import type { GuardedWrite } from "./guarded-write.ts";
 import { toDelivery } from "./mappers.ts";
 import { deliveryWrite } from "./write-sql.ts";
 
-export function createDeliveryStore(clock: Clock, reads: Reads): DeliveryStore {
-  const many = async (query: Prisma.Sql) => (await reads.rows<DbDelivery>(query)).map(toDelivery);
+export function createDeliveryStore(clock: Clock, sql: DriverSql): DeliveryStore {
+  const many = async (query: Prisma.Sql) => (await sql.rows<DbDelivery>(query)).map(toDelivery);
   /** An outcome of a delivery that exists: a missing one is a bug, not a race. */
   async function record(id: string, write: GuardedWrite): Promise<void> {
-    if ((await reads.atomic(write)) === null) throw new Error(`delivery ${id} does not exist`);
+    if ((await sql.atomic(write)) === null) throw new Error(`delivery ${id} does not exist`);
   }
   return {
     due(now, limit, requestId) {
@@ -22,7 +22,7 @@ export function createDeliveryStore(clock: Clock, reads: Reads): DeliveryStore {
       );
     },
     async claim(id, seenAttempts, nextAttemptAt) {
-      const changed = await reads.run(
+      const changed = await sql.run(
         Prisma.sql`UPDATE "Delivery" SET "attempts" = ${seenAttempts + 1}, "nextAttemptAt" = ${nextAttemptAt}, "attemptStartedAt" = ${clock.now()} WHERE "id" = ${id} AND "status" = 'pending' AND "attempts" = ${seenAttempts}`,
       );
       return changed === 1;
@@ -58,10 +58,10 @@ export function createDeliveryStore(clock: Clock, reads: Reads): DeliveryStore {
         ["externalRef", null],
       ];
       const where = Prisma.sql`"status" = 'failed'`;
-      return (await reads.atomic(deliveryWrite(id, sets, now, { event, audit, where }))) !== null;
+      return (await sql.atomic(deliveryWrite(id, sets, now, { event, audit, where }))) !== null;
     },
     async setExternalRef(id, ref) {
-      await reads.run(Prisma.sql`UPDATE "Delivery" SET "externalRef" = ${ref} WHERE "id" = ${id}`);
+      await sql.run(Prisma.sql`UPDATE "Delivery" SET "externalRef" = ${ref} WHERE "id" = ${id}`);
     },
     dueRedactions(now, limit) {
       return many(
@@ -69,7 +69,7 @@ export function createDeliveryStore(clock: Clock, reads: Reads): DeliveryStore {
       );
     },
     async claimRedaction(id, seenRedactAt, retryAt) {
-      const changed = await reads.run(
+      const changed = await sql.run(
         Prisma.sql`UPDATE "Delivery" SET "redactAt" = ${retryAt} WHERE "id" = ${id} AND "redactAt" = ${seenRedactAt} AND "redactedAt" IS NULL`,
       );
       return changed === 1;
@@ -87,6 +87,12 @@ export function createDeliveryStore(clock: Clock, reads: Reads): DeliveryStore {
         ["lastError", error],
       ];
       return record(id, deliveryWrite(id, sets, clock.now(), { event, ...(audit ? { audit } : {}) }));
+    },
+    async countByChannelAndStatus() {
+      const rows = await sql.rows<{ channel: string; status: string; n: unknown }>(
+        Prisma.sql`SELECT "channel", "status", COUNT(*) AS "n" FROM "Delivery" GROUP BY "channel", "status"`,
+      );
+      return rows.map((r) => ({ channel: r.channel, status: r.status, count: Number(r.n) }));
     },
     forRequest(requestId) {
       return many(

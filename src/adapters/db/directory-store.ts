@@ -1,11 +1,17 @@
-// People and devices.
+// People and devices, as SQL on the driver connection; the inventory file import is the one
+// write through Prisma (inventory-import.ts), joined to this store in stores.ts.
 import type { AuditInput, Clock, Directory } from "../../core/ports.ts";
 import { Prisma } from "../../generated/postgresql/client.ts";
-import type { Reads } from "./direct-reads.ts";
-import { deviceData, toDevice, toPerson } from "./mappers.ts";
-import type { Db } from "./open-database.ts";
+import type { DriverSql, Statement } from "./driver-connection.ts";
 import {
-  auditInsert,
+  DEVICE_COLUMNS,
+  type DeviceRow,
+  PERSON_COLUMNS,
+  type PersonRow,
+  toDevice,
+  toPerson,
+} from "./mappers.ts";
+import {
   chatUserIdOf,
   deviceRow,
   deviceRowBySecretHash,
@@ -13,152 +19,125 @@ import {
   deviceWithOwnerRow,
   personRow,
   personRowByChatUser,
-  touchDevice,
-} from "./raw-sql.ts";
-import { enrollmentCodeWrite, enrollmentWrite } from "./write-sql.ts";
+} from "./read-sql.ts";
+import { auditInsert, enrollmentCodeWrite, enrollmentWrite } from "./write-sql.ts";
 
-const CHAT_COLUMN = { slack: "slackUserId", teams: "teamsUserId" } as const;
+/** The column holding a person's Slack or Teams account id (constants, never input). */
+const CHAT_COLUMN = { slack: Prisma.raw('"slackUserId"'), teams: Prisma.raw('"teamsUserId"') };
+const DEVICE = Prisma.raw(DEVICE_COLUMNS.map((c) => `"${c}"`).join(", "));
+const PERSON = Prisma.raw(PERSON_COLUMNS.map((c) => `"${c}"`).join(", "));
+/** `text` matched literally inside a LIKE pattern (`\` escapes % and _). */
+const literal = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** An inventory file names a device another back-end keeps (an Intune device): nothing is imported. */
-export class InventoryConflict extends Error {
-  override name = "InventoryConflict";
-  constructor(
-    readonly deviceId: string,
-    readonly backend: string,
-  ) {
-    super(
-      `Device ${deviceId} is managed through ${backend === "intune" ? "Intune" : backend} and kept up to date by its sync ("latchkey sync ${backend}"); take it out of the inventory file. Nothing was imported.`,
-    );
-  }
-}
-
-export function createDirectoryStore(db: Db, reads: Reads, clock: Clock): Directory {
-  /** The audit row of a change, written by the change's own transaction. */
-  const audited = (tx: Pick<Db, "$executeRaw">, audit: AuditInput | undefined) =>
-    audit ? tx.$executeRaw(auditInsert(audit, clock.now())) : Promise.resolve(0);
+export function createDirectoryStore(sql: DriverSql, clock: Clock): Omit<Directory, "upsertInventory"> {
+  /** The statements of a change with its audit row, in one transaction. */
+  const audited = (statements: Statement[], audit: AuditInput | undefined) =>
+    sql.transaction(audit ? [...statements, auditInsert(audit, clock.now())] : statements);
+  const devicesOf = async (ownerEmail: string) =>
+    (await deviceRowsOf(sql, ownerEmail.toLowerCase())).map(toDevice);
   return {
     async person(email) {
-      const row = await personRow(reads, email.trim().toLowerCase());
+      const row = await personRow(sql, email.trim().toLowerCase());
       return row ? toPerson(row) : null;
     },
     async device(id) {
-      const row = await deviceRow(reads, id);
+      const row = await deviceRow(sql, id);
       return row ? toDevice(row) : null;
     },
     async deviceWithOwner(id) {
-      const row = await deviceWithOwnerRow(reads, id);
+      const row = await deviceWithOwnerRow(sql, id);
       if (!row) return null;
       return {
         device: toDevice(row),
         owner: toPerson({ email: row.ownerEmail, name: row.ownerName, role: row.ownerRole }),
       };
     },
-    async devicesOf(ownerEmail) {
-      return (await deviceRowsOf(reads, ownerEmail.toLowerCase())).map(toDevice);
-    },
+    devicesOf,
     async listDevices(filter = {}) {
-      const rows = await db.device.findMany({
-        where: filter.ownerEmail ? { ownerEmail: filter.ownerEmail.toLowerCase() } : {},
-        orderBy: { id: "asc" },
-      });
-      return rows.map(toDevice);
+      if (filter.ownerEmail) return devicesOf(filter.ownerEmail);
+      return (await sql.rows<DeviceRow>(Prisma.sql`SELECT ${DEVICE} FROM "Device" ORDER BY "id"`)).map(
+        toDevice,
+      );
     },
-    countDevices: () => db.device.count(),
-    async upsertInventory(people, devices, audit) {
-      await db.$transaction(async (tx) => {
-        // An inventory file describes agent devices; an MDM's devices come from its sync.
-        for (let i = 0; i < devices.length; i += 500) {
-          const synced = await tx.device.findFirst({
-            where: { id: { in: devices.slice(i, i + 500).map((d) => d.id) }, NOT: { backend: "agent" } },
-            select: { id: true, backend: true },
-          });
-          if (synced) throw new InventoryConflict(synced.id, synced.backend);
-        }
-        for (const p of people) {
-          const data = { name: p.name, ...(p.role ? { role: p.role } : {}) };
-          await tx.person.upsert({
-            where: { email: p.email },
-            create: { email: p.email, ...data },
-            update: data,
-          });
-        }
-        for (const d of devices) {
-          const data = deviceData(d);
-          await tx.device.upsert({ where: { id: d.id }, create: { id: d.id, ...data }, update: data });
-        }
-        await audited(tx, audit);
-      });
-      return { people: people.length, devices: devices.length };
+    async countDevices() {
+      // COUNT(*) is a bigint on PostgreSQL (a string from the driver).
+      const [row] = await sql.rows<{ n: unknown }>(Prisma.sql`SELECT COUNT(*) AS "n" FROM "Device"`);
+      return Number(row?.n ?? 0);
     },
     async setEnrollmentCode(deviceId, codeHash, expiresAt, audit) {
       const write = enrollmentCodeWrite(deviceId, codeHash, expiresAt, audit, clock.now());
-      return (await reads.atomic(write)) !== null;
+      return (await sql.atomic(write)) !== null;
     },
     async completeEnrollment(deviceId, codes, now, audit) {
-      return (await reads.atomic(enrollmentWrite(deviceId, codes, now, audit))) !== null;
+      return (await sql.atomic(enrollmentWrite(deviceId, codes, now, audit))) !== null;
     },
     async deviceBySecretHash(secretHash) {
-      const row = await deviceRowBySecretHash(reads, secretHash);
+      const row = await deviceRowBySecretHash(sql, secretHash);
       return row ? toDevice(row) : null;
     },
     async setPushToken(deviceId, token) {
-      await db.device.update({
-        where: { id: deviceId },
-        data: { pushToken: token, pushUnreachableAt: null },
-      });
+      await sql.run(
+        Prisma.sql`UPDATE "Device" SET "pushToken" = ${token}, "pushUnreachableAt" = NULL, "updatedAt" = ${new Date()} WHERE "id" = ${deviceId}`,
+      );
     },
     async markPushUnreachable(deviceId, at) {
-      await db.device.update({ where: { id: deviceId }, data: { pushUnreachableAt: at } });
+      await sql.run(
+        Prisma.sql`UPDATE "Device" SET "pushUnreachableAt" = ${at}, "updatedAt" = ${new Date()} WHERE "id" = ${deviceId}`,
+      );
     },
     async markPasscodeSet(deviceId) {
-      await reads.run(
+      await sql.run(
         Prisma.sql`UPDATE "Device" SET "passcodeSet" = ${true}, "updatedAt" = ${new Date()} WHERE "id" = ${deviceId}`,
       );
     },
-    touchSeen: (deviceId, at) => touchDevice(reads, deviceId, at),
+    // A device seen now (each authenticated device call).
+    async touchSeen(deviceId, at) {
+      await sql.run(
+        Prisma.sql`UPDATE "Device" SET "lastSeenAt" = ${at}, "updatedAt" = ${new Date()} WHERE "id" = ${deviceId}`,
+      );
+    },
     async personByChatUser(surface, chatUserId) {
-      const row = await personRowByChatUser(reads, surface, chatUserId);
+      const row = await personRowByChatUser(sql, surface, chatUserId);
       return row ? toPerson(row) : null;
     },
     async linkChatUser(surface, chatUserId, email, audit) {
       const column = CHAT_COLUMN[surface];
-      await db.$transaction(async (tx) => {
-        // A Slack or Teams account can move to another person (a reused mailbox): unlink it first.
-        await tx.person.updateMany({
-          where: { [column]: chatUserId, NOT: { email: email.trim().toLowerCase() } },
-          data: { [column]: null },
-        });
-        await tx.person.update({
-          where: { email: email.trim().toLowerCase() },
-          data: { [column]: chatUserId },
-        });
-        await audited(tx, audit);
-      });
+      const who = email.trim().toLowerCase();
+      // A Slack or Teams account can move to another person (a reused mailbox): unlink it first.
+      // Someone not in the inventory: nothing is written, the existing match stays.
+      await audited(
+        [
+          Prisma.sql`UPDATE "Person" SET ${column} = NULL, "updatedAt" = ${new Date()} WHERE ${column} = ${chatUserId} AND "email" <> ${who}`,
+          {
+            query: Prisma.sql`UPDATE "Person" SET ${column} = ${chatUserId}, "updatedAt" = ${new Date()} WHERE "email" = ${who}`,
+            orFail: `no person ${who} in the inventory to link ${surface} user ${chatUserId} to`,
+          },
+        ],
+        audit,
+      );
     },
     async findPeople(text, limit) {
       const q = text.trim().toLowerCase();
       if (!q) return [];
-      // PostgreSQL's contains is case-sensitive and SQLite's is not (and takes no mode option):
-      // asking for the lower-case and the capitalised form covers how names are written.
+      // LIKE is case-sensitive on PostgreSQL and not on SQLite (ASCII): asking for the lower-case
+      // and the capitalised form covers how names are written.
       const capitalised = q.charAt(0).toUpperCase() + q.slice(1);
-      const rows = await db.person.findMany({
-        where: {
-          OR: [{ email: { startsWith: q } }, { name: { contains: q } }, { name: { contains: capitalised } }],
-        },
-        orderBy: { email: "asc" },
-        take: limit,
-      });
+      const rows = await sql.rows<PersonRow>(
+        Prisma.sql`SELECT ${PERSON} FROM "Person" WHERE "email" LIKE ${`${literal(q)}%`} ESCAPE '\\' OR "name" LIKE ${`%${literal(q)}%`} ESCAPE '\\' OR "name" LIKE ${`%${literal(capitalised)}%`} ESCAPE '\\' ORDER BY "email" LIMIT ${limit}`,
+      );
       return rows.map(toPerson);
     },
     async unlinkChatUser(surface, chatUserId, audit) {
       const column = CHAT_COLUMN[surface];
-      await db.$transaction(async (tx) => {
-        await tx.person.updateMany({ where: { [column]: chatUserId }, data: { [column]: null } });
-        await audited(tx, audit);
-      });
+      await audited(
+        [
+          Prisma.sql`UPDATE "Person" SET ${column} = NULL, "updatedAt" = ${new Date()} WHERE ${column} = ${chatUserId}`,
+        ],
+        audit,
+      );
     },
     async chatUserOf(surface, email) {
-      return chatUserIdOf(reads, surface, email.trim().toLowerCase());
+      return chatUserIdOf(sql, surface, email.trim().toLowerCase());
     },
   };
 }

@@ -30,6 +30,15 @@ export interface GuardedWrite {
 const name = (identifier: string) => Prisma.raw(`"${identifier}"`);
 const columnsOf = (i: Insert) => Prisma.join(i.values.map(([c]) => name(c)));
 
+/** Thrown inside a transaction to roll it back when its guard matched more than one row. */
+export class GuardMismatch extends Error {}
+
+/** The one row a guard changed, or null; more than one rolls the write back (GuardMismatch). */
+export function oneGuarded<T>(rows: T[]): T | null {
+  if (rows.length > 1) throw new GuardMismatch(`a guarded write matched ${rows.length} rows`);
+  return rows[0] ?? null;
+}
+
 export const returning = (w: GuardedWrite) => Prisma.sql`${w.guard} RETURNING *`;
 
 /** One insert as its own statement, the guarded row's values taken from `row` (SQLite, Prisma). */

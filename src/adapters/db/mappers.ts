@@ -30,7 +30,7 @@ import type {
   Prisma,
 } from "../../generated/postgresql/client.ts";
 
-// The columns these mappers read: raw-sql.ts selects exactly these, not `*` (each column read is
+// The columns these mappers read: read-sql.ts selects exactly these, not `*` (each column read is
 // a value built, each date one parsed, on a form's lookups and every device call).
 export const PERSON_COLUMNS = ["email", "name", "role"] as const;
 export type PersonRow = Pick<DbPerson, (typeof PERSON_COLUMNS)[number]>;

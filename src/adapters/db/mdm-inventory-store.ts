@@ -1,10 +1,10 @@
-// The MDM inventory sync's reads and batched writes (core/inventory/sync-intune.ts). Reads run on
-// the driver (a page's lookups: two statements); each page's writes are one Prisma transaction:
-// new people and devices inserted in bulk (createMany), changed devices updated one by one.
+// The MDM inventory sync's reads and batched writes (core/inventory/sync-intune.ts), as SQL on the
+// driver connection: a page's lookups are two statements; its writes one transaction (new people
+// and devices inserted in bulk, changed devices updated one by one).
 import type { MdmInventoryStore } from "../../core/inventory/mdm-ports.ts";
 import type { Clock } from "../../core/ports.ts";
 import { Prisma } from "../../generated/postgresql/client.ts";
-import type { Reads } from "./direct-reads.ts";
+import type { DriverSql } from "./driver-connection.ts";
 import {
   DEVICE_COLUMNS,
   type DeviceRow,
@@ -14,8 +14,7 @@ import {
   toDevice,
   toPerson,
 } from "./mappers.ts";
-import type { Db } from "./open-database.ts";
-import { auditInsert } from "./raw-sql.ts";
+import { auditInsert } from "./write-sql.ts";
 
 /** Values bound per statement: well under SQLite's and PostgreSQL's limits. */
 const CHUNK = 500;
@@ -41,13 +40,13 @@ const columns = (names: readonly string[]) => Prisma.raw(names.map((c) => `"${c}
 const DEVICE = columns(DEVICE_COLUMNS);
 const PERSON = columns(PERSON_COLUMNS);
 
-export function createMdmInventoryStore(db: Db, reads: Reads, clock: Clock): MdmInventoryStore {
+export function createMdmInventoryStore(sql: DriverSql, clock: Clock): MdmInventoryStore {
   return {
     async devicesByIds(ids) {
       const rows: DeviceRow[] = [];
       for (const part of chunks(ids))
         rows.push(
-          ...(await reads.rows<DeviceRow>(
+          ...(await sql.rows<DeviceRow>(
             Prisma.sql`SELECT ${DEVICE} FROM "Device" WHERE "id" IN (${Prisma.join(part)})`,
           )),
         );
@@ -57,7 +56,7 @@ export function createMdmInventoryStore(db: Db, reads: Reads, clock: Clock): Mdm
       const rows: PersonRow[] = [];
       for (const part of chunks(emails))
         rows.push(
-          ...(await reads.rows<PersonRow>(
+          ...(await sql.rows<PersonRow>(
             Prisma.sql`SELECT ${PERSON} FROM "Person" WHERE "email" IN (${Prisma.join(part)})`,
           )),
         );
@@ -65,72 +64,61 @@ export function createMdmInventoryStore(db: Db, reads: Reads, clock: Clock): Mdm
     },
     async writeMdmPage({ people, added, changed }) {
       const now = clock.now();
-      await db.$transaction(
-        async (tx) => {
-          for (const part of chunks(people))
-            await tx.$executeRaw(
-              insertRows(
-                "Person",
-                part.map((p) => ({
-                  email: p.email,
-                  name: p.name,
-                  role: p.role ?? "employee",
-                  createdAt: now,
-                  updatedAt: now,
-                })),
-              ),
-            );
-          // What the agent would report is not known for an MDM device: the rules use its MDM facts.
-          for (const part of chunks(added))
-            await tx.$executeRaw(
-              insertRows(
-                "Device",
-                part.map((d) => ({
-                  id: d.id,
-                  ...mdmDeviceData(d),
-                  managementMode: "mdm",
-                  passcodeSet: false,
-                  createdAt: now,
-                  updatedAt: now,
-                })),
-              ),
-            );
-          for (const d of changed) {
-            const sets = Object.entries({ ...mdmDeviceData(d), updatedAt: now }).map(
-              ([column, value]) => Prisma.sql`${Prisma.raw(`"${column}"`)} = ${value}`,
-            );
-            await tx.$executeRaw(
-              Prisma.sql`UPDATE "Device" SET ${Prisma.join(sets, ", ")} WHERE "id" = ${d.id} AND "backend" = ${d.backend}`,
-            );
-          }
-        },
-        { timeout: 60_000, maxWait: 60_000 },
-      );
+      const statements: Prisma.Sql[] = [];
+      for (const part of chunks(people))
+        statements.push(
+          insertRows(
+            "Person",
+            part.map((p) => ({
+              email: p.email,
+              name: p.name,
+              role: p.role ?? "employee",
+              createdAt: now,
+              updatedAt: now,
+            })),
+          ),
+        );
+      // What the agent would report is not known for an MDM device: the rules use its MDM facts.
+      for (const part of chunks(added))
+        statements.push(
+          insertRows(
+            "Device",
+            part.map((d) => ({
+              id: d.id,
+              ...mdmDeviceData(d),
+              managementMode: "mdm",
+              passcodeSet: false,
+              createdAt: now,
+              updatedAt: now,
+            })),
+          ),
+        );
+      for (const d of changed) {
+        const sets = Object.entries({ ...mdmDeviceData(d), updatedAt: now }).map(
+          ([column, value]) => Prisma.sql`${Prisma.raw(`"${column}"`)} = ${value}`,
+        );
+        statements.push(
+          Prisma.sql`UPDATE "Device" SET ${Prisma.join(sets, ", ")} WHERE "id" = ${d.id} AND "backend" = ${d.backend}`,
+        );
+      }
+      await sql.transaction(statements);
     },
     liveDeviceIds(backend, afterId, limit) {
       const after = afterId === null ? Prisma.empty : Prisma.sql` AND "id" > ${afterId}`;
-      return reads
+      return sql
         .rows<{ id: string }>(
           Prisma.sql`SELECT "id" FROM "Device" WHERE "backend" = ${backend} AND "retiredAt" IS NULL${after} ORDER BY "id" LIMIT ${limit}`,
         )
         .then((rows) => rows.map((r) => r.id));
     },
     async retireDevices(backend, ids, at, audit) {
-      return db.$transaction(
-        async (tx) => {
-          let marked = 0;
-          for (const part of chunks(ids)) {
-            const r = await tx.device.updateMany({
-              where: { id: { in: part }, backend, retiredAt: null },
-              data: { retiredAt: at },
-            });
-            marked += r.count;
-          }
-          await tx.$executeRaw(auditInsert(audit, clock.now()));
-          return marked;
-        },
-        { timeout: 60_000, maxWait: 60_000 },
+      const now = clock.now();
+      const marks = chunks(ids).map(
+        (part) =>
+          Prisma.sql`UPDATE "Device" SET "retiredAt" = ${at}, "updatedAt" = ${now} WHERE "id" IN (${Prisma.join(part)}) AND "backend" = ${backend} AND "retiredAt" IS NULL`,
       );
+      const changed = await sql.transaction([...marks, auditInsert(audit, now)]);
+      return changed.slice(0, marks.length).reduce((n, c) => n + c, 0);
     },
   };
 }

@@ -8,16 +8,17 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as PgClient } from "../../generated/postgresql/client.ts";
 import { PrismaClient as SqliteClient } from "../../generated/sqlite/client.ts";
 import { privateDir, privateFile, tightenIfPresent } from "../../private-files.ts";
-import { postgresReads, type Reads, SqliteAdapterWithConnection, sqliteReads } from "./direct-reads.ts";
+import { type DriverSql, postgresSql, SqliteAdapterWithConnection, sqliteSql } from "./driver-connection.ts";
 import { applyMigrations, type MigrationReport } from "./migrate.ts";
 
 export type Db = PgClient;
 export type DbKind = "sqlite" | "postgresql";
 
 export interface Database {
+  /** Prisma's client: the migrations, and the stores that take it (stores.ts). */
   db: Db;
-  /** The hot reads, run by the driver itself (direct-reads.ts). */
-  reads: Reads;
+  /** The driver connection (driver-connection.ts): the stores' SQL, reads and writes. */
+  sql: DriverSql;
   kind: DbKind;
   /** Where the data lives, for the start-up banner (no credentials). */
   location: string;
@@ -56,23 +57,23 @@ async function openSqlite(url: string): Promise<Database> {
   await db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
   const migrations = await applyMigrations(db, "sqlite");
   for (const f of companions) tightenIfPresent(f); // made with the database file's mode; to be sure
-  const reads = sqliteReads(() => {
+  const sql = sqliteSql(() => {
     if (!adapter.connection) throw new Error("the SQLite connection is not open");
     return adapter.connection;
   });
   const close = async () => {
-    await reads.close();
+    await sql.close();
     await db.$disconnect();
   };
-  return { db, reads, kind: "sqlite", location: file, migrations, close };
+  return { db, sql, kind: "sqlite", location: file, migrations, close };
 }
 
 async function openPostgres(url: string): Promise<Database> {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get("schema") ?? "public";
   parsed.searchParams.delete("schema");
-  // The schema is also the connection's search path, so the few hand-written reads (raw-sql.ts)
-  // name tables as the model queries do. In `options`, a space inside a value is escaped.
+  // The schema is also the connection's search path, so the stores' SQL (read-sql.ts, write-sql.ts,
+  // the stores) names tables as the model queries do. In `options`, a space inside a value is escaped.
   const quoted = `"${schema.replace(/"/g, '""')}"`.replace(/[\\ ]/g, (c) => `\\${c}`);
   const searchPath = `-c search_path=${quoted}`;
   const pool = { connectionString: parsed.toString(), max: 10, options: searchPath };
@@ -81,10 +82,10 @@ async function openPostgres(url: string): Promise<Database> {
   await db.$executeRawUnsafe(`CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '""')}"`);
   const migrations = await applyMigrations(db, "postgresql", schema);
   const location = `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname} (schema ${schema})`;
-  const reads = postgresReads(pool);
+  const sql = postgresSql(pool);
   const close = async () => {
-    await reads.close();
+    await sql.close();
     await db.$disconnect();
   };
-  return { db, reads, kind: "postgresql", location, migrations, close };
+  return { db, sql, kind: "postgresql", location, migrations, close };
 }

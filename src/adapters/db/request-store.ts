@@ -1,30 +1,36 @@
 // Reset requests and their timelines. Every state change is a compare-and-set on `state`,
 // written with its timeline event (and audit row, and queued deliveries) in one transaction
-// (write-sql.ts); all of it as SQL on the driver (direct-reads.ts).
+// (write-sql.ts); all of it as SQL on the driver connection (driver-connection.ts).
 import type { Clock, RequestStore } from "../../core/ports.ts";
 import { ACTIVE_STATES, FINAL_STATES } from "../../core/types.ts";
 import { type ResetRequest as DbRequest, Prisma } from "../../generated/postgresql/client.ts";
-import type { Reads } from "./direct-reads.ts";
+import type { DriverSql } from "./driver-connection.ts";
 import { toRequest } from "./mappers.ts";
-import { activeRequestRow, activeRequestRows, eventRows, insertEvents, requestRow } from "./raw-sql.ts";
-import { createRequestWrite, purgePasscodeWrite, requestUpdate, transitionWrite } from "./write-sql.ts";
+import { activeRequestRow, activeRequestRows, eventRows, requestRow } from "./read-sql.ts";
+import {
+  createRequestWrite,
+  insertEvents,
+  purgePasscodeWrite,
+  requestUpdate,
+  transitionWrite,
+} from "./write-sql.ts";
 
 const dueStates = (states: readonly string[]) => Prisma.join([...states]);
 
-export function createRequestStore(clock: Clock, reads: Reads): RequestStore {
+export function createRequestStore(clock: Clock, sql: DriverSql): RequestStore {
   const get = async (id: string) => {
-    const row = await requestRow(reads, id);
+    const row = await requestRow(sql, id);
     return row ? toRequest(row) : null;
   };
   const one = async (query: Prisma.Sql) => {
-    const [row] = await reads.rows<DbRequest>(query);
+    const [row] = await sql.rows<DbRequest>(query);
     return row ? toRequest(row) : null;
   };
-  const many = async (query: Prisma.Sql) => (await reads.rows<DbRequest>(query)).map(toRequest);
+  const many = async (query: Prisma.Sql) => (await sql.rows<DbRequest>(query)).map(toRequest);
   const byKey = (hash: string) =>
     one(Prisma.sql`SELECT * FROM "ResetRequest" WHERE "idempotencyKeyHash" = ${hash}`);
   const activeFor = async (deviceId: string) => {
-    const row = await activeRequestRow(reads, deviceId);
+    const row = await activeRequestRow(sql, deviceId);
     return row ? toRequest(row) : null;
   };
   return {
@@ -33,9 +39,7 @@ export function createRequestStore(clock: Clock, reads: Reads): RequestStore {
       // A start refused by a unique key writes nothing: the key's holder is the answer. Should it
       // have finished in between (the device free again), the insert is tried once more.
       for (let attempt = 0; attempt < 2; attempt++) {
-        const created = await reads.atomic<DbRequest>(
-          createRequestWrite(request, events, extras, clock.now()),
-        );
+        const created = await sql.atomic<DbRequest>(createRequestWrite(request, events, extras, clock.now()));
         if (created) return { created: true, request: toRequest(created) };
         const existing = request.idempotencyKeyHash ? await byKey(request.idempotencyKeyHash) : null;
         if (existing) return { created: false, reason: "duplicate", existing };
@@ -47,26 +51,26 @@ export function createRequestStore(clock: Clock, reads: Reads): RequestStore {
     byIdempotencyKeyHash: byKey,
     activeForDevice: activeFor,
     async activeForDevices(deviceIds) {
-      return (await activeRequestRows(reads, deviceIds)).map(toRequest);
+      return (await activeRequestRows(sql, deviceIds)).map(toRequest);
     },
     async passcodeCipher(id) {
-      const [row] = await reads.rows<{ passcodeCipher: string | null }>(
+      const [row] = await sql.rows<{ passcodeCipher: string | null }>(
         Prisma.sql`SELECT "passcodeCipher" FROM "ResetRequest" WHERE "id" = ${id}`,
       );
       return row?.passcodeCipher ?? null;
     },
     async transition(id, t) {
-      const row = await reads.atomic<DbRequest>(transitionWrite(id, t, clock.now()));
+      const row = await sql.atomic<DbRequest>(transitionWrite(id, t, clock.now()));
       return row ? toRequest(row) : null;
     },
-    addEvent: (id, event) => insertEvents(reads, id, [event], clock.now()),
+    addEvent: (id, event) => insertEvents(sql, id, [event], clock.now()),
     async claimPush(id, seenAttempts, nextPushAt) {
       const sets: [string, unknown][] = [
         ["pushAttempts", seenAttempts + 1],
         ["nextPushAt", nextPushAt],
       ];
       return (
-        (await reads.run(
+        (await sql.run(
           requestUpdate(id, sets, Prisma.sql`"pushAttempts" = ${seenAttempts}`, clock.now()),
         )) === 1
       );
@@ -78,21 +82,21 @@ export function createRequestStore(clock: Clock, reads: Reads): RequestStore {
         ["mdmBaselines", JSON.stringify(baselines)],
       ];
       return (
-        (await reads.run(
+        (await sql.run(
           requestUpdate(id, sets, Prisma.sql`"pushAttempts" = ${seenAttempts}`, clock.now()),
         )) === 1
       );
     },
     async schedulePush(id, at) {
       const active = Prisma.sql`"state" IN (${dueStates(ACTIVE_STATES)})`;
-      await reads.run(requestUpdate(id, [["nextPushAt", at]], active, clock.now()));
+      await sql.run(requestUpdate(id, [["nextPushAt", at]], active, clock.now()));
     },
     duePushes: (now, limit) =>
       many(
         Prisma.sql`SELECT * FROM "ResetRequest" WHERE "state" IN (${dueStates(["checked", "passcode_generated", "pushed", "passcode_reset"])}) AND "nextPushAt" <= ${now} ORDER BY "nextPushAt" ASC LIMIT ${limit}`,
       ),
     // Not ordered by deadline: PostgreSQL would walk the deadline index through every finished
-    // request past its deadline to find open ones (benchmark 4); by (state, expiresAt) it reads
+    // request past its deadline to find open ones (benchmark 4); by (state, expiresAt) it sql
     // only the open requests due. Which due ones a sweep takes first does not matter: each sweep
     // takes up to `limit` and expires them.
     dueExpiries: (now, limit) =>
@@ -110,7 +114,7 @@ export function createRequestStore(clock: Clock, reads: Reads): RequestStore {
           LIMIT ${limit}`,
       ),
     async purgePasscode(id, event) {
-      return (await reads.atomic(purgePasscodeWrite(id, event, clock.now()))) !== null;
+      return (await sql.atomic(purgePasscodeWrite(id, event, clock.now()))) !== null;
     },
     list(filter) {
       const where = [Prisma.sql`1 = 1`];
@@ -122,7 +126,7 @@ export function createRequestStore(clock: Clock, reads: Reads): RequestStore {
       );
     },
     async events(id, afterId = 0) {
-      const rows = await eventRows(reads, id, afterId);
+      const rows = await eventRows(sql, id, afterId);
       return rows.map((r) => ({
         id: r.id,
         requestId: r.requestId,
@@ -132,8 +136,14 @@ export function createRequestStore(clock: Clock, reads: Reads): RequestStore {
         detail: r.detail,
       }));
     },
+    async countByState() {
+      const rows = await sql.rows<{ state: string; n: unknown }>(
+        Prisma.sql`SELECT "state", COUNT(*) AS "n" FROM "ResetRequest" GROUP BY "state"`,
+      );
+      return rows.map((r) => ({ state: r.state, count: Number(r.n) }));
+    },
     async recentPasscodeDigests(deviceId, count) {
-      const rows = await reads.rows<{ digest: string }>(
+      const rows = await sql.rows<{ digest: string }>(
         Prisma.sql`SELECT "digest" FROM "PasscodeHistory" WHERE "deviceId" = ${deviceId} ORDER BY "createdAt" DESC, "id" DESC LIMIT ${count}`,
       );
       return rows.map((r) => r.digest);

@@ -1,9 +1,11 @@
-// The state changes of requests and deliveries: each a compare-and-set (the guard) and the rows
-// written with it, run as one guarded write (guarded-write.ts, `Reads.atomic`) on the driver.
+// The write statements the stores share (their reads are in read-sql.ts). The state changes of
+// requests, deliveries and devices: each a compare-and-set (the guard) and the rows written with
+// it, run as one guarded write (guarded-write.ts, `DriverSql.atomic`) on the driver connection.
 // Through Prisma each was an interactive transaction of model queries (compiled each time, about
 // 0.5 ms of CPU each, and on SQLite open across awaits, so other flows' statements could join
-// it). `updatedAt` is kept as Prisma would; SQLite's column defaults are not used (their format
-// is not Prisma's).
+// it). Then the single statements (a thread's lease, an appended event or audit row). Dates are
+// bound as the model queries store them; `updatedAt` is kept as Prisma would; SQLite's column
+// defaults are not used (their format is not Prisma's).
 import type {
   AuditInput,
   EnrollHashes,
@@ -14,6 +16,7 @@ import type {
 } from "../../core/ports.ts";
 import { isFinal, type ThreadTarget } from "../../core/types.ts";
 import { Prisma } from "../../generated/postgresql/client.ts";
+import type { DriverSql } from "./driver-connection.ts";
 import { fromGuard, type GuardedWrite, type Insert, insertFor } from "./guarded-write.ts";
 
 type Sets = [column: string, value: unknown][];
@@ -29,9 +32,9 @@ function assignments(sets: Sets): Prisma.Sql {
 const insert = (table: string, values: Sets): Insert => ({ table, values });
 
 /**
- * A timeline event: of the guarded request unless `requestId` says whose. raw-sql.ts writes the
- * single appends (an event, an audit row) as literal SQL of the same columns: the append-only
- * check of the audit log (test/audit-append-only.test.ts) reads the statements that name its table.
+ * A timeline event: of the guarded request unless `requestId` says whose. The single appends (an
+ * event, an audit row, below) are literal SQL of the same columns: the append-only check of the
+ * audit log (test/audit-append-only.test.ts) reads the statements that name its table.
  */
 const eventRow = (e: NewEvent, at: Date, requestId: unknown = fromGuard("id")) =>
   insert("TimelineEvent", [
@@ -236,4 +239,23 @@ export function enrollmentWrite(
     guard: Prisma.sql`UPDATE "Device" SET ${assignments(sets)} WHERE "id" = ${deviceId} AND "enrollmentCodeHash" = ${codes.codeHash} AND "enrollmentCodeExpiresAt" > ${now}`,
     rest: [auditRow(audit, now)],
   };
+}
+
+// Single statements, each one write on the driver (`DriverSql.run`): the appends any store makes
+// (a chat thread's lease steps and cursor are in thread-store.ts, next to its reads).
+
+/** A timeline event appended. */
+export const eventInsert = (requestId: string, e: NewEvent, at: Date) =>
+  Prisma.sql`INSERT INTO "TimelineEvent" ("requestId", "at", "type", "actor", "detail") VALUES (${requestId}, ${at}, ${e.type}, ${e.actor}, ${e.detail})`;
+
+/** An audit row appended. */
+export const auditInsert = (entry: AuditInput, at: Date) =>
+  Prisma.sql`INSERT INTO "AuditEntry" ("at", "actor", "surface", "action", "outcome", "deviceId", "requestId", "detail") VALUES (${at}, ${entry.actor}, ${entry.surface}, ${entry.action}, ${entry.outcome}, ${entry.deviceId ?? null}, ${entry.requestId ?? null}, ${entry.detail})`;
+
+export async function insertEvents(db: DriverSql, requestId: string, events: NewEvent[], at: Date) {
+  for (const e of events) await db.run(eventInsert(requestId, e, at));
+}
+
+export async function insertAudit(db: DriverSql, entry: AuditInput, at: Date): Promise<void> {
+  await db.run(auditInsert(entry, at));
 }

@@ -1,9 +1,17 @@
 // Prometheus metrics (prom-client), one registry per running Latchkey (no global registry, so
 // several instances in one test process never mix their numbers). Counters and histograms are
-// this process's; the request and delivery gauges are read from the database at scrape time, so
-// every replica reports the same totals and a restart loses nothing.
+// this process's; the request and delivery gauges are read from the database at scrape time (the
+// stores count; no SQL here), so every replica reports the same totals and a restart loses nothing.
 import client from "prom-client";
-import type { Db } from "../db/open-database.ts";
+import type { DeliveryStore, RequestStore } from "../../core/ports.ts";
+
+/** What the gauges read at scrape time: the database's liveness and the stores' counts. */
+export interface ScrapeSources {
+  /** Resolves when the database answers (the driver connection's `SELECT 1`). */
+  ping(): Promise<void>;
+  requests: Pick<RequestStore, "countByState">;
+  deliveries: Pick<DeliveryStore, "countByChannelAndStatus">;
+}
 
 /** What the chat adapters report about their Web API / Bot Connector calls. */
 export interface ChatApiObserver {
@@ -30,7 +38,7 @@ export interface Metrics {
 const TIME_TO_LOCK_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400];
 const HTTP_METHODS = new Set(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]);
 
-export function createMetrics(db: Db, opts: { defaultMetrics?: boolean } = {}): Metrics {
+export function createMetrics(sources: ScrapeSources, opts: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new client.Registry();
   const registers = [registry];
   if (opts.defaultMetrics !== false) client.collectDefaultMetrics({ register: registry });
@@ -41,7 +49,7 @@ export function createMetrics(db: Db, opts: { defaultMetrics?: boolean } = {}): 
     registers,
     async collect() {
       try {
-        await db.$queryRawUnsafe("SELECT 1");
+        await sources.ping();
         this.set(1);
       } catch {
         this.set(0);
@@ -55,11 +63,9 @@ export function createMetrics(db: Db, opts: { defaultMetrics?: boolean } = {}): 
     registers,
     async collect() {
       try {
-        const rows = await db.$queryRawUnsafe<{ state: string; n: unknown }[]>(
-          `SELECT "state", COUNT(*) AS n FROM "ResetRequest" GROUP BY "state"`,
-        );
+        const counts = await sources.requests.countByState();
         this.reset();
-        for (const r of rows) this.set({ state: r.state }, Number(r.n));
+        for (const c of counts) this.set({ state: c.state }, c.count);
       } catch {
         this.reset(); // the database is away: latchkey_database_up says so
       }
@@ -72,11 +78,9 @@ export function createMetrics(db: Db, opts: { defaultMetrics?: boolean } = {}): 
     registers,
     async collect() {
       try {
-        const rows = await db.$queryRawUnsafe<{ channel: string; status: string; n: unknown }[]>(
-          `SELECT "channel", "status", COUNT(*) AS n FROM "Delivery" GROUP BY "channel", "status"`,
-        );
+        const counts = await sources.deliveries.countByChannelAndStatus();
         this.reset();
-        for (const r of rows) this.set({ channel: r.channel, status: r.status }, Number(r.n));
+        for (const c of counts) this.set({ channel: c.channel, status: c.status }, c.count);
       } catch {
         this.reset();
       }

@@ -1,4 +1,4 @@
-// Guarded writes (`Reads.atomic`, write-sql.ts): the state changes of requests and deliveries run
+// Guarded writes (`DriverSql.atomic`, write-sql.ts): the state changes of requests and deliveries run
 // on the driver as one transaction each. On each database: all or nothing, nothing when the guard
 // does not hold, and what they write reads back through Prisma's models exactly; on SQLite, no
 // write joins (and is lost with) an interactive Prisma transaction that is open at the time.
@@ -32,7 +32,7 @@ describe.each(targets)("guarded writes on $name", (target) => {
 
   it("inserts the rest only when the guard changed its row, in order, and returns that row", async () => {
     const { database } = t();
-    const { reads } = database;
+    const { sql } = database;
     const notes = (guardColumn: string, n: number) =>
       Array.from({ length: n }, (_, i) => ({
         table: "AuditEntry",
@@ -47,23 +47,23 @@ describe.each(targets)("guarded writes on $name", (target) => {
           ["detail", `note ${i}`],
         ] as [string, unknown][],
       }));
-    const miss = await reads.atomic({ guard: rename("nobody@example.com", "X"), rest: notes("email", 2) });
+    const miss = await sql.atomic({ guard: rename("nobody@example.com", "X"), rest: notes("email", 2) });
     expect(miss).toBeNull();
-    expect(await reads.rows(notesWritten)).toEqual([]);
-    const hit = await reads.atomic<{ email: string; name: string }>({
+    expect(await sql.rows(notesWritten)).toEqual([]);
+    const hit = await sql.atomic<{ email: string; name: string }>({
       guard: rename("alice@example.com", "Alice B"),
       rest: notes("email", 5),
     });
     expect(hit).toMatchObject({ email: "alice@example.com", name: "Alice B" });
     // Each insert took its value from the guarded row; their ids follow the order given.
-    expect(await reads.rows(notesWritten)).toEqual(
+    expect(await sql.rows(notesWritten)).toEqual(
       [0, 1, 2, 3, 4].map((i) => ({ actor: "alice@example.com", detail: `note ${i}` })),
     );
   });
 
   it("writes nothing when a later insert fails", async () => {
     const { database } = t();
-    const { reads } = database;
+    const { sql } = database;
     const duplicate = {
       table: "Person",
       values: [
@@ -73,11 +73,11 @@ describe.each(targets)("guarded writes on $name", (target) => {
       ] as [string, unknown][],
     };
     await expect(
-      reads.atomic({ guard: rename("alice@example.com", "Half Written"), rest: [duplicate] }),
+      sql.atomic({ guard: rename("alice@example.com", "Half Written"), rest: [duplicate] }),
     ).rejects.toThrow();
-    expect(await reads.rows(name("alice@example.com"))).toEqual([{ name: "Alice Ng" }]);
+    expect(await sql.rows(name("alice@example.com"))).toEqual([{ name: "Alice Ng" }]);
     // The connection is usable afterwards (no transaction left open).
-    expect(await reads.atomic({ guard: rename("alice@example.com", "Alice C") })).toMatchObject({
+    expect(await sql.atomic({ guard: rename("alice@example.com", "Alice C") })).toMatchObject({
       name: "Alice C",
     });
   });
@@ -220,7 +220,7 @@ describe.each(targets.filter((t) => t.name === "sqlite"))(
 
     it("a write sent while an interactive transaction is open waits for it, and survives its rollback", async () => {
       const { database } = t();
-      const { db, reads } = database;
+      const { db, sql } = database;
       let inside!: () => void;
       const opened = new Promise<void>((r) => {
         inside = r;
@@ -238,15 +238,15 @@ describe.each(targets.filter((t) => t.name === "sqlite"))(
         })
         .catch((err: Error) => err.message);
       await opened;
-      const single = reads.run(rename("alice@example.com", "Alice Single"));
-      const guarded = reads.atomic({ guard: rename("bob@example.com", "Bob Guarded") });
+      const single = sql.run(rename("alice@example.com", "Alice Single"));
+      const guarded = sql.atomic({ guard: rename("bob@example.com", "Bob Guarded") });
       release();
       expect(await rolledBack).toBe("roll back");
       expect(await single).toBe(1);
       expect(await guarded).toMatchObject({ name: "Bob Guarded" });
-      expect(await reads.rows(name("alice@example.com"))).toEqual([{ name: "Alice Single" }]);
-      expect(await reads.rows(name("bob@example.com"))).toEqual([{ name: "Bob Guarded" }]);
-      expect(await reads.rows(name("ada@example.com"))).toEqual([{ name: "Ada Admin" }]);
+      expect(await sql.rows(name("alice@example.com"))).toEqual([{ name: "Alice Single" }]);
+      expect(await sql.rows(name("bob@example.com"))).toEqual([{ name: "Bob Guarded" }]);
+      expect(await sql.rows(name("ada@example.com"))).toEqual([{ name: "Ada Admin" }]);
     });
   },
 );

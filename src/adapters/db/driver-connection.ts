@@ -1,26 +1,51 @@
-// The hot reads and single-statement writes (raw-sql.ts), run by the database driver itself
+// The driver connection: SQL run by the database driver itself (better-sqlite3, node-postgres)
 // instead of through Prisma. Even a $queryRaw or $executeRaw costs about 0.25 ms of CPU in Prisma's
 // JS engine; the same statement prepared in better-sqlite3 costs a few microseconds, and a
-// node-postgres query a fraction (bench/results.md). Prisma keeps the migrations, the inventory
-// import, the operators' listings and the rarely used writes.
+// node-postgres query a fraction (bench/results.md). It reads and writes: the stores that take it
+// (stores.ts) reach the database through it alone. Prisma keeps the schema, the migrations and the
+// stores that take the Prisma client (the inventory file import, job claims, chat contacts).
 //
-// Embedded SQLite: prepared statements on Prisma's own connection (see sqliteReads).
+// Embedded SQLite: prepared statements on Prisma's own connection (see sqliteSql).
 // PostgreSQL: the same pool settings as Prisma's, its own connections (each statement sees what
 // is committed, as Prisma's own statements outside a transaction do there).
-// Guarded writes (`atomic`: a compare-and-set and what goes with it, guarded-write.ts) run on the
-// driver too: on SQLite synchronously, in one turn of the event loop, so no other statement can
-// join them; on PostgreSQL as one statement.
+// Guarded writes (`atomic`: a compare-and-set and what goes with it, guarded-write.ts) and
+// `transaction` (a batch of statements, all or nothing) run on the driver too: on SQLite
+// synchronously, in one turn of the event loop, so no other statement can join them; on
+// PostgreSQL a guarded write as one statement, a batch on one pooled client between BEGIN and COMMIT.
 // Rows come back as Prisma returns them: SQLite DATETIME columns as Date, BOOLEAN as boolean;
 // PostgreSQL `timestamp(3)` (without time zone, written as UTC) as that UTC instant.
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import type Sqlite from "better-sqlite3";
 import pg from "pg";
-import type { Prisma } from "../../generated/postgresql/client.ts";
+import { Prisma } from "../../generated/postgresql/client.ts";
 import { createGroupCommit } from "./group-commit.ts";
-import { type GuardedWrite, insertFor, returning, singleStatement } from "./guarded-write.ts";
-import type { Db } from "./open-database.ts";
+import {
+  type GuardedWrite,
+  GuardMismatch,
+  insertFor,
+  oneGuarded,
+  returning,
+  singleStatement,
+} from "./guarded-write.ts";
 
-export interface Reads {
+/** One statement of a transaction; with `orFail`, it must change a row (else: Error(orFail)). */
+export type Statement = Prisma.Sql | { query: Prisma.Sql; orFail: string };
+
+/** Runs one statement of a transaction with `exec`, checking its `orFail`. */
+export function runStatement(s: Statement, exec: (query: Prisma.Sql) => number): number;
+export function runStatement(s: Statement, exec: (query: Prisma.Sql) => Promise<number>): Promise<number>;
+export function runStatement(s: Statement, exec: (query: Prisma.Sql) => number | Promise<number>) {
+  if (!("orFail" in s)) return exec(s);
+  const check = (n: number) => {
+    if (n === 0) throw new Error(s.orFail);
+    return n;
+  };
+  const n = exec(s.query);
+  return typeof n === "number" ? check(n) : n.then(check);
+}
+
+/** SQL statements, read and write, on one connection to the database. */
+export interface DriverSql {
   rows<T>(query: Prisma.Sql): Promise<T[]>;
   /** Runs one statement that returns no rows; resolves to the number of rows it changed. */
   run(query: Prisma.Sql): Promise<number>;
@@ -29,36 +54,14 @@ export interface Reads {
    * write; null, with nothing written, when the guard changed no row.
    */
   atomic<T>(write: GuardedWrite): Promise<T | null>;
+  /**
+   * Statements in one transaction, in order, all or nothing: the rows each changed. A statement
+   * given with `orFail` that changes no row rolls the transaction back and throws that message.
+   */
+  transaction(statements: Statement[]): Promise<number[]>;
+  /** Resolves when the database answers (liveness: `SELECT 1`). */
+  ping(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Thrown inside a transaction to roll it back when its guard matched more than one row. */
-class GuardMismatch extends Error {}
-
-function one<T>(rows: T[]): T | null {
-  if (rows.length > 1) throw new GuardMismatch(`a guarded write matched ${rows.length} rows`);
-  return rows[0] ?? null;
-}
-
-/** Through Prisma: a client opened without a driver of its own (tools, the fleet benchmark's plans). */
-export function prismaReads(db: Pick<Db, "$queryRaw" | "$executeRaw" | "$transaction">): Reads {
-  return {
-    rows: (query) => db.$queryRaw(query),
-    run: (query) => db.$executeRaw(query),
-    atomic: <T>(w: GuardedWrite) =>
-      db
-        .$transaction(async (tx) => {
-          const row = one(await tx.$queryRaw<Record<string, unknown>[]>(returning(w)));
-          if (!row) return null;
-          for (const i of w.rest ?? []) await tx.$executeRaw(insertFor(i, row));
-          return row as T;
-        })
-        .catch((err: unknown) => {
-          if (err instanceof GuardMismatch) return null;
-          throw err;
-        }),
-    close: async () => {},
-  };
 }
 
 type Convert = (value: unknown) => unknown;
@@ -78,7 +81,7 @@ function sqliteParam(v: unknown): unknown {
  * a statement sent while a transaction is open joins it uncommitted; a second connection would
  * not see it yet (a thread's lease taken, then its cursor read stale). Same connection, same view.
  */
-export function sqliteReads(connection: () => Sqlite.Database): Reads {
+export function sqliteSql(connection: () => Sqlite.Database): DriverSql {
   let conn: Sqlite.Database | null = null;
   const prepared = new Map<string, { stmt: Sqlite.Statement; convert: [string, Convert][] }>();
   function prepare(sql: string) {
@@ -127,7 +130,7 @@ export function sqliteReads(connection: () => Sqlite.Database): Reads {
       await outsidePrismaTransaction();
       // Synchronous from BEGIN to COMMIT: nothing else runs on the connection in between.
       const write = connection().transaction(() => {
-        const row = one(select<Record<string, unknown>>(returning(w)));
+        const row = oneGuarded(select<Record<string, unknown>>(returning(w)));
         if (!row) return null;
         for (const i of w.rest ?? []) exec(insertFor(i, row));
         return row as T;
@@ -139,6 +142,21 @@ export function sqliteReads(connection: () => Sqlite.Database): Reads {
         throw err;
       }
     },
+    async transaction(statements: Statement[]): Promise<number[]> {
+      await outsidePrismaTransaction();
+      // Prepared each time, not kept: a batch's statements (an MDM page's multi-row inserts) take
+      // as many shapes as there are page sizes, and kept they would grow with the fleet.
+      const once = (q: Prisma.Sql) =>
+        connection()
+          .prepare(q.sql)
+          .run(...q.values.map(sqliteParam)).changes;
+      return connection()
+        .transaction(() => statements.map((s) => runStatement(s, once)))
+        .immediate();
+    },
+    async ping(): Promise<void> {
+      select(Prisma.sql`SELECT 1`);
+    },
     // The connection is Prisma's: closed by $disconnect.
     close: async () => {
       prepared.clear();
@@ -146,7 +164,7 @@ export function sqliteReads(connection: () => Sqlite.Database): Reads {
   };
 }
 
-/** Prisma's SQLite adapter, keeping hold of the connection it opens (for sqliteReads). */
+/** Prisma's SQLite adapter, keeping hold of the connection it opens (for sqliteSql). */
 export class SqliteAdapterWithConnection extends PrismaBetterSQLite3 {
   connection: Sqlite.Database | null = null;
   override async connect() {
@@ -155,7 +173,9 @@ export class SqliteAdapterWithConnection extends PrismaBetterSQLite3 {
     // upgrade that renames it fails here, at start-up, not at the first read.
     const client = (adapter as unknown as { client?: Sqlite.Database }).client;
     if (!client || typeof client.prepare !== "function")
-      throw new Error("@prisma/adapter-better-sqlite3 no longer exposes its connection: see direct-reads.ts");
+      throw new Error(
+        "@prisma/adapter-better-sqlite3 no longer exposes its connection: see driver-connection.ts",
+      );
     this.connection = client;
     return adapter;
   }
@@ -172,25 +192,47 @@ const types = {
 /** A Date bound as the UTC wall-clock time Prisma stores in `timestamp(3)`. */
 const pgParam = (v: unknown) => (v instanceof Date ? v.toISOString().replace("Z", "") : v);
 
-export function postgresReads(config: pg.PoolConfig): Reads {
+const pgQuery = (query: Prisma.Sql) => ({ text: query.text, values: query.values.map(pgParam) });
+
+export function postgresSql(config: pg.PoolConfig): DriverSql {
   const pool = new pg.Pool({ ...config, types });
   // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
   pool.on("error", () => {});
   return {
     async rows<T>(query: Prisma.Sql): Promise<T[]> {
-      const res = await pool.query({ text: query.text, values: query.values.map(pgParam) });
-      return res.rows as T[];
+      return (await pool.query(pgQuery(query))).rows as T[];
     },
     async run(query: Prisma.Sql): Promise<number> {
-      const res = await pool.query({ text: query.text, values: query.values.map(pgParam) });
-      return res.rowCount ?? 0;
+      return (await pool.query(pgQuery(query))).rowCount ?? 0;
     },
     async atomic<T>(w: GuardedWrite): Promise<T | null> {
       // One statement: atomic by itself, one round trip (guarded-write.ts). Its guard names one
       // row by its key, so it cannot change several.
-      const query = singleStatement(w);
-      const res = await pool.query({ text: query.text, values: query.values.map(pgParam) });
+      const res = await pool.query(pgQuery(singleStatement(w)));
       return (res.rows[0] as T | undefined) ?? null;
+    },
+    async transaction(statements: Statement[]): Promise<number[]> {
+      const client = await pool.connect();
+      const exec = async (query: Prisma.Sql) => (await client.query(pgQuery(query))).rowCount ?? 0;
+      let broken: Error | undefined;
+      try {
+        await client.query("BEGIN");
+        const changed: number[] = [];
+        for (const s of statements) changed.push(await runStatement(s, exec));
+        await client.query("COMMIT");
+        return changed;
+      } catch (err) {
+        // A client that cannot roll back is dropped from the pool, not handed to the next query.
+        await client.query("ROLLBACK").catch((e: Error) => {
+          broken = e;
+        });
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async ping(): Promise<void> {
+      await pool.query("SELECT 1");
     },
     close: () => pool.end(),
   };

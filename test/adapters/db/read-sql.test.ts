@@ -1,4 +1,4 @@
-// The hand-written reads (raw-sql.ts, run by the driver itself: direct-reads.ts) must give exactly
+// The hand-written reads (read-sql.ts, run by the driver itself: driver-connection.ts) must give exactly
 // what the model queries give, column types included, on each database and in any time zone; on
 // PostgreSQL in a schema whose name needs quoting too; and they see what Prisma has written.
 import pg from "pg";
@@ -61,7 +61,7 @@ describe.each(targets)("raw reads on $name", (target) => {
         expect(device, tz).toEqual(model && toDevice(model));
       }
       // A date bound as a parameter is compared as Prisma stores it.
-      const rows = await database.reads.rows<{ id: string }>(
+      const rows = await database.sql.rows<{ id: string }>(
         Prisma.sql`SELECT "id" FROM "Device" WHERE "lastSeenAt" = ${new Date("2026-11-27T09:00:00.123Z")}`,
       );
       expect(rows).toEqual([{ id: "dev-full" }]);
@@ -199,7 +199,7 @@ describe("raw reads in a PostgreSQL schema whose name needs quoting", async () =
       await database.db.person.create({ data: { email: "q@example.com", name: "Q", role: "admin" } });
       const rows = await database.db.$queryRaw<Array<{ email: string }>>`SELECT "email" FROM "Person"`;
       expect(rows).toEqual([{ email: "q@example.com" }]);
-      const direct = await database.reads.rows(Prisma.sql`SELECT "email" FROM "Person"`);
+      const direct = await database.sql.rows(Prisma.sql`SELECT "email" FROM "Person"`);
       expect(direct).toEqual([{ email: "q@example.com" }]);
     } finally {
       await database.close();
