@@ -26,6 +26,7 @@ export type HomeScreen =
       recent: RequestSummary[];
     };
 
+/** `recentLimit` 0: the devices only (Teams' "my devices" shows no request list). */
 export async function homeScreen(engine: Engine, email: string, recentLimit = 10): Promise<HomeScreen> {
   const person = await resolveActor(engine, email);
   if (!person) return { status: "not_in_inventory", email: email.trim().toLowerCase() };
@@ -35,7 +36,10 @@ export async function homeScreen(engine: Engine, email: string, recentLimit = 10
     person,
     devices: await ownDevices(engine, person.email),
     seesAll,
-    recent: seesAll ? await recentRequests(engine, { actorEmail: person.email, limit: recentLimit }) : [],
+    recent:
+      seesAll && recentLimit > 0
+        ? await recentRequests(engine, { actorEmail: person.email, limit: recentLimit })
+        : [],
   };
 }
 

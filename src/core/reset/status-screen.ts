@@ -6,8 +6,8 @@
 import { resolveActor } from "../authorization.ts";
 import type { ThreadView } from "../chat-ports.ts";
 import type { Engine } from "../engine.ts";
-import { cancelOffer } from "../lifecycle.ts";
 import { can } from "../policy.ts";
+import { requestView } from "../threads/follow-threads.ts";
 import type { ChatThread, Surface, ThreadPurpose } from "../types.ts";
 import { requestDetails } from "./request-status.ts";
 
@@ -32,19 +32,15 @@ export async function statusScreen(
 ): Promise<StatusScreen> {
   const d = await requestDetails(engine, input);
   if (d.status !== "ok") return d;
-  const { directory, threads } = engine.stores;
   const { request, device } = d;
   const actor = await resolveActor(engine, input.actorEmail);
   const subject = { requestedBy: request.requestedBy };
+  const here = input.here(await engine.stores.threads.forRequest(request.id));
   return {
     status: "ok",
     view: {
-      thread: { purpose: input.here(await threads.forRequest(request.id))?.purpose ?? "requester" },
-      request,
-      device,
-      owner: device ? await directory.person(device.ownerEmail) : null,
-      requester: await directory.person(request.requestedBy),
-      ...cancelOffer(request, device?.backend ?? null),
+      thread: { purpose: here?.purpose ?? "requester" },
+      ...(await requestView(engine, request, { device })),
     },
     offers: {
       cancel: can(actor, "cancel", subject).allowed,

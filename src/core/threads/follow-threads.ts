@@ -6,7 +6,7 @@
 import { type Engine, errorText } from "../engine.ts";
 import { cancelOffer } from "../lifecycle.ts";
 import type { ChatTimeline, ThreadView, TimelineObserver } from "../ports.ts";
-import { type ChatThread, isFinal, type ResetRequest } from "../types.ts";
+import { type ChatThread, type Device, isFinal, type ResetRequest } from "../types.ts";
 
 /**
  * Longer than one chat step can take with the adapters' own retry budgets (each call is bounded
@@ -174,20 +174,34 @@ async function finalEventShown(engine: Engine, request: ResetRequest, cursor: nu
   return !later.some((e) => e.type === request.state);
 }
 
+/** A request as a status message or card shows it: device, owner, requester, whether it can be cancelled. */
+export async function requestView(
+  engine: Engine,
+  request: ResetRequest,
+  known?: { device: Device | null },
+): Promise<Omit<ThreadView, "thread">> {
+  const { directory } = engine.stores;
+  const device = known ? known.device : await directory.device(request.deviceId);
+  return {
+    request,
+    device,
+    owner: device ? await directory.person(device.ownerEmail) : null,
+    requester: await directory.person(request.requestedBy),
+    ...cancelOffer(request, device?.backend ?? null),
+  };
+}
+
 export async function threadView(
   engine: Engine,
   thread: ChatThread,
   request: ResetRequest,
 ): Promise<ThreadView> {
   const { directory } = engine.stores;
-  const device = await directory.device(request.deviceId);
+  const view = await requestView(engine, request);
+  const { device } = view;
   return {
     thread,
-    request,
-    device,
-    owner: device ? await directory.person(device.ownerEmail) : null,
-    requester: await directory.person(request.requestedBy),
-    ...cancelOffer(request, device?.backend ?? null),
+    ...view,
     requesterChatId: await directory.chatUserOf(thread.surface, request.requestedBy),
     ownerChatId: device ? await directory.chatUserOf(thread.surface, device.ownerEmail) : null,
   };
